@@ -1,0 +1,30 @@
+// One esbuild script for every bundle: CLI/child process, engine workers, extension host, webviews.
+import * as esbuild from 'esbuild';
+import fs from 'fs';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+const exists = f => fs.existsSync(f);
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', target: 'node20' };
+
+const builds = [
+  { ...common, platform: 'node', format: 'cjs', outdir: 'dist',
+    // flat names: the engine finds its worker scripts next to itself (workerPool.workerScript)
+    entryPoints: Object.fromEntries(Object.entries({
+      cli: 'src/cli.ts', fluxWorker: 'src/engine/fluxWorker.ts', fitWorker: 'src/engine/fitWorker.ts', bench: 'src/bench.ts',
+    }).filter(([, f]) => exists(f))) },
+];
+if (exists('src/extension/extension.ts')) {
+  builds.push({ ...common, platform: 'node', format: 'cjs', outfile: 'dist/extension.js',
+    entryPoints: ['src/extension/extension.ts'], external: ['vscode'] });
+}
+const webviewEntries = ['webview/pixelMap.ts', 'webview/fitDiagnostics.ts', 'webview/asicOverview.ts'].filter(exists);
+if (webviewEntries.length) {
+  builds.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', outdir: 'dist/webview', entryPoints: webviewEntries });
+}
+
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+} else {
+  await Promise.all(builds.map(b => esbuild.build(b)));
+}

@@ -1,0 +1,211 @@
+// The whole analysis of a data folder: discover scans → flux → fits → outputs. Shared by CLI and child process.
+import * as fs from 'fs';
+import * as path from 'path';
+import { EngineEvent } from '../protocol';
+import { removeStaleStaging, StagedOutput } from './atomicFiles';
+import { columnToCsv, matrixToCsv } from './csvFormat';
+import { computeScanFlux, pixelFlux, readMask, ScanFlux, scanShape } from './flux';
+import { MatrixShape } from './matrixParser';
+import { discoverScans, inputFingerprint, Scan, thresholdStep } from './scanFiles';
+import { defaultWorkerCount } from './workerPool';
+import { ModelName } from './scurveModel';
+import { fitScanOutputs, FitSettings } from './fitOutputs';
+
+export interface AnalyseOptions {
+  folder: string;
+  /** Output folder (default `<folder>/velo-calib`). With several scans each gets a subfolder named by its id. */
+  out?: string;
+  mask?: string;
+  badCut: number;
+  badColumns: number;
+  cutBad: boolean;
+  fit: boolean;
+  strict: boolean;
+  workers?: number;
+  model: ModelName;
+  polarity: 'auto' | 1 | -1;
+  fitRange?: [number, number];
+  /** Only this scan id (`<prefix><ST>`). */
+  scan?: string;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_ANALYSE_OPTIONS = {
+  badCut: 2, badColumns: 16, cutBad: true, fit: true, strict: false, model: 'scurve' as ModelName, polarity: 'auto' as const,
+};
+
+export class AnalysisInputError extends Error {
+  constructor(message: string) { super(message); this.name = 'AnalysisInputError'; }
+}
+
+export const TOOL_VERSION = '0.1.0';
+
+/** Settings that change results (part of the reuse fingerprint). */
+export function resultSettings(o: AnalyseOptions) {
+  return {
+    badCut: o.badCut, badColumns: o.badColumns, cutBad: o.cutBad, fit: o.fit, model: o.model,
+    polarity: o.polarity, fitRange: o.fitRange ?? null, version: TOOL_VERSION,
+  };
+}
+
+export function defaultOutputFolder(folder: string): string {
+  return path.join(folder, 'velo-calib');
+}
+
+export function scanOutputFolder(outRoot: string, scan: Scan, scanCount: number): string {
+  return scanCount > 1 ? path.join(outRoot, scan.id) : outRoot;
+}
+
+export interface MaskChoice {
+  file: string | null;
+  source: 'option' | 'auto' | 'none';
+}
+
+export function chooseMask(optionMask: string | undefined, candidates: string[]): MaskChoice {
+  if (optionMask) return { file: path.resolve(optionMask), source: 'option' };
+  if (candidates.length === 1) return { file: candidates[0], source: 'auto' };
+  if (candidates.length > 1) {
+    throw new AnalysisInputError(
+      `several mask files in the folder (${candidates.map(c => path.basename(c)).join(', ')}): choose one with --mask`);
+  }
+  return { file: null, source: 'none' };
+}
+
+export async function analyseFolder(options: AnalyseOptions, emit: (e: EngineEvent) => void): Promise<string[]> {
+  const folder = path.resolve(options.folder);
+  if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) {
+    throw new AnalysisInputError(`${folder}: not a folder`);
+  }
+  const found = discoverScans(folder);
+  let scans = found.scans;
+  if (options.scan) scans = scans.filter(s => s.id === options.scan);
+  if (scans.length === 0) {
+    throw new AnalysisInputError(options.scan
+      ? `${folder}: no scan "${options.scan}" (found: ${found.scans.map(s => s.id).join(', ') || 'none'})`
+      : `${folder}: no scan files (expected names like <prefix>1s310ms_THR_1320_3.csv)`);
+  }
+  const mask = chooseMask(options.mask, found.maskCandidates);
+  if (mask.source === 'auto') emit({ type: 'log', level: 'info', message: `using mask ${path.basename(mask.file!)} found in the folder` });
+  if (mask.source === 'none') emit({ type: 'log', level: 'warn', message: 'no mask file: all pixels are used' });
+  const outRoot = path.resolve(options.out ?? defaultOutputFolder(folder));
+  const outputDirs: string[] = [];
+  for (const scan of scans) {
+    const dir = scanOutputFolder(outRoot, scan, scans.length);
+    await analyseScan(scan, mask, dir, options, emit);
+    outputDirs.push(dir);
+  }
+  emit({ type: 'done', outputDirs });
+  return outputDirs;
+}
+
+async function analyseScan(scan: Scan, maskChoice: MaskChoice, outDir: string, options: AnalyseOptions,
+  emit: (e: EngineEvent) => void): Promise<void> {
+  const nFiles = scan.thresholds.reduce((s, t) => s + t.acquisitions.length, 0);
+  emit({ type: 'log', level: 'info', message: `scan ${scan.id}: ${scan.thresholds.length} thresholds, ${nFiles} files, shutter ${scan.shutterSeconds} s` });
+  for (const [thr, acq] of scan.missing) emit({ type: 'log', level: 'warn', message: `missing acquisition ${acq} at threshold ${thr}` });
+  const shape: MatrixShape = scanShape(scan);
+  let mask: Uint8Array = new Uint8Array(shape.rows * shape.cols);
+  if (maskChoice.file) mask = readMask(maskChoice.file, shape).mask;
+
+  const flux = await computeScanFlux(scan, shape, mask, {
+    badCut: options.badCut, badColumns: options.badColumns, cutBad: options.cutBad,
+    workers: options.workers ?? defaultWorkerCount(), strict: options.strict, signal: options.signal,
+    onProgress: (done, total) => emit({ type: 'progress', phase: 'flux', done, total, scan: scan.id }),
+  });
+  for (const t of flux.perThreshold) {
+    for (const o of t.outcomes) if (o.status === 'error') emit({ type: 'log', level: 'warn', message: `skipped ${o.error!.message}` });
+    if (t.good === 0) emit({ type: 'log', level: 'warn', message: `threshold ${t.threshold}: no good acquisition (flux = NaN)` });
+  }
+
+  removeStaleStaging(outDir);
+  const staged = new StagedOutput(outDir);
+  try {
+    const summary = fluxSummary(scan, flux, maskChoice, options);
+    writeFluxOutputs(staged, scan, flux);
+    if (options.fit) {
+      const fitSettings: FitSettings = {
+        model: options.model, polarity: options.polarity, fitRange: options.fitRange,
+        workers: options.workers ?? defaultWorkerCount(), signal: options.signal,
+        onProgress: (done, total) => emit({ type: 'progress', phase: 'fit', done, total, scan: scan.id }),
+      };
+      const fitSummary = await fitScanOutputs(staged, flux, fitSettings);
+      Object.assign(summary, fitSummary);
+    }
+    if (options.signal?.aborted) throw new Error('cancelled');
+    staged.write('summary.json', JSON.stringify(summary, null, 1) + '\n');
+    staged.commit('summary.json');
+  } catch (e) {
+    staged.discard();
+    throw e;
+  }
+  emit({ type: 'result', scan: scan.id, outputDir: outDir, summaryFile: path.join(outDir, 'summary.json') });
+}
+
+function fluxSummary(scan: Scan, flux: ScanFlux, mask: MaskChoice, options: AnalyseOptions) {
+  const skipped = flux.perThreshold.flatMap(t => t.outcomes.filter(o => o.status === 'error').map(o => ({
+    file: path.basename(o.file), threshold: t.threshold, acquisition: o.acquisition,
+    reason: o.error!.message, line: o.error!.line, column: o.error!.column,
+  })));
+  return {
+    tool: 'velo-calib', version: TOOL_VERSION, created: new Date().toISOString(),
+    dataFolder: scan.folder,
+    scan: { id: scan.id, prefix: scan.prefix, shutter: scan.shutterText, shutterSeconds: scan.shutterSeconds },
+    shape: flux.shape,
+    inputFingerprint: inputFingerprint(scan, resultSettings(options), mask.file ?? undefined),
+    settings: resultSettings(options),
+    mask: { file: mask.file, source: mask.source, maskedPixels: flux.maskedPixels },
+    thresholds: flux.thresholds,
+    per_threshold: flux.perThreshold.map(t => ({
+      threshold: t.threshold, files: t.outcomes.length, good: t.good, bad: t.bad, failed: t.failed,
+      all_bad: t.good === 0, exposure_s: t.exposure, asic_counts: t.asicCounts,
+      asic_flux: nullIfNaN(t.asicFlux), asic_flux_error: nullIfNaN(t.asicFluxError),
+    })),
+    acquisitions: { total: flux.perThreshold.reduce((s, t) => s + t.outcomes.length, 0),
+      good: sum(flux.perThreshold.map(t => t.good)), bad: sum(flux.perThreshold.map(t => t.bad)),
+      failed: sum(flux.perThreshold.map(t => t.failed)) },
+    bad_acquisitions: flux.perThreshold.flatMap(t => t.outcomes.filter(o => o.status === 'bad').map(o => [t.threshold, o.acquisition])),
+    bad_acquisition_metric: { region: `last ${options.badColumns} columns`, cut_hz: options.badCut, applied: options.cutBad },
+    all_bad_thresholds: flux.perThreshold.filter(t => t.good === 0).map(t => t.threshold),
+    missing_acquisitions: scan.missing,
+    skipped_files: skipped,
+    outputs: outputNames(scan, flux),
+  };
+}
+
+function sum(a: number[]): number { return a.reduce((s, v) => s + v, 0); }
+function nullIfNaN(v: number): number | null { return Number.isFinite(v) ? v : null; }
+
+export function asicFluxFileNames(scan: Scan, thresholds: number[]) {
+  const range = `${thresholds[0]}-${thresholds[thresholds.length - 1]}-step${thresholdStep(thresholds)}`;
+  return {
+    flux: `FluxperASIC_${scan.id}_THR_${range}.csv`,
+    uncertainty: `UncertaintyFluxperASIC_${scan.id}_THR_${range}.csv`,
+  };
+}
+
+export function pixelFluxFileNames(scan: Scan, threshold: number) {
+  return {
+    flux: `Fluxperpixel_${scan.id}_THR_${threshold}.csv`,
+    uncertainty: `UncertaintyFluxperpixel_${scan.id}_THR_${threshold}.csv`,
+  };
+}
+
+function outputNames(scan: Scan, flux: ScanFlux) {
+  return {
+    asic: asicFluxFileNames(scan, flux.thresholds),
+    pixel: flux.thresholds.map(t => ({ threshold: t, ...pixelFluxFileNames(scan, t) })),
+  };
+}
+
+function writeFluxOutputs(staged: StagedOutput, scan: Scan, flux: ScanFlux): void {
+  const { rows, cols } = flux.shape;
+  flux.thresholds.forEach((threshold, i) => {
+    const names = pixelFluxFileNames(scan, threshold);
+    const { flux: value, error } = pixelFlux(flux, i);
+    staged.write(names.flux, matrixToCsv(value, rows, cols));
+    staged.write(names.uncertainty, matrixToCsv(error, rows, cols));
+  });
+  const asic = asicFluxFileNames(scan, flux.thresholds);
+  staged.write(asic.flux, columnToCsv(flux.perThreshold.map(t => t.asicFlux)));
+  staged.write(asic.uncertainty, columnToCsv(flux.perThreshold.map(t => t.asicFluxError)));
+}

@@ -1,0 +1,109 @@
+// Fit outputs: pixel_fits.csv, parameter maps, asic_fit.json, report.md, and the fit part of summary.json.
+import { StagedOutput } from './atomicFiles';
+import { formatNumber, matrixToCsv } from './csvFormat';
+import { ScanFlux } from './flux';
+import { analyseHeterogeneity, Heterogeneity } from './heterogeneity';
+import {
+  fitScan, FitSettings, R_DEVIANCE, R_ERROR, R_NDF, R_PVALUE, R_SHAPE_DEVIANCE, R_STATUS, R_THETA, RESULT_FIELDS,
+  ScanFitResult, STATUS_NAMES,
+} from './scanFits';
+import { FIT_PARAMETERS, N_PARAMS } from './scurveModel';
+
+export type { FitSettings } from './scanFits';
+
+export const PIXEL_FITS_HEADER =
+  'row,col,status,mu,mu_err,sigma,sigma_err,amplitude,amplitude_err,slope,slope_err,background,background_err,chi2,ndf';
+
+/** Per-pixel maps written as 256×256 CSV: file name → value of a result row. */
+export const MAP_FILES: Record<string, (row: Float64Array) => number> = {
+  ...Object.fromEntries(FIT_PARAMETERS.flatMap((name, k) => [
+    [`map_${name}.csv`, (r: Float64Array) => r[R_THETA + k]],
+    [`map_${name}_err.csv`, (r: Float64Array) => r[R_ERROR + k]],
+  ])),
+  'map_status.csv': r => r[R_STATUS],
+  'map_chi2_ndf.csv': r => r[R_DEVIANCE] / r[R_NDF],
+  'map_pvalue.csv': r => r[R_PVALUE],
+  'map_delta_deviance.csv': r => r[R_SHAPE_DEVIANCE] - r[R_DEVIANCE],
+};
+
+export async function fitScanOutputs(staged: StagedOutput, flux: ScanFlux, settings: FitSettings) {
+  const fits = await fitScan(flux, settings);
+  const heterogeneity = analyseHeterogeneity(fits);
+  writePixelFits(staged, fits);
+  writeMaps(staged, fits);
+  const asicFit = asicFitJson(fits);
+  staged.write('asic_fit.json', JSON.stringify(asicFit, null, 1) + '\n');
+  staged.write('report.md', renderReport(flux, fits, heterogeneity));
+  return {
+    fit: {
+      model: settings.model, polarity: fits.asic.polarity, fit_range: settings.fitRange ?? null,
+      points: Array.from(fits.points.thresholds), asic: asicFit,
+    },
+    heterogeneity,
+  };
+}
+
+function asicFitJson(fits: ScanFitResult) {
+  const f = fits.asic.fit;
+  const named = (v: Float64Array) => Object.fromEntries(FIT_PARAMETERS.map((n, k) => [n, nullIfNaN(v[k])]));
+  return {
+    model: fits.asic.model, polarity: fits.asic.polarity, params: named(f.theta), errors: named(f.errors),
+    chi2: nullIfNaN(f.deviance), ndf: f.ndf, p_value: nullIfNaN(fits.asic.pValue), converged: f.converged,
+    unmasked_pixels: fits.asic.unmaskedPixels,
+    per_pixel_amplitude: nullIfNaN(f.theta[2] / fits.asic.unmaskedPixels),
+  };
+}
+
+function nullIfNaN(v: number): number | null {
+  return Number.isFinite(v) ? v : null;
+}
+
+function writePixelFits(staged: StagedOutput, fits: ScanFitResult): void {
+  const { rows, cols } = fits.shape, r = fits.results;
+  const lines: string[] = [PIXEL_FITS_HEADER];
+  for (let p = 0; p < rows * cols; p++) {
+    const o = p * RESULT_FIELDS;
+    const cells = [String(Math.floor(p / cols)), String(p % cols), STATUS_NAMES[r[o + R_STATUS]]];
+    for (let k = 0; k < N_PARAMS; k++) cells.push(formatNumber(r[o + R_THETA + k]), formatNumber(r[o + R_ERROR + k]));
+    cells.push(formatNumber(r[o + R_DEVIANCE]), formatNumber(r[o + R_NDF]));
+    lines.push(cells.join(','));
+  }
+  staged.write('pixel_fits.csv', lines.join('\n') + '\n');
+}
+
+function writeMaps(staged: StagedOutput, fits: ScanFitResult): void {
+  const { rows, cols } = fits.shape, n = rows * cols;
+  const values = new Float64Array(n);
+  for (const [name, pick] of Object.entries(MAP_FILES)) {
+    for (let p = 0; p < n; p++) values[p] = pick(fits.results.subarray(p * RESULT_FIELDS, (p + 1) * RESULT_FIELDS));
+    staged.write(name, matrixToCsv(values, rows, cols));
+  }
+}
+
+const f = (v: number, d = 3) => (Number.isFinite(v) ? Number(v.toPrecision(d + 2)).toString() : 'n/a');
+
+function renderReport(flux: ScanFlux, fits: ScanFitResult, h: Heterogeneity): string {
+  const a = fits.asic.fit;
+  const lines: string[] = [];
+  lines.push('# VELO threshold scan report', '');
+  lines.push(`Matrix ${flux.shape.rows}×${flux.shape.cols}, ${flux.maskedPixels} masked pixels, ${flux.thresholds.length} thresholds ` +
+    `(${fits.points.thresholds.length} in the fit), model \`${fits.asic.model}\`, polarity ${fits.asic.polarity > 0 ? '+1' : '−1'}.`, '');
+  lines.push('## Conclusions', '', ...h.conclusions.map(c => `- ${c}`), '');
+  lines.push('## ASIC fit', '', '| parameter | value | error |', '|---|---|---|');
+  FIT_PARAMETERS.forEach((name, k) => lines.push(`| ${name} | ${f(a.theta[k])} | ${f(a.errors[k])} |`));
+  lines.push('', `Deviance ${f(a.deviance)} for ${a.ndf} degrees of freedom (p = ${f(fits.asic.pValue)}).`, '');
+  lines.push('## Pixel parameters (ok pixels)', '', '| quantity | n | mean | rms | robust rms | mean fit error |', '|---|---|---|---|---|---|');
+  for (const [name, d] of [['μ (DAC)', h.mu], ['σ (DAC)', h.sigma], ['amplitude (Hz)', h.amplitude]] as const) {
+    lines.push(`| ${name} | ${d.n} | ${f(d.mean)} | ${f(d.rms)} | ${f(d.robustRms)} | ${f(d.mean_fit_error)} |`);
+  }
+  lines.push('', '## Fit status', '', '| status | pixels |', '|---|---|');
+  for (const [k, v] of Object.entries(h.status_counts)) lines.push(`| ${k} | ${v} |`);
+  lines.push('', '## Edge width', '', '| σ_ASIC | √(⟨σ²⟩ + var μ) | ⟨σ²⟩ | var μ | ratio |', '|---|---|---|---|---|');
+  const w = h.asic_width;
+  lines.push(`| ${f(w.sigma_asic)} ± ${f(w.sigma_asic_error)} | ${f(w.quadrature_sum)} | ${f(w.mean_sigma_squared)} | ${f(w.var_mu)} | ${f(w.ratio)} |`);
+  lines.push('', '## μ by row mod 16', '', '| row mod 16 | ' + h.spatial.mu_by_row_mod16.map((_, i) => i).join(' | ') + ' |',
+    '|---' .repeat(17) + '|', '| mean μ | ' + h.spatial.mu_by_row_mod16.map(v => f(v, 4)).join(' | ') + ' |');
+  lines.push('', '## ASIC flux per threshold', '', '| threshold | good | bad | failed | flux (Hz) | error (Hz) |', '|---|---|---|---|---|---|');
+  for (const t of flux.perThreshold) lines.push(`| ${t.threshold} | ${t.good} | ${t.bad} | ${t.failed} | ${f(t.asicFlux)} | ${f(t.asicFluxError)} |`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,222 @@
+// Synthetic Fe-55 threshold scan with a known truth: the test data, demo scan and benchmark input.
+import * as fs from 'fs';
+import * as path from 'path';
+import { writeFileAtomic } from './atomicFiles';
+import { formatNumber } from './csvFormat';
+import { Random } from './random';
+import { AMPLITUDE, BACKGROUND, MU, N_PARAMS, scurveModel, SIGMA, SLOPE } from './scurveModel';
+
+export interface GenerateOptions {
+  dir: string;
+  thresholds: number[];
+  nacq: number;
+  seed: number;
+  rows?: number;
+  cols?: number;
+  prefix?: string;
+  shutterSeconds?: number;
+  polarity?: 1 | -1;
+  /** Fraction of acquisitions with noisy last columns (default 0.03). */
+  badFraction?: number;
+  /** Index of the threshold whose acquisitions are all bad (default: a third into the scan; -1 for none). */
+  allBadThresholdIndex?: number;
+  /** Mix integer, numpy-float, CRLF, BOM and no-final-newline files (default true). */
+  formatVariants?: boolean;
+  /** Peak plateau flux in Hz (default 1.0). */
+  peakFlux?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export type PixelKind = 'good' | 'dead' | 'hot';
+
+export interface GeneratedTruth {
+  prefix: string;
+  shutterText: string;
+  shutterSeconds: number;
+  polarity: 1 | -1;
+  rows: number;
+  cols: number;
+  thresholds: number[];
+  nacq: number;
+  seed: number;
+  maskFile: string;
+  badAcquisitions: Array<[number, number]>;
+  allBadThreshold: number | null;
+  params: { mu0: number; muSpread: number; sigma0: number; peakFlux: number; slopeFraction: number; background: number };
+  source: { row: number; col: number; height: number };
+}
+
+export function shutterText(seconds: number): string {
+  const ms = Math.round(seconds * 1000);
+  const s = Math.floor(ms / 1000), rest = ms % 1000;
+  if (s === 0) return `${rest}ms`;
+  return rest === 0 ? `${s}s` : `${s}s${rest}ms`;
+}
+
+export function parseThresholdRange(text: string): number[] {
+  const m = /^(\d+):(\d+):(\d+)$/.exec(text.trim());
+  if (!m) throw new Error(`--thresholds "${text}": expected FROM:TO:STEP, e.g. 1320:1600:5`);
+  const [from, to, step] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (step <= 0 || to < from) throw new Error(`--thresholds "${text}": expected FROM ≤ TO and STEP > 0`);
+  const out: number[] = [];
+  for (let t = from; t <= to; t += step) out.push(t);
+  return out;
+}
+
+export function maskFileName(prefix: string): string {
+  const parts = prefix.split('_').filter(Boolean);
+  return `${parts.slice(0, 2).join('_') || 'ASIC'}_Matrix_Mask.csv`;
+}
+
+const BAD_COLUMN_FLUX = 25; // Hz per pixel in the noisy last columns of a bad acquisition
+const NOISY_COLUMNS = 16;
+
+/** Writes the scan, its mask, and `truth/` (truth.json + pixels.csv). Returns the truth. */
+export function generateScan(options: GenerateOptions): GeneratedTruth {
+  const rows = options.rows ?? 256, cols = options.cols ?? 256;
+  const prefix = options.prefix ?? 'Module0_VP0-1_ECS_data_ST_';
+  const shutterSeconds = options.shutterSeconds ?? 1.31;
+  const st = shutterText(shutterSeconds);
+  const polarity = options.polarity ?? 1;
+  const thresholds = options.thresholds;
+  const rng = new Random(options.seed);
+  const n = rows * cols;
+  fs.mkdirSync(options.dir, { recursive: true });
+  fs.mkdirSync(path.join(options.dir, 'truth'), { recursive: true });
+
+  // Per-pixel truth: μ with double-column and row structure, σ, illumination from a point source.
+  const tMin = thresholds[0], tMax = thresholds[thresholds.length - 1];
+  const mu0 = tMin + 0.45 * (tMax - tMin);
+  const range = tMax - tMin;
+  const muSpread = range * 0.015, sigma0 = Math.max(range * 0.035, 2);
+  const peakFlux = options.peakFlux ?? 1.0, slopeFraction = 0.0015, background = 0.002;
+  const source = { row: rows * 0.4, col: cols * 0.55, height: Math.max(rows, cols) * 0.9 };
+  const doubleColumnOffset = Array.from({ length: Math.ceil(cols / 2) }, () => rng.gaussian() * muSpread * 0.5);
+  const theta = new Float64Array(n * N_PARAMS);
+  const kind: PixelKind[] = new Array(n).fill('good');
+  const mask = new Uint8Array(n);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const p = r * cols + c, o = p * N_PARAMS;
+      const rowOffset = muSpread * (0.4 * ((r % 16) < 8 ? 1 : -1) + 0.5 * (r / rows - 0.5));
+      theta[o + MU] = mu0 + doubleColumnOffset[c >> 1] + rowOffset + rng.gaussian() * muSpread;
+      theta[o + SIGMA] = Math.max(sigma0 * (1 + 0.08 * rng.gaussian()), 1);
+      const d2 = (r - source.row) ** 2 + (c - source.col) ** 2, h2 = source.height ** 2;
+      const amplitude = peakFlux * Math.pow(h2 / (h2 + d2), 1.5);
+      theta[o + AMPLITUDE] = amplitude;
+      theta[o + SLOPE] = -polarity * slopeFraction * amplitude;
+      theta[o + BACKGROUND] = background;
+      const u = rng.uniform();
+      if (u < 0.002) kind[p] = 'dead';
+      else if (u < 0.003) { kind[p] = 'hot'; mask[p] = 1; }
+      else if (u < 0.0035) mask[p] = 1; // masked for other reasons (e.g. failed equalisation)
+    }
+  }
+
+  // Bad acquisitions: badFraction at random, plus one threshold where every acquisition is bad.
+  const allBadIndex = options.allBadThresholdIndex ?? Math.floor(thresholds.length / 3);
+  const badFraction = options.badFraction ?? 0.03;
+  const isBad = (ti: number, acq: number, u: number) => ti === allBadIndex || u < badFraction;
+  const badAcquisitions: Array<[number, number]> = [];
+  const model = scurveModel(polarity);
+  const lambda = new Float64Array(n);
+  const variants = options.formatVariants ?? true;
+  let out: Uint8Array = new Uint8Array(n * 8 + 1024);
+  const total = thresholds.length * options.nacq;
+  let done = 0;
+  for (let ti = 0; ti < thresholds.length; ti++) {
+    const t = thresholds[ti];
+    for (let p = 0; p < n; p++) {
+      if (kind[p] === 'dead') { lambda[p] = 0; continue; }
+      const rate = kind[p] === 'hot' ? 60 : model.evaluate(t, theta.subarray(p * N_PARAMS, p * N_PARAMS + N_PARAMS));
+      lambda[p] = Math.max(rate, 0) * shutterSeconds;
+    }
+    for (let acq = 0; acq < options.nacq; acq++) {
+      const bad = isBad(ti, acq, rng.uniform());
+      if (bad) badAcquisitions.push([t, acq]);
+      const variant = variants ? rng.uniform() : 1;
+      const asFloat = variant < 0.08, crlf = variant >= 0.08 && variant < 0.16, bom = variant >= 0.16 && variant < 0.2;
+      const finalNewline = !(variant >= 0.2 && variant < 0.24);
+      if (asFloat) out = ensure(out, n * 26 + 1024);
+      let k = 0;
+      if (bom) { out[k++] = 0xef; out[k++] = 0xbb; out[k++] = 0xbf; }
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++) {
+          const p = r * cols + c;
+          let mean = lambda[p];
+          if (bad && c >= cols - NOISY_COLUMNS) mean += BAD_COLUMN_FLUX * shutterSeconds;
+          const count = rng.poisson(mean);
+          if (c > 0) out[k++] = 44;
+          k = asFloat ? writeNumpyFloat(out, k, count) : writeInt(out, k, count);
+        }
+        if (r < rows - 1 || finalNewline) {
+          if (crlf) out[k++] = 13;
+          out[k++] = 10;
+        }
+      }
+      writeFileAtomic(path.join(options.dir, `${prefix}${st}_THR_${t}_${acq}.csv`), out.subarray(0, k));
+      options.onProgress?.(++done, total);
+    }
+  }
+
+  const maskFile = maskFileName(prefix);
+  writeFileAtomic(path.join(options.dir, maskFile), matrixText(mask, rows, cols));
+  const truth: GeneratedTruth = {
+    prefix, shutterText: st, shutterSeconds, polarity, rows, cols, thresholds, nacq: options.nacq, seed: options.seed,
+    maskFile, badAcquisitions, allBadThreshold: allBadIndex >= 0 && allBadIndex < thresholds.length ? thresholds[allBadIndex] : null,
+    params: { mu0, muSpread, sigma0, peakFlux, slopeFraction, background }, source,
+  };
+  writeFileAtomic(path.join(options.dir, 'truth', 'truth.json'), JSON.stringify(truth, null, 1) + '\n');
+  const lines = ['row,col,kind,masked,mu,sigma,amplitude,slope,background'];
+  for (let p = 0; p < n; p++) {
+    const o = p * N_PARAMS;
+    lines.push([Math.floor(p / cols), p % cols, kind[p], mask[p],
+      ...Array.from(theta.subarray(o, o + N_PARAMS), formatNumber)].join(','));
+  }
+  writeFileAtomic(path.join(options.dir, 'truth', 'pixels.csv'), lines.join('\n') + '\n');
+  return truth;
+}
+
+export interface TruthPixel {
+  row: number; col: number; kind: PixelKind; masked: boolean;
+  mu: number; sigma: number; amplitude: number; slope: number; background: number;
+}
+
+export function readTruthPixels(dir: string): TruthPixel[] {
+  const text = fs.readFileSync(path.join(dir, 'truth', 'pixels.csv'), 'utf8').trim().split('\n');
+  return text.slice(1).map(line => {
+    const f = line.split(',');
+    return {
+      row: Number(f[0]), col: Number(f[1]), kind: f[2] as PixelKind, masked: f[3] === '1',
+      mu: Number(f[4]), sigma: Number(f[5]), amplitude: Number(f[6]), slope: Number(f[7]), background: Number(f[8]),
+    };
+  });
+}
+
+export function readTruth(dir: string): GeneratedTruth {
+  return JSON.parse(fs.readFileSync(path.join(dir, 'truth', 'truth.json'), 'utf8')) as GeneratedTruth;
+}
+
+function matrixText(values: Uint8Array, rows: number, cols: number): string {
+  const lines: string[] = [];
+  for (let r = 0; r < rows; r++) lines.push(Array.from(values.subarray(r * cols, (r + 1) * cols)).join(','));
+  return lines.join('\n') + '\n';
+}
+
+function ensure(buf: Uint8Array, size: number): Uint8Array {
+  return buf.length >= size ? buf : new Uint8Array(size);
+}
+
+function writeInt(out: Uint8Array, k: number, v: number): number {
+  if (v < 10) { out[k] = 48 + v; return k + 1; }
+  const s = String(v);
+  for (let i = 0; i < s.length; i++) out[k++] = s.charCodeAt(i);
+  return k;
+}
+
+/** numpy's default savetxt text, e.g. 3 → `3.000000000000000000e+00`. */
+function writeNumpyFloat(out: Uint8Array, k: number, v: number): number {
+  const s = v.toExponential(18).replace(/e([+-])(\d)$/, 'e$10$2');
+  for (let i = 0; i < s.length; i++) out[k++] = s.charCodeAt(i);
+  return k;
+}

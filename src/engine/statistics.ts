@@ -1,0 +1,50 @@
+// Small statistics used by goodness of fit and the heterogeneity analysis.
+import gammainc from '@stdlib/math-base-special-gammainc';
+
+/** P(χ²_ndf ≥ x). */
+export function chi2Survival(x: number, ndf: number): number {
+  if (!(ndf > 0) || !Number.isFinite(x)) return NaN;
+  if (x <= 0) return 1;
+  return gammainc(x / 2, ndf / 2, true, true);
+}
+
+export interface Distribution {
+  n: number;
+  mean: number;
+  rms: number;
+  /** 1.4826 × median absolute deviation: the rms a Gaussian core would have, insensitive to outliers. */
+  robustRms: number;
+  median: number;
+}
+
+export function describe(values: ArrayLike<number>): Distribution {
+  const v: number[] = [];
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) v.push(values[i]);
+  const n = v.length;
+  if (n === 0) return { n: 0, mean: NaN, rms: NaN, robustRms: NaN, median: NaN };
+  const mean = v.reduce((s, x) => s + x, 0) / n;
+  const rms = Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / Math.max(n - 1, 1));
+  const median = quantile(v, 0.5);
+  const mad = quantile(v.map(x => Math.abs(x - median)), 0.5);
+  return { n, mean, rms, robustRms: 1.4826 * mad, median };
+}
+
+/** Quantile by linear interpolation (sorts a copy). */
+export function quantile(values: number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const s = Float64Array.from(values).sort();
+  const pos = (s.length - 1) * q, lo = Math.floor(pos), hi = Math.ceil(pos);
+  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+}
+
+/** Least-squares slope and intercept of y on x. */
+export function linearFit(x: number[], y: number[]): { slope: number; intercept: number; slopeError: number } {
+  const n = x.length;
+  const mx = x.reduce((s, v) => s + v, 0) / n, my = y.reduce((s, v) => s + v, 0) / n;
+  let sxx = 0, sxy = 0;
+  for (let i = 0; i < n; i++) { sxx += (x[i] - mx) ** 2; sxy += (x[i] - mx) * (y[i] - my); }
+  const slope = sxy / sxx, intercept = my - slope * mx;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (y[i] - intercept - slope * x[i]) ** 2;
+  return { slope, intercept, slopeError: Math.sqrt(ss / Math.max(n - 2, 1) / sxx) };
+}
