@@ -92,9 +92,9 @@ function renderReport(flux: ScanFlux, fits: ScanFitResult, h: Heterogeneity): st
   lines.push('## ASIC fit', '', '| parameter | value | error |', '|---|---|---|');
   FIT_PARAMETERS.forEach((name, k) => lines.push(`| ${name} | ${f(a.theta[k])} | ${f(a.errors[k])} |`));
   lines.push('', `Deviance ${f(a.deviance)} for ${a.ndf} degrees of freedom (p = ${f(fits.asic.pValue)}).`, '');
-  lines.push('## Pixel parameters (ok pixels)', '', '| quantity | n | mean | rms | robust rms | mean fit error |', '|---|---|---|---|---|---|');
+  lines.push('## Pixel parameters (ok pixels)', '', '| quantity | n | mean | rms | robust rms | median fit error |', '|---|---|---|---|---|---|');
   for (const [name, d] of [['μ (DAC)', h.mu], ['σ (DAC)', h.sigma], ['amplitude (Hz)', h.amplitude]] as const) {
-    lines.push(`| ${name} | ${d.n} | ${f(d.mean)} | ${f(d.rms)} | ${f(d.robustRms)} | ${f(d.mean_fit_error)} |`);
+    lines.push(`| ${name} | ${d.n} | ${f(d.mean)} | ${f(d.rms)} | ${f(d.robustRms)} | ${f(d.median_fit_error)} |`);
   }
   lines.push('', '## Fit status', '', '| status | pixels |', '|---|---|');
   for (const [k, v] of Object.entries(h.status_counts)) lines.push(`| ${k} | ${v} |`);

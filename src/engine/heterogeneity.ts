@@ -12,9 +12,9 @@ export const INCONSISTENT_P_VALUE = 0.001;
 export interface Heterogeneity {
   status_counts: Record<string, number>;
   ok_pixels: number;
-  mu: Distribution & { mean_fit_error: number; intrinsic_rms: number; chi2_ndf: number; significant: boolean };
-  sigma: Distribution & { mean_fit_error: number };
-  amplitude: Distribution & { mean_fit_error: number };
+  mu: Distribution & { median_fit_error: number; intrinsic_rms: number; chi2_ndf: number; significant: boolean };
+  sigma: Distribution & { median_fit_error: number };
+  amplitude: Distribution & { median_fit_error: number };
   asic_width: { sigma_asic: number; sigma_asic_error: number; quadrature_sum: number; mean_sigma_squared: number; var_mu: number; ratio: number };
   asic_shape_refit: { pixels: number; inconsistent: number; fraction_inconsistent: number; median_delta_deviance: number; delta_ndf: number };
   spatial: {
@@ -23,7 +23,7 @@ export interface Heterogeneity {
     double_column_rms: number; double_column_rms_expected: number;
     gradient_per_column: number; gradient_per_column_error: number; gradient_per_row: number; gradient_per_row_error: number;
   };
-  illumination: { amplitude_smooth_r2: number; amplitude_residual_rms: number; amplitude_mean_error: number; peak_row: number; peak_col: number };
+  illumination: { amplitude_smooth_r2: number; amplitude_residual_rms: number; amplitude_median_error: number; peak_row: number; peak_col: number };
   conclusions: string[];
 }
 
@@ -59,7 +59,7 @@ export function analyseHeterogeneity(fits: ScanFitResult): Heterogeneity {
   const sigma = columnOf(r, R_THETA + SIGMA, status), sigmaErr = columnOf(r, R_ERROR + SIGMA, status);
   const amp = columnOf(r, R_THETA + AMPLITUDE, status), ampErr = columnOf(r, R_ERROR + AMPLITUDE, status);
   const muD = describe(mu), sigmaD = describe(sigma), ampD = describe(amp);
-  const meanMuErr = describe(muErr).mean;
+  const medianMuErr = describe(muErr).median; // median: a few ill-constrained fits must not dominate
   let chi2 = 0, nChi = 0;
   for (let p = 0; p < n; p++) if (Number.isFinite(mu[p]) && muErr[p] > 0) { chi2 += ((mu[p] - muD.mean) / muErr[p]) ** 2; nChi++; }
   const muChi2Ndf = chi2 / Math.max(nChi - 1, 1);
@@ -108,9 +108,9 @@ export function analyseHeterogeneity(fits: ScanFitResult): Heterogeneity {
 
   const h: Heterogeneity = {
     status_counts, ok_pixels: status_counts.ok,
-    mu: { ...muD, mean_fit_error: meanMuErr, intrinsic_rms: intrinsic, chi2_ndf: muChi2Ndf, significant: muSignificant },
-    sigma: { ...sigmaD, mean_fit_error: describe(sigmaErr).mean },
-    amplitude: { ...ampD, mean_fit_error: describe(ampErr).mean },
+    mu: { ...muD, median_fit_error: medianMuErr, intrinsic_rms: intrinsic, chi2_ndf: muChi2Ndf, significant: muSignificant },
+    sigma: { ...sigmaD, median_fit_error: describe(sigmaErr).median },
+    amplitude: { ...ampD, median_fit_error: describe(ampErr).median },
     asic_width: {
       sigma_asic: asic.theta[SIGMA], sigma_asic_error: asic.errors[SIGMA], quadrature_sum: quadrature,
       mean_sigma_squared: meanSigmaSq, var_mu: muD.rms ** 2, ratio: asic.theta[SIGMA] / quadrature,
@@ -162,7 +162,7 @@ function illuminationPattern(amp: Float64Array, ampErr: Float64Array, rows: numb
   return {
     amplitude_smooth_r2: ssTot > 0 ? 1 - ssRes / ssTot : NaN,
     amplitude_residual_rms: Math.sqrt(ssRes / Math.max(ys.length - k, 1)),
-    amplitude_mean_error: describe(ampErr).mean,
+    amplitude_median_error: describe(ampErr).median,
     peak_row: peakRow, peak_col: peakCol,
   };
 }
@@ -195,14 +195,14 @@ function conclusions(h: Heterogeneity): string[] {
     .filter(([k, v]) => k !== 'ok' && v > 0).map(([k, v]) => `${v} ${k}`).join(', ') || 'no others'}).`);
   const m = h.mu;
   out.push(m.significant
-    ? `Threshold dispersion is significant: rms(μ) = ${fmt(m.rms)} DAC against a mean fit error of ${fmt(m.mean_fit_error)} DAC ` +
+    ? `Threshold dispersion is significant: rms(μ) = ${fmt(m.rms)} DAC against a median fit error of ${fmt(m.median_fit_error)} DAC ` +
       `(χ²/ndf = ${fmt(m.chi2_ndf)}); the intrinsic pixel-to-pixel spread is ${fmt(m.intrinsic_rms)} DAC.`
-    : `Threshold dispersion is not significant: rms(μ) = ${fmt(m.rms)} DAC is compatible with the mean fit error ${fmt(m.mean_fit_error)} DAC ` +
+    : `Threshold dispersion is not significant: rms(μ) = ${fmt(m.rms)} DAC is compatible with the median fit error ${fmt(m.median_fit_error)} DAC ` +
       `(χ²/ndf = ${fmt(m.chi2_ndf)}).`);
   const w = h.asic_width;
   out.push(`ASIC edge width σ_ASIC = ${fmt(w.sigma_asic)} ± ${fmt(w.sigma_asic_error)} DAC vs √(⟨σ²⟩ + var(μ)) = ${fmt(w.quadrature_sum)} DAC ` +
     `(ratio ${fmt(w.ratio, 3)}): ${Math.abs(w.ratio - 1) < 0.05 ? 'the ASIC curve is the pixel curves broadened by the threshold dispersion' : 'the ASIC width is not explained by noise and dispersion alone'}.`);
-  out.push(`Mean pixel noise width ⟨σ⟩ = ${fmt(h.sigma.mean)} DAC, rms ${fmt(h.sigma.rms)} (mean fit error ${fmt(h.sigma.mean_fit_error)}).`);
+  out.push(`Mean pixel noise width ⟨σ⟩ = ${fmt(h.sigma.mean)} DAC, rms ${fmt(h.sigma.rms)} (median fit error ${fmt(h.sigma.median_fit_error)}).`);
   const s = h.asic_shape_refit;
   out.push(`${fmt(100 * s.fraction_inconsistent, 1)} % of fitted pixels are inconsistent with the ASIC curve scaled to their amplitude ` +
     `(likelihood-ratio p < ${INCONSISTENT_P_VALUE}; median Δdeviance ${fmt(s.median_delta_deviance, 1)}).`);

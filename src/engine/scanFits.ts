@@ -53,7 +53,8 @@ export function fitBounds(thresholds: ArrayLike<number>): FitBounds {
   const lo = thresholds[0], hi = thresholds[m - 1], range = Math.max(hi - lo, 1);
   const lower = new Float64Array(N_PARAMS), upper = new Float64Array(N_PARAMS);
   lower[MU] = lo - 0.5 * range; upper[MU] = hi + 0.5 * range;
-  lower[SIGMA] = range * 1e-3; upper[SIGMA] = range;
+  // an edge much sharper than the threshold step is not resolvable: keep σ ≥ step/4
+  lower[SIGMA] = Math.max(range * 1e-3, range / Math.max(m - 1, 1) / 4); upper[SIGMA] = range;
   lower[AMPLITUDE] = 0; upper[AMPLITUDE] = Infinity;
   lower[SLOPE] = -Infinity; upper[SLOPE] = Infinity;
   lower[BACKGROUND] = 0; upper[BACKGROUND] = Infinity;
@@ -91,13 +92,27 @@ export function fitPixelRange(job: PixelFitJob, range: PixelRange, fitter = new 
     for (let j = 0; j < m; j++) { total += n[j]; if (n[j] > 0) nonZero++; }
     if (total === 0) { row[R_STATUS] = PixelStatus.Dead; continue; }
     if (m <= countFree(model) || nonZero < 3) { row[R_STATUS] = PixelStatus.TooFewPoints; continue; }
-    estimateStart(job.thresholds, n, job.exposure, m, job.polarity, theta, scratch);
-    const fit = fitter.fit(model, job.thresholds, n, job.exposure, m, theta, model.free, bounds);
+    const fit = fitCurve(fitter, model, job.thresholds, n, job.exposure, m, job.polarity, bounds, theta, scratch);
     writeFitRow(row, fit);
     const shape = amplitudeOnlyFit(n, job.exposure, job.asicShape, m);
     row[R_SHAPE_DEVIANCE] = shape.deviance;
     row[R_SHAPE_SCALE] = shape.scale;
   }
+}
+
+/**
+ * Two stages: the edge first with the slope held at 0 (at low counts a free slope can trade places with a
+ * too-sharp edge and trap the fit in a local minimum), then every parameter free from there.
+ */
+export function fitCurve(fitter: PoissonCurveFitter, model: ScurveModel, t: Float64Array, n: ArrayLike<number>,
+  exposure: Float64Array, m: number, polarity: 1 | -1, bounds: FitBounds, theta = new Float64Array(N_PARAMS),
+  scratch = new Float64Array(m)): CurveFitResult {
+  estimateStart(t, n, exposure, m, polarity, theta, scratch);
+  if (model.free[SLOPE]) {
+    const edgeOnly = model.free.map((f, k) => f && k !== SLOPE);
+    fitter.fit(model, t, n, exposure, m, theta, edgeOnly, bounds);
+  }
+  return fitter.fit(model, t, n, exposure, m, theta, model.free, bounds);
 }
 
 export function countFree(model: ScurveModel): number {
@@ -148,10 +163,7 @@ export function fitAsicCurve(flux: ScanFlux, points: FitPoints, modelName: Model
   const asicFlux = Float64Array.from(points.thresholdIndex, i => flux.perThreshold[i].asicFlux);
   const p = polarity === 'auto' ? detectPolarity(points.thresholds, asicFlux, m) : polarity;
   const model = makeModel(modelName, p);
-  const theta = new Float64Array(N_PARAMS);
-  estimateStart(points.thresholds, counts, points.exposure, m, p, theta);
-  const fit = new PoissonCurveFitter(m).fit(model, points.thresholds, counts, points.exposure, m, theta, model.free,
-    fitBounds(points.thresholds));
+  const fit = fitCurve(new PoissonCurveFitter(m), model, points.thresholds, counts, points.exposure, m, p, fitBounds(points.thresholds));
   return {
     model: modelName, polarity: p, fit, pValue: chi2Survival(fit.deviance, fit.ndf),
     unmaskedPixels: flux.mask.length - flux.maskedPixels,

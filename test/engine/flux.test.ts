@@ -1,0 +1,142 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { analyseFolder, AnalyseOptions, DEFAULT_ANALYSE_OPTIONS } from '../../src/engine/analyse';
+import { EngineEvent } from '../../src/protocol';
+import { folderHashes, generated, range, readMatrixWithCsvParse, readOutputMatrix, scratchDir } from './helpers';
+
+const thresholds = range(1320, 1600, 40); // 8 thresholds, uneven data sizes are fine
+const scan = generated('flux', { thresholds, nacq: 6, seed: 2, rows: 24, cols: 40, badFraction: 0.1 });
+const ST = 1.31;
+const id = `${scan.truth.prefix}${scan.truth.shutterText}`;
+
+function options(extra: Partial<AnalyseOptions> = {}): AnalyseOptions {
+  return { ...DEFAULT_ANALYSE_OPTIONS, folder: scan.dir, fit: false, workers: 2, ...extra };
+}
+
+async function run(extra: Partial<AnalyseOptions> = {}) {
+  const events: EngineEvent[] = [];
+  const dirs = await analyseFolder(options(extra), e => events.push(e));
+  const summary = JSON.parse(fs.readFileSync(path.join(dirs[0], 'summary.json'), 'utf8'));
+  return { dir: dirs[0], summary, events };
+}
+
+/** Independent computation from the raw files through csv-parse. */
+function expectedSums(goodOnly: Set<string>) {
+  const mask = readMatrixWithCsvParse(path.join(scan.dir, scan.truth.maskFile)).flat();
+  return thresholds.map(thr => {
+    const sum = new Array(24 * 40).fill(0);
+    let good = 0;
+    for (let acq = 0; acq < 6; acq++) {
+      if (!goodOnly.has(`${thr}:${acq}`)) continue;
+      good++;
+      readMatrixWithCsvParse(path.join(scan.dir, `${id}_THR_${thr}_${acq}.csv`)).flat().forEach((v, p) => { sum[p] += v; });
+    }
+    return { sum, good, mask };
+  });
+}
+
+test('bad acquisitions found are exactly the generator truth; one threshold all bad gives NaN, flagged', async () => {
+  const { summary } = await run();
+  const truthBad = scan.truth.badAcquisitions.map(([t, a]) => `${t}:${a}`).sort();
+  assert.deepEqual(summary.bad_acquisitions.map(([t, a]: number[]) => `${t}:${a}`).sort(), truthBad);
+  assert.ok(truthBad.length > thresholds.length, 'generator made random bad acquisitions besides the all-bad threshold');
+  assert.deepEqual(summary.all_bad_thresholds, [scan.truth.allBadThreshold]);
+  const allBad = summary.per_threshold.find((t: { threshold: number }) => t.threshold === scan.truth.allBadThreshold);
+  assert.equal(allBad.good, 0); assert.equal(allBad.all_bad, true); assert.equal(allBad.asic_flux, null);
+  assert.equal(summary.mask.source, 'auto'); assert.equal(path.basename(summary.mask.file), scan.truth.maskFile);
+});
+
+test('flux and uncertainty per pixel and per ASIC are exact: Σhits/T, √Σhits/T, masked = nan', async () => {
+  const { dir, summary } = await run();
+  const bad = new Set(summary.bad_acquisitions.map(([t, a]: number[]) => `${t}:${a}`));
+  const good = new Set<string>();
+  for (const t of thresholds) for (let a = 0; a < 6; a++) if (!bad.has(`${t}:${a}`)) good.add(`${t}:${a}`);
+  const expected = expectedSums(good);
+  const asicFlux = fs.readFileSync(path.join(dir, `FluxperASIC_${id}_THR_1320-1600-step40.csv`), 'utf8').trim().split('\n');
+  const asicErr = fs.readFileSync(path.join(dir, `UncertaintyFluxperASIC_${id}_THR_1320-1600-step40.csv`), 'utf8').trim().split('\n');
+  assert.equal(asicFlux.length, thresholds.length);
+  thresholds.forEach((thr, i) => {
+    const { sum, good: nGood, mask } = expected[i];
+    const T = nGood * ST;
+    const flux = readOutputMatrix(path.join(dir, `Fluxperpixel_${id}_THR_${thr}.csv`)).flat();
+    const err = readOutputMatrix(path.join(dir, `UncertaintyFluxperpixel_${id}_THR_${thr}.csv`)).flat();
+    let asic = 0;
+    sum.forEach((s, p) => {
+      if (mask[p] > 0 || T === 0) { assert.ok(Number.isNaN(flux[p]) && Number.isNaN(err[p])); return; }
+      asic += s;
+      assert.equal(flux[p], s / T);
+      assert.equal(err[p], Math.sqrt(s) / T);
+    });
+    if (T === 0) { assert.equal(asicFlux[i], 'nan'); return; }
+    assert.equal(Number(asicFlux[i]), asic / T);
+    assert.equal(Number(asicErr[i]), Math.sqrt(asic) / T, 'ASIC uncertainty is √(Σhits)/T, not Σ√n');
+    assert.equal(summary.per_threshold[i].exposure_s, T);
+  });
+});
+
+test('--no-cut-bad keeps every acquisition; --bad-columns and --bad-cut move the cut', async () => {
+  const keep = await run({ cutBad: false, out: scratchDir('keep') });
+  assert.deepEqual(keep.summary.bad_acquisitions, []);
+  assert.ok(keep.summary.per_threshold.every((t: { good: number }) => t.good === 6));
+  const high = await run({ badCut: 1000, out: scratchDir('high') });
+  assert.deepEqual(high.summary.bad_acquisitions, []);
+  const narrow = await run({ badColumns: 4, out: scratchDir('narrow') });
+  assert.equal(narrow.summary.bad_acquisitions.length, scan.truth.badAcquisitions.length);
+});
+
+test('inline (workers = 0) and worker-thread runs give identical outputs', async () => {
+  const a = await run({ workers: 0, out: scratchDir('inline') });
+  const b = await run({ workers: 2, out: scratchDir('workers') });
+  for (const name of fs.readdirSync(a.dir).filter(n => n.endsWith('.csv'))) {
+    assert.equal(fs.readFileSync(path.join(a.dir, name), 'utf8'), fs.readFileSync(path.join(b.dir, name), 'utf8'), name);
+  }
+});
+
+test('raw data is never modified; outputs are complete with no staging leftovers', async () => {
+  const before = folderHashes(scan.dir);
+  const { dir } = await run();
+  assert.deepEqual(folderHashes(scan.dir), before);
+  assert.ok(!fs.readdirSync(dir).some(n => n.startsWith('.')), 'no temp files left');
+});
+
+test('a bad acquisition file is skipped and reported; --strict aborts; missing acquisitions are reported', async () => {
+  const copy = scratchDir('corrupt');
+  for (const name of fs.readdirSync(scan.dir)) if (name.endsWith('.csv')) fs.copyFileSync(path.join(scan.dir, name), path.join(copy, name));
+  const victim = `${id}_THR_1360_2.csv`;
+  const lines = fs.readFileSync(path.join(copy, victim), 'utf8').split('\n');
+  lines[4] = lines[4].replace(/^(\d+),(\d+)/, '$1,abc');
+  fs.writeFileSync(path.join(copy, victim), lines.join('\n'));
+  fs.writeFileSync(path.join(copy, `${id}_THR_1400_3.csv`), '1,2,3\n'); // wrong shape
+  fs.rmSync(path.join(copy, `${id}_THR_1440_1.csv`));
+  const events: EngineEvent[] = [];
+  const [dir] = await analyseFolder({ ...options(), folder: copy }, e => events.push(e));
+  const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
+  const skipped = summary.skipped_files.map((s: { file: string }) => s.file).sort();
+  assert.deepEqual(skipped, [victim, `${id}_THR_1400_3.csv`].sort());
+  const abc = summary.skipped_files.find((s: { file: string }) => s.file === victim);
+  assert.equal(abc.line, 5); assert.equal(abc.column, 2); assert.match(abc.reason, /expected a non-negative integer hit count, found "abc"/);
+  assert.deepEqual(summary.missing_acquisitions, [[1440, 1]]);
+  const t1360 = summary.per_threshold.find((t: { threshold: number }) => t.threshold === 1360);
+  assert.equal(t1360.failed, 1);
+  assert.ok(events.some(e => e.type === 'log' && e.level === 'warn' && e.message.includes(victim)));
+
+  const strictOut = scratchDir('strict');
+  await assert.rejects(analyseFolder({ ...options(), folder: copy, strict: true, out: strictOut }, () => undefined), /--strict: .*\.csv:\d+:\d+: /);
+  assert.deepEqual(fs.readdirSync(strictOut), [], 'strict abort leaves no output');
+});
+
+test('empty folder and folder without scan files give clear errors', async () => {
+  const empty = scratchDir('empty');
+  await assert.rejects(analyseFolder({ ...options(), folder: empty }, () => undefined), /no scan files/);
+  await assert.rejects(analyseFolder({ ...options(), folder: path.join(empty, 'nope') }, () => undefined), /not a folder/);
+});
+
+test('cancel (abort signal) leaves no partial output', async () => {
+  const out = scratchDir('cancel');
+  const controller = new AbortController();
+  const p = analyseFolder({ ...options(), out, signal: controller.signal }, e => { if (e.type === 'progress') controller.abort(); });
+  await assert.rejects(p, /cancelled/);
+  assert.deepEqual(fs.readdirSync(out), []);
+});

@@ -1,0 +1,103 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { MatrixFormatError, MatrixReader, parseMatrixBytes } from '../../src/engine/matrixParser';
+import { Random } from '../../src/engine/random';
+import { readMatrixWithCsvParse, scratchDir } from './helpers';
+
+const dir = scratchDir('parser');
+
+function write(name: string, content: string | Buffer): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, content);
+  return file;
+}
+
+function randomMatrixText(rng: Random, rows: number, cols: number): string {
+  const style = rng.uniform();
+  const eol = rng.uniform() < 0.3 ? '\r\n' : '\n';
+  const lines: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const cells: string[] = [];
+    for (let c = 0; c < cols; c++) {
+      const v = rng.uniform() < 0.6 ? 0 : Math.floor(rng.uniform() ** 4 * 100000);
+      cells.push(style < 0.3 ? v.toExponential(18).replace(/e([+-])(\d)$/, 'e$10$2') : style < 0.4 ? ` ${v} ` : String(v));
+    }
+    lines.push(cells.join(','));
+  }
+  const bom = rng.uniform() < 0.2 ? '\ufeff' : '';
+  return bom + lines.join(eol) + (rng.uniform() < 0.8 ? eol : '');
+}
+
+test('byte parser agrees with csv-parse on 200 random matrices (ints, numpy floats, blanks, CRLF, BOM, no final newline)', () => {
+  const rng = new Random(42);
+  const reader = new MatrixReader();
+  for (let i = 0; i < 200; i++) {
+    const rows = 1 + Math.floor(rng.uniform() * 20), cols = 1 + Math.floor(rng.uniform() * 20);
+    const file = write(`random_${i}.csv`, randomMatrixText(rng, rows, cols));
+    const { shape, values } = reader.readWithShape(file);
+    const oracle = readMatrixWithCsvParse(file);
+    assert.deepEqual(shape, { rows: oracle.length, cols: oracle[0].length }, file);
+    assert.deepEqual(Array.from(values), oracle.flat(), file);
+  }
+});
+
+function parseError(content: string, rows = 3, cols = 3): MatrixFormatError {
+  const bytes = Buffer.from(content, 'latin1');
+  try {
+    parseMatrixBytes(bytes, bytes.length, 'f.csv', { rows, cols }, new Float64Array(rows * cols));
+  } catch (e) {
+    assert.ok(e instanceof MatrixFormatError, String(e));
+    return e;
+  }
+  assert.fail(`no error for ${JSON.stringify(content)}`);
+}
+
+test('bad input names file, line, column and what was expected', () => {
+  let e = parseError('1,2,3\n4,x5,6\n7,8,9\n');
+  assert.equal(e.line, 2); assert.equal(e.column, 2);
+  assert.match(e.message, /^f\.csv:2:2: expected a non-negative integer hit count, found "x5"$/);
+  e = parseError('1,2,3\n4,5,6\n7,-8,9\n');
+  assert.equal(e.line, 3); assert.equal(e.column, 2); assert.match(e.message, /negative hit count "-8"/);
+  e = parseError('1,2,3\n4,5\n7,8,9\n');
+  assert.equal(e.line, 2); assert.match(e.message, /line has 2 values: expected 3/);
+  e = parseError('1,2,3\n4,5,6,7\n7,8,9\n');
+  assert.equal(e.line, 2); assert.equal(e.column, 3); assert.match(e.message, /too many values: expected 3/);
+  e = parseError('1,2,3\n4,5,6\n');
+  assert.equal(e.line, 3); assert.match(e.message, /truncated file: expected 3 lines, found 2/);
+  e = parseError('1,2,3\n4,5,6\n7,8,9\n1,2,3\n');
+  assert.equal(e.line, 4); assert.match(e.message, /too many lines: expected 3/);
+  e = parseError('1,2,3\n\n4,5,6\n7,8,9\n');
+  assert.equal(e.line, 2); assert.match(e.message, /empty line/);
+  e = parseError('1,,3\n4,5,6\n7,8,9\n');
+  assert.equal(e.column, 2); assert.match(e.message, /empty cell/);
+  e = parseError('1,2,3\n4,2.5,6\n7,8,9\n');
+  assert.match(e.message, /non-integer hit count "2.5"/);
+  e = parseError('1,2,3\n4,nan,6\n7,8,9\n');
+  assert.match(e.message, /found "nan"/);
+  e = parseError('');
+  assert.match(e.message, /empty file/);
+  e = parseError('1,2,3\n4,5,6\n7,8,');
+  assert.equal(e.line, 3); assert.equal(e.column, 3); assert.match(e.message, /empty cell/);
+});
+
+test('accepted variants: CRLF, BOM, numpy float text, no final newline, trailing blank lines', () => {
+  const ok = (content: string) => {
+    const bytes = Buffer.from(content, 'utf8');
+    const out = new Float64Array(4);
+    parseMatrixBytes(bytes, bytes.length, 'ok.csv', { rows: 2, cols: 2 }, out);
+    return Array.from(out);
+  };
+  assert.deepEqual(ok('1,2\r\n3,4\r\n'), [1, 2, 3, 4]);
+  assert.deepEqual(ok('\ufeff1,2\n3,4'), [1, 2, 3, 4]);
+  assert.deepEqual(ok('1.000000000000000000e+00,2.000000000000000000e+00\n3.000000000000000000e+00,0.000000000000000000e+00\n'), [1, 2, 3, 0]);
+  assert.deepEqual(ok('1,2\n3,4\n\n\n'), [1, 2, 3, 4]);
+});
+
+test('unreadable file is a MatrixFormatError naming the file', () => {
+  const reader = new MatrixReader();
+  const missing = path.join(dir, 'does-not-exist.csv');
+  assert.throws(() => reader.read(missing, { rows: 2, cols: 2 }, new Float64Array(4)),
+    (e: unknown) => e instanceof MatrixFormatError && e.message.includes(missing) && /unreadable file/.test(e.message));
+});
