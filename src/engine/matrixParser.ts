@@ -54,89 +54,103 @@ export function inferShape(bytes: Uint8Array, length: number): MatrixShape {
   return { rows, cols };
 }
 
+const EOF_SENTINEL = 0; // written at bytes[length]: neither digit nor delimiter, so the hot loop needs no bounds check
+
 /**
  * Parses `bytes[0, length)` into `out` (row-major, `rows*cols`), checking the shape.
  * Throws MatrixFormatError naming the 1-based line and column (cell index) and what was expected.
+ * Fast path per cell: digits then the expected delimiter; anything else goes through `slowCell`.
+ * With `add`, values are added to `out` instead of stored (summing straight into a threshold's counts saves a pass).
+ * Returns the sum of all values. Cells before an error have been written (identically in both modes).
  */
 export function parseMatrixBytes(
-  bytes: Uint8Array, length: number, file: string, shape: MatrixShape, out: Float64Array,
-): void {
+  input: Uint8Array, length: number, file: string, shape: MatrixShape, out: Float64Array, add = false,
+): number {
   const { rows, cols } = shape;
-  if (length === 0 || (length === bomLength(bytes, length))) {
+  let bytes = input;
+  if (bytes.length <= length || bytes[length] !== EOF_SENTINEL) {
+    bytes = new Uint8Array(length + 1);
+    bytes.set(input.subarray(0, length));
+  }
+  const start = bomLength(bytes, length);
+  if (length === start) {
     throw new MatrixFormatError(file, 1, 1, `empty file: expected ${rows} lines of ${cols} comma-separated hit counts`);
   }
-  let i = bomLength(bytes, length);
-  let row = 0, col = 0, value = 0, digits = 0, cellStart = i;
-  const fail = (detail: string): never => { throw new MatrixFormatError(file, row + 1, col + 1, detail); };
-
-  while (i < length) {
-    const c = bytes[i];
-    if (c >= ZERO && c <= NINE) {
-      value = value * 10 + (c - ZERO);
-      digits++;
-      i++;
-      continue;
-    }
-    if (c === COMMA) {
-      if (digits === 0) fail('empty cell: expected a non-negative integer hit count');
-      if (col >= cols - 1) fail(`too many values: expected ${cols} per line`);
-      out[row * cols + col] = value;
-      col++; value = 0; digits = 0; i++; cellStart = i;
-      continue;
-    }
-    if (c === LF || c === CR) {
-      if (digits === 0 && col === 0) {
-        // An empty line is only allowed as trailing whitespace at the end of the file.
-        let j = i;
-        while (j < length && (bytes[j] === LF || bytes[j] === CR || isBlank(bytes[j]))) j++;
-        if (j === length) break;
-        if (row < rows) fail(`empty line: expected ${cols} comma-separated hit counts`);
-        fail(`too many lines: expected ${rows}`);
+  let i = start, total = 0;
+  const last = cols - 1;
+  for (let row = 0; row < rows; row++) {
+    const base = row * cols;
+    for (let col = 0; col < cols; col++) {
+      // The dominant cell in a scan is one digit and a comma ("0,"): take it in one step.
+      if (bytes[i + 1] === COMMA && col < last) {
+        const d = bytes[i] - ZERO;
+        if (d >= 0 && d <= 9) {
+          if (add) out[base + col] += d; else out[base + col] = d;
+          total += d; i += 2; continue;
+        }
       }
-      if (digits === 0) fail('empty cell: expected a non-negative integer hit count');
-      if (row >= rows) fail(`too many lines: expected ${rows}`);
-      out[row * cols + col] = value;
-      if (col !== cols - 1) fail(`line has ${col + 1} values: expected ${cols}`);
-      row++; col = 0; value = 0; digits = 0;
-      i += (c === CR && i + 1 < length && bytes[i + 1] === LF) ? 2 : 1;
-      cellStart = i;
-      continue;
-    }
-    // Slow path: the whole cell as text (float notation, blanks, or invalid content).
-    let end = cellStart;
-    while (end < length && bytes[end] !== COMMA && bytes[end] !== LF && bytes[end] !== CR) end++;
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset + cellStart, end - cellStart).toString('latin1').trim();
-    if (text.length === 0) {
-      if (col === 0 && end < length && bytes[end] !== COMMA) {
-        // a line of blanks: treat like an empty line
-        i = end; digits = 0; continue;
+      let c = bytes[i];
+      let value = c - ZERO;
+      if (value >= 0 && value <= 9) {
+        c = bytes[++i];
+        let d = c - ZERO;
+        while (d >= 0 && d <= 9) { value = value * 10 + d; c = bytes[++i]; d = c - ZERO; }
+        if (c !== COMMA && c !== LF && c !== CR && i < length) {
+          value = slowCell(bytes, cellStart(bytes, i, start), length, file, rows, row, col);
+          i = slowEnd; c = bytes[i];
+        }
+      } else {
+        value = slowCell(bytes, i, length, file, rows, row, col);
+        i = slowEnd; c = bytes[i];
       }
-      fail('empty cell: expected a non-negative integer hit count');
+      if (add) out[base + col] += value; else out[base + col] = value;
+      total += value;
+      if (col < last) {
+        if (c === COMMA) { i++; continue; }
+        throw new MatrixFormatError(file, row + 1, col + 1, `line has ${col + 1} values: expected ${cols}`);
+      }
+      if (c === COMMA) throw new MatrixFormatError(file, row + 1, col + 1, `too many values: expected ${cols} per line`);
+      if (c === CR) { i++; if (bytes[i] === LF) i++; } else if (c === LF) i++;
     }
-    const v = Number(text);
-    if (!Number.isFinite(v) || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) {
-      fail(`expected a non-negative integer hit count, found ${describeFound(text)}`);
-    }
-    if (v < 0) fail(`negative hit count ${describeFound(text)}: expected a non-negative integer`);
-    if (Math.abs(v - Math.round(v)) > 1e-9 * Math.max(1, Math.abs(v))) {
-      fail(`non-integer hit count ${describeFound(text)}: expected a non-negative integer`);
-    }
-    value = Math.round(v);
-    digits = 1;
-    i = end;
   }
-  if (digits > 0) {
-    // last line without trailing newline
-    if (row >= rows) fail(`too many lines: expected ${rows}`);
-    out[row * cols + col] = value;
-    if (col !== cols - 1) fail(`line has ${col + 1} values: expected ${cols}`);
-    row++; col = 0;
-  } else if (col > 0) {
+  while (i < length && (bytes[i] === LF || bytes[i] === CR || isBlank(bytes[i]))) i++;
+  if (i < length) throw new MatrixFormatError(file, rows + 1, 1, `too many lines: expected ${rows}`);
+  return total;
+}
+
+/** Start of the cell that ends at `i` (the fast path found a bad character inside it). */
+function cellStart(bytes: Uint8Array, i: number, start: number): number {
+  while (i > start && bytes[i - 1] !== COMMA && bytes[i - 1] !== LF && bytes[i - 1] !== CR) i--;
+  return i;
+}
+
+let slowEnd = 0;
+
+/** One cell as text (float notation, blanks, or invalid content); sets slowEnd to the delimiter. */
+function slowCell(bytes: Uint8Array, begin: number, length: number, file: string, rows: number, row: number, col: number): number {
+  const fail = (detail: string): never => { throw new MatrixFormatError(file, row + 1, col + 1, detail); };
+  let end = begin;
+  while (end < length && bytes[end] !== COMMA && bytes[end] !== LF && bytes[end] !== CR) end++;
+  slowEnd = end;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset + begin, end - begin).toString('latin1').trim();
+  if (text.length === 0) {
+    if (col === 0 && (end >= length || bytes[end] !== COMMA)) {
+      let j = end;
+      while (j < length && (bytes[j] === LF || bytes[j] === CR || isBlank(bytes[j]))) j++;
+      if (j >= length) throw new MatrixFormatError(file, row + 1, 1, `truncated file: expected ${rows} lines, found ${row}`);
+      fail(`empty line: expected comma-separated hit counts`);
+    }
     fail('empty cell: expected a non-negative integer hit count');
   }
-  if (row !== rows) {
-    throw new MatrixFormatError(file, row + 1, 1, `truncated file: expected ${rows} lines, found ${row}`);
+  const v = Number(text);
+  if (!Number.isFinite(v) || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) {
+    fail(`expected a non-negative integer hit count, found ${describeFound(text)}`);
   }
+  if (v < 0) fail(`negative hit count ${describeFound(text)}: expected a non-negative integer`);
+  if (Math.abs(v - Math.round(v)) > 1e-9 * Math.max(1, Math.abs(v))) {
+    fail(`non-integer hit count ${describeFound(text)}: expected a non-negative integer`);
+  }
+  return Math.round(v);
 }
 
 /** Reads acquisition files into reused buffers (one reader per thread). */
@@ -153,13 +167,14 @@ export class MatrixReader {
     }
     try {
       const size = fs.fstatSync(fd).size;
-      if (size > this.bytes.length) this.bytes = new Uint8Array(Math.max(size, this.bytes.length * 2));
+      if (size + 1 > this.bytes.length) this.bytes = new Uint8Array(Math.max(size + 1, this.bytes.length * 2));
       let length = 0;
       while (length < size) {
         const n = fs.readSync(fd, this.bytes, length, size - length, length);
         if (n === 0) break;
         length += n;
       }
+      this.bytes[length] = EOF_SENTINEL;
       return { bytes: this.bytes, length };
     } catch (e) {
       throw new MatrixFormatError(file, 0, 0, `unreadable file: ${(e as Error).message}`);
@@ -168,9 +183,10 @@ export class MatrixReader {
     }
   }
 
-  read(file: string, shape: MatrixShape, out: Float64Array): void {
+  /** Parses a file into `out` (or adds it to `out`); returns the sum of its values. */
+  read(file: string, shape: MatrixShape, out: Float64Array, add = false): number {
     const { bytes, length } = this.readBytes(file);
-    parseMatrixBytes(bytes, length, file, shape, out);
+    return parseMatrixBytes(bytes, length, file, shape, out, add);
   }
 
   /** Reads a file whose shape is not known yet (the first file of a scan, a mask). */

@@ -1,0 +1,96 @@
+// `npm run bench`: the full-size scan (57 thresholds × 100 acquisitions, 256×256, ≈ 0.75 GB) measured against
+// `cat` of the same files in the same run. Each measurement runs in a fresh child process so that its peak RSS
+// is its own. Prints ratios, MB/s, peak RSS, fits/s.
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { computeScanFlux, readMask, scanShape } from './engine/flux';
+import { generateScan, parseThresholdRange } from './engine/generate';
+import { discoverScans } from './engine/scanFiles';
+import { fitScan } from './engine/scanFits';
+import { defaultWorkerCount } from './engine/workerPool';
+
+const THRESHOLDS = '1320:1600:5';
+const NACQ = Number(process.env.BENCH_NACQ ?? 100);
+const SEED = 1;
+
+async function measure(dir: string, maxAcq: number, withFits: boolean): Promise<void> {
+  const found = discoverScans(dir);
+  const scan = found.scans[0];
+  for (const t of scan.thresholds) t.acquisitions = t.acquisitions.filter(a => a.acquisition < maxAcq);
+  const files = scan.thresholds.flatMap(t => t.acquisitions);
+  const bytes = files.reduce((s, f) => s + f.size, 0);
+  const t0 = performance.now();
+  const shape = scanShape(scan);
+  const mask = readMask(found.maskCandidates[0], shape).mask;
+  const flux = await computeScanFlux(scan, shape, mask, {
+    badCut: 2, badColumns: 16, cutBad: true, strict: false, workers: defaultWorkerCount(),
+  });
+  const fluxSeconds = (performance.now() - t0) / 1000;
+  let fitSeconds = NaN, fitted = 0;
+  if (withFits) {
+    const t1 = performance.now();
+    const fits = await fitScan(flux, { model: 'scurve', polarity: 'auto', workers: defaultWorkerCount() });
+    fitSeconds = (performance.now() - t1) / 1000;
+    fitted = fits.results.length / 16;
+  }
+  process.stdout.write(JSON.stringify({
+    files: files.length, bytes, fluxSeconds, fitSeconds, fitted, peakRssMB: process.resourceUsage().maxRSS / 1024,
+  }) + '\n');
+}
+
+function ensureScan(dir: string): void {
+  const truthFile = path.join(dir, 'truth', 'truth.json');
+  if (fs.existsSync(truthFile)) {
+    const truth = JSON.parse(fs.readFileSync(truthFile, 'utf8'));
+    if (truth.nacq === NACQ && truth.seed === SEED && truth.rows === 256) return;
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  process.stderr.write(`generating the benchmark scan in ${dir} (57 thresholds × ${NACQ} acquisitions, 256×256)…\n`);
+  const t0 = performance.now();
+  generateScan({
+    dir, thresholds: parseThresholdRange(THRESHOLDS), nacq: NACQ, seed: SEED, formatVariants: false,
+    onProgress: (done, total) => { if (done % 500 === 0) process.stderr.write(`  ${done}/${total}\n`); },
+  });
+  process.stderr.write(`generated in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+}
+
+function catSeconds(dir: string): number {
+  // Same files, same order, through the page cache like the engine: `cat` them all to /dev/null.
+  const t0 = performance.now();
+  execFileSync('sh', ['-c', `find "${dir}" -maxdepth 1 -name '*_THR_*.csv' -print0 | xargs -0 cat > /dev/null`]);
+  return (performance.now() - t0) / 1000;
+}
+
+function child(dir: string, maxAcq: number, withFits: boolean) {
+  const r = spawnSync(process.execPath, [__filename, '--measure', dir, String(maxAcq), withFits ? 'fits' : 'flux'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`measurement failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--measure') {
+    await measure(process.argv[3], Number(process.argv[4]), process.argv[5] === 'fits');
+    return;
+  }
+  const dir = path.resolve(process.env.BENCH_DIR ?? 'bench-data');
+  ensureScan(dir);
+  catSeconds(dir); // warm the page cache so both sides read from memory
+  const cat = Math.min(catSeconds(dir), catSeconds(dir));
+  const full = child(dir, NACQ, true);
+  const again = child(dir, NACQ, false);
+  const quarter = child(dir, Math.max(1, Math.floor(NACQ / 4)), false);
+  const fluxSeconds = Math.min(full.fluxSeconds, again.fluxSeconds);
+  const mb = full.bytes / 1e6;
+  const lines = [
+    `velo-calib benchmark: ${full.files} files, ${mb.toFixed(0)} MB, ${defaultWorkerCount()} worker threads`,
+    `cat (baseline, same files)      ${cat.toFixed(3)} s   ${(mb / cat).toFixed(0)} MB/s`,
+    `engine load + flux              ${fluxSeconds.toFixed(3)} s   ${(mb / fluxSeconds).toFixed(0)} MB/s   ratio to cat ${(fluxSeconds / cat).toFixed(2)}× (goal ≤ 2×)`,
+    `peak RSS, ${NACQ} acquisitions/threshold  ${full.peakRssMB.toFixed(0)} MB with fits, ${again.peakRssMB.toFixed(0)} MB flux only (goal ≤ 400 MB)`,
+    `peak RSS, ${quarter.files / 57} acquisitions/threshold   ${quarter.peakRssMB.toFixed(0)} MB flux only (flat in the number of acquisitions)`,
+    `pixel fits                      ${full.fitted} fits in ${full.fitSeconds.toFixed(3)} s   ${(full.fitted / full.fitSeconds).toFixed(0)} fits/s (goal ≤ 3 s)`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+main().catch(e => { process.stderr.write(String(e?.stack ?? e) + '\n'); process.exit(1); });
