@@ -19,6 +19,8 @@ export interface CurveFitResult {
 }
 
 const MAX_ITERATIONS = 200;
+/** A deviance decrease below this ends the fit: 1e-4 is far below the 1-unit change that moves a parameter by 1σ. */
+export const DEVIANCE_TOLERANCE = 1e-4;
 
 /** Baker–Cousins Poisson deviance term, 2·(ν − n + n·ln(n/ν)). */
 export function devianceTerm(n: number, nu: number): number {
@@ -75,7 +77,7 @@ export class PoissonCurveFitter {
    * Fits m points. `start` is modified into the result θ. Parameters with free[k] false stay fixed.
    */
   fit(model: ScurveModel, t: ArrayLike<number>, n: ArrayLike<number>, exposure: ArrayLike<number>, m: number,
-    start: Float64Array, free: boolean[], bounds: FitBounds): CurveFitResult {
+    start: Float64Array, free: boolean[], bounds: FitBounds, tolerance = DEVIANCE_TOLERANCE): CurveFitResult {
     const theta = start, trial = this.trial, g = this.g, h = this.h, a = this.a, step = this.step;
     const idx = this.freeIndex;
     let nFree = 0;
@@ -98,20 +100,20 @@ export class PoissonCurveFitter {
         trial.set(theta);
         for (let r = 0; r < nFree; r++) trial[idx[r]] += step[r];
         clamp(trial, bounds);
-        const trialDev = this.deviance(model, t, n, exposure, m, trial, false);
+        // Evaluated with the Jacobian: an accepted trial needs no second evaluation (g and h stay valid on rejection).
+        const trialDev = this.deviance(model, t, n, exposure, m, trial, true);
         if (trialDev <= dev) {
           const decrease = dev - trialDev;
           theta.set(trial);
           dev = trialDev;
           lambda = Math.max(lambda * 0.1, 1e-9);
           improved = true;
-          if (decrease < 1e-7 + 1e-9 * dev) converged = true;
+          if (decrease < tolerance) converged = true;
           break;
         }
         lambda *= 10;
       }
       if (!improved) { converged = lambda >= 1e10; break; }
-      dev = this.deviance(model, t, n, exposure, m, theta, true);
       if (converged) break;
     }
     return this.result(converged, theta, dev, m, nFree, iterations, model, t, exposure);

@@ -110,7 +110,7 @@ export function fitCurve(fitter: PoissonCurveFitter, model: ScurveModel, t: Floa
   estimateStart(t, n, exposure, m, polarity, theta, scratch);
   if (model.free[SLOPE]) {
     const edgeOnly = model.free.map((f, k) => f && k !== SLOPE);
-    fitter.fit(model, t, n, exposure, m, theta, edgeOnly, bounds);
+    fitter.fit(model, t, n, exposure, m, theta, edgeOnly, bounds, 1e-2); // a rough edge is enough to start from
   }
   return fitter.fit(model, t, n, exposure, m, theta, model.free, bounds);
 }
