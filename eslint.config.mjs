@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', '.test-work/**', 'demo-scan/**'] },
+  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'demo-scan/**', 'bench-data/**', 'test/vscode/node_modules/**', 'test/vscode/.tools/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,4 +13,9 @@ export default tseslint.config(
       '@typescript-eslint/no-require-imports': 'off',
     },
   },
+  {
+    files: ['test/vscode/**/*.js', 'test/vscode/**/*.mjs', 'test/*.mjs', 'scripts/*.mjs'],
+    languageOptions: { globals: { describe: 'readonly', it: 'readonly', before: 'readonly', after: 'readonly', exports: 'writable', performance: 'readonly' } },
+  },
+  { files: ['webview/**/*.ts'], languageOptions: { globals: { window: 'readonly', document: 'readonly', performance: 'readonly', Option: 'readonly', HTMLElement: 'readonly', MessageEvent: 'readonly' } } },
 );

@@ -8,8 +8,11 @@ fs.rmSync('out', { recursive: true, force: true }); // no stale compiled tests
 const stages = [
   { name: 'build', cmd: 'node', args: ['scripts/build.mjs'] },
   { name: 'typecheck', cmd: 'npx', args: ['--no-install', 'tsc', '-p', '.'] },
-  { name: 'lint', cmd: 'npx', args: ['--no-install', 'eslint', 'src', 'test', 'scripts'] },
+  { name: 'typecheck webview', cmd: 'npx', args: ['--no-install', 'tsc', '-p', 'webview'] },
+  { name: 'lint', cmd: 'npx', args: ['--no-install', 'eslint', 'src', 'test', 'scripts', 'webview'] },
   { name: 'engine unit tests', cmd: 'node', args: ['--test', '--test-reporter=tap', '--test-concurrency=1', 'out/test/engine/'], tap: true },
+  { name: 'real VS Code: setup (apt chromium + libkrb5-dev, Node 24, code-server)', cmd: 'bash', args: ['test/vscode/setup.sh'] },
+  { name: 'real VS Code: extension-host suite', cmd: 'node', args: ['test/vscode/run.mjs', 'exthost'], tap: true },
 ];
 
 function run(stage) {

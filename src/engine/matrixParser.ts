@@ -21,7 +21,7 @@ export class MatrixFormatError extends Error {
   }
 }
 
-const COMMA = 44, LF = 10, CR = 13, ZERO = 48, NINE = 57;
+const COMMA = 44, LF = 10, CR = 13, ZERO = 48;
 
 function isBlank(c: number): boolean {
   return c === 32 || c === 9;

@@ -1,0 +1,101 @@
+// Runs the engine in a child process (the bundled CLI) and talks to it through the typed protocol.
+// The extension host only waits for messages: no parsing or fitting ever happens here.
+import { ChildProcess, fork } from 'child_process';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { ENGINE_IPC_ENV, EngineCommand, EngineEvent } from '../protocol';
+
+export class AnalysisCancelled extends Error {
+  constructor() { super('analysis cancelled'); this.name = 'AnalysisCancelled'; }
+}
+
+export interface EngineRun {
+  folder: string;
+  child: ChildProcess;
+  cancel(): void;
+}
+
+const LAST_LOG_LINES = 15;
+
+export class EngineRunner implements vscode.Disposable {
+  private readonly running = new Map<string, EngineRun>();
+
+  constructor(private readonly cliPath: string, private readonly log: vscode.LogOutputChannel) {}
+
+  isRunning(folder: string): boolean {
+    return this.running.has(path.resolve(folder));
+  }
+
+  get runs(): EngineRun[] {
+    return [...this.running.values()];
+  }
+
+  /**
+   * Runs `velo-calib <args>` for `folder` (one run per folder at a time). Resolves with the output folders;
+   * rejects with AnalysisCancelled on cancel, or with an error carrying the child's last log lines on a crash.
+   */
+  run(folder: string, args: string[], onEvent: (e: EngineEvent) => void, token?: vscode.CancellationToken): Promise<string[]> {
+    const key = path.resolve(folder);
+    if (this.running.has(key)) return Promise.reject(new Error(`an analysis of ${folder} is already running`));
+    this.log.info(`engine: velo-calib ${args.join(' ')}`);
+    const child = fork(this.cliPath, args, {
+      env: { ...process.env, [ENGINE_IPC_ENV]: '1', ELECTRON_RUN_AS_NODE: '1' },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      execArgv: [],
+    });
+    const lastLines: string[] = [];
+    const remember = (line: string) => { lastLines.push(line); if (lastLines.length > LAST_LOG_LINES) lastLines.shift(); };
+    const onOutput = (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) if (line.trim()) { remember(line); this.log.trace(`engine: ${line}`); }
+    };
+    child.stdout?.on('data', onOutput);
+    child.stderr?.on('data', onOutput);
+    let cancelled = false;
+    const cancel = () => {
+      if (cancelled) return;
+      cancelled = true;
+      this.log.warn(`engine: cancelling the analysis of ${folder}`);
+      if (child.connected) child.send({ type: 'cancel' } satisfies EngineCommand);
+      // The engine discards its staging folder on cancel; if it does not exit promptly, kill it.
+      setTimeout(() => { if (child.exitCode === null) child.kill('SIGKILL'); }, 3000).unref();
+    };
+    const run: EngineRun = { folder: key, child, cancel };
+    this.running.set(key, run);
+    const tokenListener = token?.onCancellationRequested(cancel);
+
+    return new Promise<string[]>((resolve, reject) => {
+      let outputDirs: string[] | undefined;
+      let engineError: string | undefined;
+      child.on('message', (e: EngineEvent) => {
+        switch (e.type) {
+          case 'log': remember(e.message); this.log[e.level](e.message); break;
+          case 'error': engineError = e.message; remember(e.message); this.log.error(e.message); break;
+          case 'done': outputDirs = e.outputDirs; break;
+          default: break;
+        }
+        onEvent(e);
+      });
+      child.on('error', err => { engineError ??= err.message; });
+      child.on('exit', (code, signal) => {
+        this.running.delete(key);
+        tokenListener?.dispose();
+        if (cancelled) return reject(new AnalysisCancelled());
+        if (code === 0 && outputDirs) return resolve(outputDirs);
+        const why = engineError ?? `the engine process ${signal ? `was killed by ${signal}` : `exited with code ${code}`}`;
+        const tail = lastLines.length ? `\nLast engine output:\n${lastLines.join('\n')}` : '';
+        reject(new Error(`${why}${engineError ? '' : tail}`));
+      });
+    });
+  }
+
+  cancelAll(): number {
+    const runs = this.runs;
+    for (const r of runs) r.cancel();
+    return runs.length;
+  }
+
+  dispose(): void {
+    for (const r of this.running.values()) r.child.kill('SIGKILL');
+    this.running.clear();
+  }
+}

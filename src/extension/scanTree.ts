@@ -1,0 +1,137 @@
+// "VELO Scans" tree: data folders → scans → thresholds → acquisitions, with analysis results once available.
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { discoverScans, Scan, ThresholdFiles } from '../engine/scanFiles';
+import { StoredResult, storedResults } from './analysisResults';
+import { analyseOptionsFromSettings } from './settings';
+
+export type ScanTreeNode =
+  | { kind: 'folder'; folder: string }
+  | { kind: 'scan'; folder: string; scan: Scan; result?: StoredResult }
+  | { kind: 'threshold'; folder: string; scan: Scan; thresholds: ThresholdFiles; result?: StoredResult }
+  | { kind: 'acquisition'; file: string; name: string; acquisition: number; bad: boolean };
+
+const SCAN_GLOB = '**/*_THR_*_*.csv';
+const EXCLUDE_GLOB = '**/{node_modules,velo-calib,.git}/**';
+
+function formatFlux(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return 'n/a';
+  return v >= 1000 || v < 0.01 ? v.toExponential(2) : v.toPrecision(3);
+}
+
+export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<ScanTreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private folders: Promise<string[]> | undefined;
+
+  constructor() {
+    // A scan still being taken: new files appear; refresh at most every 500 ms.
+    const watcher = vscode.workspace.createFileSystemWatcher('**/*.{csv,json}');
+    const poke = () => this.scheduleRefresh();
+    this.disposables.push(watcher, watcher.onDidCreate(poke), watcher.onDidDelete(poke), watcher.onDidChange(poke),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.refresh()),
+      vscode.workspace.onDidChangeConfiguration(e => { if (e.affectsConfiguration('veloCalib')) this.refresh(); }));
+  }
+
+  scheduleRefresh(delayMs = 500): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => { this.timer = undefined; this.refresh(); }, delayMs);
+  }
+
+  refresh(): void {
+    this.folders = undefined;
+    this.changed.fire(undefined);
+  }
+
+  /** Folders of the workspace that hold scan files. */
+  dataFolders(): Promise<string[]> {
+    this.folders ??= (async () => {
+      const files = await vscode.workspace.findFiles(SCAN_GLOB, EXCLUDE_GLOB, 100000);
+      return [...new Set(files.map(f => path.dirname(f.fsPath)))].sort();
+    })();
+    return this.folders;
+  }
+
+  async getChildren(node?: ScanTreeNode): Promise<ScanTreeNode[]> {
+    if (!node) return (await this.dataFolders()).map(folder => ({ kind: 'folder', folder }));
+    switch (node.kind) {
+      case 'folder': {
+        const results = storedResults(analyseOptionsFromSettings(node.folder));
+        return discoverScans(node.folder).scans.map(scan => ({
+          kind: 'scan', folder: node.folder, scan, result: results.find(r => r.scan.id === scan.id),
+        }));
+      }
+      case 'scan':
+        return node.scan.thresholds.map(thresholds => ({ kind: 'threshold', folder: node.folder, scan: node.scan, thresholds, result: node.result }));
+      case 'threshold': {
+        const bad = new Set((node.result?.summary.bad_acquisitions ?? []).filter(([t]) => t === node.thresholds.threshold).map(([, a]) => a));
+        return node.thresholds.acquisitions.map(a => ({ kind: 'acquisition', file: a.path, name: a.name, acquisition: a.acquisition, bad: bad.has(a.acquisition) }));
+      }
+      default:
+        return [];
+    }
+  }
+
+  getTreeItem(node: ScanTreeNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'folder': {
+        const ws = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(node.folder));
+        const label = ws ? path.relative(ws.uri.fsPath, node.folder) || ws.name : node.folder;
+        const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Expanded);
+        item.resourceUri = vscode.Uri.file(node.folder);
+        item.iconPath = vscode.ThemeIcon.Folder;
+        item.contextValue = 'dataFolder';
+        item.tooltip = node.folder;
+        return item;
+      }
+      case 'scan': {
+        const s = node.scan;
+        const nAcq = s.thresholds.reduce((n, t) => n + t.acquisitions.length, 0);
+        const item = new vscode.TreeItem(s.prefix.replace(/_+$/, '') || s.id, vscode.TreeItemCollapsibleState.Collapsed);
+        const state = node.result ? (node.result.upToDate ? 'analysed' : 'analysis out of date') : 'not analysed';
+        item.description = `${s.shutterText} · ${s.thresholds.length} thresholds · ${nAcq} acquisitions · ${state}`;
+        item.tooltip = new vscode.MarkdownString(`**${s.id}**\n\nshutter ${s.shutterSeconds} s, thresholds ${s.thresholds[0]?.threshold}–${s.thresholds[s.thresholds.length - 1]?.threshold}` +
+          (s.missing.length ? `\n\n${s.missing.length} missing acquisitions` : '') +
+          (node.result?.summary.heterogeneity ? `\n\n${node.result.summary.heterogeneity.conclusions.map(c => `- ${c}`).join('\n')}` : ''));
+        item.iconPath = new vscode.ThemeIcon(node.result?.upToDate ? 'pass' : 'beaker');
+        item.contextValue = 'scan';
+        item.id = `scan:${node.folder}:${s.id}`;
+        return item;
+      }
+      case 'threshold': {
+        const t = node.thresholds;
+        const summary = node.result?.summary.per_threshold.find(p => p.threshold === t.threshold);
+        const item = new vscode.TreeItem(`THR ${t.threshold}`, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `thr:${node.folder}:${node.scan.id}:${t.threshold}`;
+        if (summary) {
+          item.description = `${summary.good} good / ${summary.bad} bad${summary.failed ? ` / ${summary.failed} unreadable` : ''} · ${formatFlux(summary.asic_flux)} Hz`;
+          item.iconPath = summary.all_bad ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : new vscode.ThemeIcon('pulse');
+          item.tooltip = summary.all_bad ? 'Every acquisition at this threshold is bad: flux is NaN' : `ASIC flux ${formatFlux(summary.asic_flux)} ± ${formatFlux(summary.asic_flux_error)} Hz`;
+          item.command = { command: 'veloCalib.openThresholdMap', title: 'Open Threshold Flux Map', arguments: [node.folder, node.scan.id, t.threshold] };
+        } else {
+          item.description = `${t.acquisitions.length} acquisitions`;
+          item.iconPath = new vscode.ThemeIcon('circle-outline');
+        }
+        item.contextValue = summary?.all_bad ? 'thresholdAllBad' : 'threshold';
+        return item;
+      }
+      case 'acquisition': {
+        const item = new vscode.TreeItem(`#${node.acquisition}`, vscode.TreeItemCollapsibleState.None);
+        item.description = node.bad ? 'bad (noisy last columns)' : node.name;
+        item.resourceUri = vscode.Uri.file(node.file);
+        item.iconPath = node.bad ? new vscode.ThemeIcon('error') : vscode.ThemeIcon.File;
+        item.command = { command: 'vscode.open', title: 'Open Acquisition', arguments: [vscode.Uri.file(node.file)] };
+        item.contextValue = 'acquisition';
+        return item;
+      }
+    }
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.changed.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,118 @@
+// Runs inside a real VS Code extension host with the real `vscode` API: commands, tree, runner, panels.
+const assert = require('assert');
+const fs = require('fs');
+const path = require('path');
+const vscode = require('vscode');
+
+const EXTENSION_ID = 'velo-calib.velo-calib';
+const COMMANDS = ['analyseFolder', 'analyseScanFolder', 'openPixelMap', 'showPixel', 'openAsicOverview', 'generateDemo',
+  'exportReport', 'cancelAnalysis', 'refresh', 'openAcquisition', 'openThresholdMap'].map(c => `veloCalib.${c}`);
+
+const ws = () => vscode.workspace.workspaceFolders[0].uri.fsPath;
+const small = () => path.join(ws(), 'small-scan');
+const big = () => path.join(ws(), 'big-scan');
+let api;
+
+async function waitFor(predicate, what, ms = 30000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) { if (await predicate()) return; await new Promise(r => setTimeout(r, 100)); }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('velo-calib in a real extension host', () => {
+  before(async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext, 'extension is installed');
+    api = await ext.activate();
+  });
+
+  it('registers every command', async () => {
+    const all = await vscode.commands.getCommands(true);
+    for (const c of COMMANDS) assert.ok(all.includes(c), c);
+  });
+
+  it('the VELO Scans tree lists data folders, scans and a generated scan\'s thresholds', async () => {
+    const folders = await api.tree.getChildren();
+    assert.deepStrictEqual(folders.map(f => path.basename(f.folder)).sort(), ['big-scan', 'small-scan']);
+    const smallNode = folders.find(f => f.folder === small());
+    const [scan] = await api.tree.getChildren(smallNode);
+    assert.strictEqual(scan.scan.id, 'Module0_VP0-1_ECS_data_ST_1s310ms');
+    const item = api.tree.getTreeItem(scan);
+    assert.match(item.description, /29 thresholds · 145 acquisitions · not analysed/);
+    const thresholds = await api.tree.getChildren(scan);
+    assert.deepStrictEqual(thresholds.map(t => t.thresholds.threshold), Array.from({ length: 29 }, (_, i) => 1320 + 10 * i));
+    const acquisitions = await api.tree.getChildren(thresholds[0]);
+    assert.strictEqual(acquisitions.length, 5);
+    assert.strictEqual(api.tree.getTreeItem(acquisitions[0]).command.command, 'vscode.open');
+  });
+
+  it('Analyse Folder runs the engine in a child process end to end and writes the outputs', async () => {
+    const dirs = await vscode.commands.executeCommand('veloCalib.analyseFolder', vscode.Uri.file(small()));
+    assert.deepStrictEqual(dirs, [path.join(small(), 'velo-calib')]);
+    const summary = JSON.parse(fs.readFileSync(path.join(dirs[0], 'summary.json'), 'utf8'));
+    const truth = JSON.parse(fs.readFileSync(path.join(small(), 'truth', 'truth.json'), 'utf8'));
+    assert.deepStrictEqual(summary.bad_acquisitions.map(String).sort(), truth.badAcquisitions.map(String).sort());
+    for (const f of ['pixel_fits.csv', 'asic_fit.json', 'report.md', 'map_mu.csv']) assert.ok(fs.existsSync(path.join(dirs[0], f)), f);
+    api.tree.refresh();
+    const [folder] = (await api.tree.getChildren()).filter(f => f.folder === small());
+    const [scan] = await api.tree.getChildren(folder);
+    assert.match(api.tree.getTreeItem(scan).description, /analysed$/);
+    const thresholds = await api.tree.getChildren(scan);
+    const allBad = thresholds.find(t => t.thresholds.threshold === truth.allBadThreshold);
+    const allBadItem = api.tree.getTreeItem(allBad);
+    assert.strictEqual(allBadItem.iconPath.id, 'warning');
+    assert.match(api.tree.getTreeItem(thresholds[0]).description, /good \/ \d+ bad · [\d.e+-]+ Hz/);
+  });
+
+  it('reuses results while the inputs are unchanged and offers a re-run when they change', async () => {
+    const summaryFile = path.join(small(), 'velo-calib', 'summary.json');
+    const before = fs.statSync(summaryFile).mtimeMs;
+    const dirs = await vscode.commands.executeCommand('veloCalib.analyseFolder', vscode.Uri.file(small()));
+    assert.deepStrictEqual(dirs, [path.join(small(), 'velo-calib')]);
+    assert.strictEqual(fs.statSync(summaryFile).mtimeMs, before, 'not recomputed');
+    const file = fs.readdirSync(small()).find(n => n.includes('_THR_1320_0.csv'));
+    const future = new Date(Date.now() + 60000);
+    fs.utimesSync(path.join(small(), file), future, future); // same data, new mtime: inputs changed
+    const again = await vscode.commands.executeCommand('veloCalib.analyseFolder', vscode.Uri.file(small()));
+    assert.deepStrictEqual(again, dirs);
+    assert.ok(fs.statSync(summaryFile).mtimeMs > before, 'recomputed after the inputs changed');
+  });
+
+  it('Cancel Analysis kills the child and leaves no partial output', async () => {
+    const out = path.join(big(), 'velo-calib');
+    const running = vscode.commands.executeCommand('veloCalib.analyseFolder', vscode.Uri.file(big()));
+    await waitFor(() => api.runner.isRunning(big()), 'the run to start');
+    await new Promise(r => setTimeout(r, 1500));
+    const cancelled = await vscode.commands.executeCommand('veloCalib.cancelAnalysis');
+    assert.strictEqual(cancelled, 1);
+    assert.strictEqual(await running, undefined);
+    assert.ok(!api.runner.isRunning(big()));
+    const left = fs.existsSync(out) ? fs.readdirSync(out) : [];
+    assert.deepStrictEqual(left, [], `nothing written: ${left.join(', ')}`);
+  });
+
+  it('a failing engine gives a clear error with its message, never a hang', async () => {
+    const missing = path.join(ws(), 'no-such-folder');
+    await assert.rejects(api.runner.run(missing, ['analyse', missing], () => {}), /not a folder/);
+    await assert.rejects(api.runner.run(ws(), ['analyse', ws(), '--bad-cut', 'x'], () => {}), /exited with code 2[\s\S]*--bad-cut "x"/);
+  });
+
+  it('opens the pixel map for an analysed scan and shows a pixel\'s fit', async () => {
+    const dir = path.join(small(), 'velo-calib');
+    const panel = await vscode.commands.executeCommand('veloCalib.showPixel', dir, 3, 7);
+    assert.ok(panel.panel.visible);
+    assert.match(panel.panel.webview.html, /Content-Security-Policy/);
+    const fit = panel.pixelFit(3, 7);
+    const line = fs.readFileSync(path.join(dir, 'pixel_fits.csv'), 'utf8').split('\n')[1 + 3 * 32 + 7].split(',');
+    assert.strictEqual(fit.status, line[2]);
+    assert.strictEqual(fit.values.mu, Number(line[3]));
+    await waitFor(() => panel.lastDrawMs.mu !== undefined, 'the webview to draw the μ map');
+  });
+
+  it('exports the report through the given target', async () => {
+    const target = vscode.Uri.file(path.join(ws(), 'exported-report.md'));
+    const written = await vscode.commands.executeCommand('veloCalib.exportReport', path.join(small(), 'velo-calib'), target);
+    assert.strictEqual(written, target.fsPath);
+    assert.match(fs.readFileSync(target.fsPath, 'utf8'), /# VELO threshold scan report/);
+  });
+});
