@@ -3,7 +3,7 @@
 //   node test/vscode/run.mjs exthost   mocha suite inside the extension host (test/vscode/suite), exit code = result
 //   node test/vscode/run.mjs ui        user-level tests through the palette, explorer, tree and webview frames
 // Prints `# pass N` / `# fail N` for the top-level tally. Every process started here is stopped by PID.
-import { spawn, spawnSync } from 'child_process';
+import { spawn } from 'child_process';
 import fs from 'fs';
 import net from 'net';
 import os from 'os';
@@ -11,6 +11,7 @@ import path from 'path';
 import { createRequire } from 'module';
 import { fileURLToPath } from 'url';
 import { format } from 'util';
+import { prepareWorkspace } from './workspace.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -27,18 +28,6 @@ function freePort() {
     srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
     srv.on('error', reject);
   });
-}
-
-/** A fresh workspace with generated scans (the project's generator is the only source of data). */
-export function prepareWorkspace(base) {
-  const ws = path.join(base, 'workspace');
-  const gen = (dir, ...args) => {
-    const r = spawnSync(process.execPath, [path.join(root, 'dist/cli.js'), 'generate', path.join(ws, dir), ...args], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`generate ${dir}: ${r.stderr}`);
-  };
-  gen('small-scan', '--thresholds', '1320:1600:10', '--nacq', '5', '--seed', '4', '--size', '32');
-  gen('big-scan', '--thresholds', '1320:1600:5', '--nacq', '3', '--seed', '5', '--size', '256', '--no-variants');
-  return ws;
 }
 
 async function startCodeServer(run, ws, extraArgs = []) {

@@ -1,0 +1,17 @@
+// The workspace every real-VS-Code suite opens: two scans made by the project's own generator.
+import { spawnSync } from 'child_process';
+import path from 'path';
+import { fileURLToPath } from 'url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export function prepareWorkspace(base) {
+  const ws = path.join(base, 'workspace');
+  const gen = (dir, ...args) => {
+    const r = spawnSync(process.execPath, [path.join(root, 'dist/cli.js'), 'generate', path.join(ws, dir), ...args], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`generate ${dir}: ${r.stderr}`);
+  };
+  gen('small-scan', '--thresholds', '1320:1600:10', '--nacq', '5', '--seed', '4', '--size', '32');
+  gen('big-scan', '--thresholds', '1320:1600:5', '--nacq', '3', '--seed', '5', '--size', '256', '--no-variants');
+  return ws;
+}
