@@ -13,6 +13,7 @@ const stages = [
   { name: 'engine unit tests', cmd: 'node', args: ['--test', '--test-reporter=tap', '--test-concurrency=1', 'out/test/engine/'], tap: true },
   { name: 'real VS Code: setup (apt chromium + libkrb5-dev, Node 24, code-server)', cmd: 'bash', args: ['test/vscode/setup.sh'] },
   { name: 'real VS Code: extension-host suite', cmd: 'node', args: ['test/vscode/run.mjs', 'exthost'], tap: true },
+  { name: 'real VS Code: browser UI suite', cmd: 'node', args: ['test/vscode/run.mjs', 'ui'], tap: true },
 ];
 
 function run(stage) {

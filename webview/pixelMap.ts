@@ -28,7 +28,7 @@ function text(el: HTMLElement, s: string): void { el.textContent = s; }
 function fmt(v: number): string {
   if (!Number.isFinite(v)) return 'n/a';
   const a = Math.abs(v);
-  return a !== 0 && (a >= 1e4 || a < 1e-3) ? v.toExponential(3) : v.toPrecision(5);
+  return a !== 0 && (a >= 1e5 || a < 1e-3) ? v.toExponential(4) : v.toPrecision(6);
 }
 
 function percentile(sorted: Float64Array, q: number): number {

