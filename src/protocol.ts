@@ -37,4 +37,44 @@ export type FromPixelMapMessage =
   | { type: 'ready' }
   | { type: 'requestMap'; quantity: MapQuantity; threshold?: number }
   | { type: 'selectPixel'; row: number; col: number }
+  | { type: 'export'; format: 'png' | 'csv'; quantity: MapQuantity; data: string }
   | { type: 'drawn'; quantity: MapQuantity; milliseconds: number };
+
+/** A fitted curve as the webviews draw it (the model is evaluated in the webview from the engine's model code). */
+export interface CurveSpec {
+  model: 'scurve' | 'seed' | 'seed-sqrt2' | 'kbeta';
+  polarity: 1 | -1;
+  /** mu, sigma, amplitude, slope, background */
+  params: number[];
+}
+
+export interface PixelCurve {
+  row: number;
+  col: number;
+  status: string;
+  thresholds: number[];
+  counts: number[];
+  /** Exposure T (s) per threshold; 0 where every acquisition was bad. */
+  exposure: number[];
+  fit: { curve: CurveSpec; errors: Array<number | null>; chi2: number | null; ndf: number | null } | null;
+}
+
+/** Extension host → fit-diagnostics webview. */
+export type ToDiagnosticsMessage =
+  | { type: 'init'; title: string; rows: number; cols: number; asic: CurveSpec | null }
+  | { type: 'pixel'; curve: PixelCurve; pin: boolean };
+
+/** Fit-diagnostics webview → extension host. */
+export type FromDiagnosticsMessage =
+  | { type: 'ready' }
+  | { type: 'requestPixel'; row: number; col: number; pin: boolean }
+  | { type: 'openInMap'; row: number; col: number };
+
+/** Extension host → ASIC-overview webview. */
+export type ToOverviewMessage = {
+  type: 'overview'; title: string; thresholds: number[]; flux: Array<number | null>; fluxError: Array<number | null>;
+  allBad: number[]; fit: CurveSpec | null; fitErrors: Array<number | null>; chi2: number | null; ndf: number | null;
+  conclusions: string[]; keyNumbers: Array<[string, string]>;
+};
+
+export type FromOverviewMessage = { type: 'ready' };

@@ -168,7 +168,7 @@ function fluxSummary(scan: Scan, flux: ScanFlux, mask: MaskChoice, options: Anal
     all_bad_thresholds: flux.perThreshold.filter(t => t.good === 0).map(t => t.threshold),
     missing_acquisitions: scan.missing,
     skipped_files: skipped,
-    outputs: outputNames(scan, flux),
+    outputs: { ...outputNames(scan, flux), pixel_counts: { file: PIXEL_COUNTS_FILE, layout: 'float32 little-endian, [pixel][threshold]' } },
   };
 }
 
@@ -197,6 +197,20 @@ function outputNames(scan: Scan, flux: ScanFlux) {
   };
 }
 
+/** Summed counts as little-endian float32, pixel-major (pixel p, threshold j at index p·nThresholds + j):
+ *  one pixel's whole curve is a single small read for the fit-diagnostics view. */
+export const PIXEL_COUNTS_FILE = 'pixel_counts.f32';
+
+function pixelCountsBinary(flux: ScanFlux): Uint8Array {
+  const m = flux.thresholds.length, n = flux.shape.rows * flux.shape.cols;
+  const out = new Float32Array(n * m);
+  for (let j = 0; j < m; j++) {
+    const c = flux.counts[j];
+    for (let p = 0; p < n; p++) out[p * m + j] = c[p];
+  }
+  return new Uint8Array(out.buffer);
+}
+
 function writeFluxOutputs(staged: StagedOutput, scan: Scan, flux: ScanFlux): void {
   const { rows, cols } = flux.shape;
   flux.thresholds.forEach((threshold, i) => {
@@ -205,6 +219,7 @@ function writeFluxOutputs(staged: StagedOutput, scan: Scan, flux: ScanFlux): voi
     staged.write(names.flux, matrixToCsv(value, rows, cols));
     staged.write(names.uncertainty, matrixToCsv(error, rows, cols));
   });
+  staged.write(PIXEL_COUNTS_FILE, pixelCountsBinary(flux));
   const asic = asicFluxFileNames(scan, flux.thresholds);
   staged.write(asic.flux, columnToCsv(flux.perThreshold.map(t => t.asicFlux)));
   staged.write(asic.uncertainty, columnToCsv(flux.perThreshold.map(t => t.asicFluxError)));

@@ -5,6 +5,8 @@ import * as vscode from 'vscode';
 import { EngineEvent } from '../protocol';
 import { storedResults } from './analysisResults';
 import { AnalysisCancelled, EngineRunner } from './engineRunner';
+import { AsicOverviewPanel } from './asicOverviewPanel';
+import { FitDiagnosticsPanel } from './fitDiagnosticsPanel';
 import { PixelMapPanel } from './pixelMapPanel';
 import { ScanTreeProvider } from './scanTree';
 import { analyseOptionsFromSettings, cliArguments } from './settings';
@@ -26,6 +28,8 @@ export function activate(context: vscode.ExtensionContext): VeloCalibApi {
   let lastOutputDirs: string[] = [];
   context.subscriptions.push(log, runner, tree, vscode.window.registerTreeDataProvider('veloCalib.scans', tree));
   PixelMapPanel.register(context);
+  FitDiagnosticsPanel.register(context);
+  AsicOverviewPanel.register(context);
 
   async function pickFolder(title: string): Promise<string | undefined> {
     const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, title,
@@ -140,10 +144,7 @@ export function activate(context: vscode.ExtensionContext): VeloCalibApi {
   });
   register('veloCalib.openAsicOverview', async (arg?: unknown) => {
     const dir = await resolveOutputDir(arg);
-    if (!dir) return undefined;
-    const report = vscode.Uri.file(path.join(dir, 'report.md'));
-    await vscode.commands.executeCommand('markdown.showPreview', report);
-    return report.fsPath;
+    return dir ? AsicOverviewPanel.show(context, dir) : undefined;
   });
   register('veloCalib.exportReport', async (arg?: unknown, target?: vscode.Uri) => {
     const dir = await resolveOutputDir(arg);

@@ -1,167 +1,142 @@
-// Host of the pixel-map webview: reads result maps from an output folder and sends them as typed arrays.
-import * as crypto from 'crypto';
+// Host of the pixel-map webview: sends result maps as typed arrays; a clicked pixel opens its fit diagnostics.
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { FromPixelMapMessage, MapQuantity, PixelFitRow, ToPixelMapMessage } from '../protocol';
+import { FromPixelMapMessage, MapQuantity, ToPixelMapMessage } from '../protocol';
+import { AnalysisOutput, STATUS_NAMES } from './analysisOutput';
+import { FitDiagnosticsPanel } from './fitDiagnosticsPanel';
+import { webviewOptions, WebviewHost } from './webviewHost';
 
 const VIEW_TYPE = 'veloCalib.pixelMap';
-const STATUS_NAMES = ['ok', 'masked', 'dead', 'failed', 'bad-fit', 'too-few-points'];
 const MAP_FILE: Partial<Record<MapQuantity, string>> = {
   mu: 'map_mu.csv', sigma: 'map_sigma.csv', amplitude: 'map_amplitude.csv', slope: 'map_slope.csv',
   chi2_ndf: 'map_chi2_ndf.csv', pvalue: 'map_pvalue.csv', status: 'map_status.csv', delta_deviance: 'map_delta_deviance.csv',
 };
+const FIT_QUANTITIES: MapQuantity[] = ['mu', 'sigma', 'amplitude', 'slope', 'chi2_ndf', 'pvalue', 'status', 'delta_deviance'];
 
-/** Reads a CSV matrix written by the engine (numbers and `nan`). */
-export function readResultMatrix(file: string): Float64Array {
-  const text = fs.readFileSync(file, 'latin1');
-  const cells = text.trim().split(/[\n,]/);
-  return Float64Array.from(cells, c => (c === 'nan' ? NaN : Number(c)));
-}
+export interface PixelMapState { outputDir: string; quantity?: MapQuantity; threshold?: number; pixel?: [number, number] }
 
-interface PanelState { outputDir: string; quantity?: MapQuantity; threshold?: number; pixel?: [number, number] }
-
-export class PixelMapPanel {
-  private static panels = new Map<string, PixelMapPanel>();
-  private readonly summary: { scan: { id: string }; shape: { rows: number; cols: number }; thresholds: number[]; per_threshold: Array<{ threshold: number; asic_flux: number | null }>; fit?: { asic: { params: Record<string, number | null>; per_pixel_amplitude: number | null } } };
-  private fitRows: string[] | undefined;
-  /** Timing reported by the webview (map draw), for tests and the log. */
-  lastDrawMs: Partial<Record<MapQuantity, number>> = {};
-  private readyResolve!: () => void;
-  readonly ready = new Promise<void>(r => { this.readyResolve = r; });
+export class PixelMapPanel extends WebviewHost<ToPixelMapMessage, FromPixelMapMessage> {
+  private static readonly panels = new Map<string, PixelMapPanel>();
+  readonly output: AnalysisOutput;
+  /** Draw times reported by the webview, per quantity (ms). */
+  readonly lastDrawMs: Partial<Record<MapQuantity, number>> = {};
 
   static register(context: vscode.ExtensionContext): void {
     context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
-      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PanelState | undefined) {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PixelMapState | undefined) {
         if (!state?.outputDir || !fs.existsSync(path.join(state.outputDir, 'summary.json'))) { panel.dispose(); return; }
-        new PixelMapPanel(context, panel, state.outputDir, state);
+        new PixelMapPanel(context, panel, state);
       },
     }));
   }
 
-  static async show(context: vscode.ExtensionContext, outputDir: string, initial: Omit<PanelState, 'outputDir'> = {}): Promise<PixelMapPanel> {
+  static async show(context: vscode.ExtensionContext, outputDir: string, initial: Omit<PixelMapState, 'outputDir'> = {}): Promise<PixelMapPanel> {
     let p = PixelMapPanel.panels.get(outputDir);
     if (p) {
-      p.panel.reveal(vscode.ViewColumn.Beside);
+      p.panel.reveal();
       await p.ready;
       if (initial.quantity) await p.sendMap(initial.quantity, initial.threshold);
-      if (initial.pixel) p.sendPixel(initial.pixel[0], initial.pixel[1]);
+      if (initial.pixel) p.selectPixel(initial.pixel[0], initial.pixel[1]);
       return p;
     }
-    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'VELO Pixel Map', vscode.ViewColumn.Beside, {
-      enableScripts: true, retainContextWhenHidden: true,
-      localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(context.extensionUri, 'media')],
-    });
-    p = new PixelMapPanel(context, panel, outputDir, initial);
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'VELO Pixel Map', vscode.ViewColumn.Beside, webviewOptions(context.extensionUri));
+    p = new PixelMapPanel(context, panel, { outputDir, ...initial });
     await p.ready;
     return p;
   }
 
-  private constructor(private readonly context: vscode.ExtensionContext, readonly panel: vscode.WebviewPanel, readonly outputDir: string,
-    private readonly initial: Omit<PanelState, 'outputDir'>) {
-    this.summary = JSON.parse(fs.readFileSync(path.join(outputDir, 'summary.json'), 'utf8'));
-    PixelMapPanel.panels.set(outputDir, this);
-    panel.title = `Pixel Map · ${this.summary.scan.id}`;
-    panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(context.extensionUri, 'media')] };
-    panel.webview.html = this.html();
-    panel.onDidDispose(() => PixelMapPanel.panels.delete(outputDir));
-    panel.webview.onDidReceiveMessage((m: FromPixelMapMessage) => this.onMessage(m));
+  private constructor(private readonly context: vscode.ExtensionContext, panel: vscode.WebviewPanel, private readonly initial: PixelMapState) {
+    super(context.extensionUri, panel, 'pixelMap', { outputDir: initial.outputDir });
+    this.output = new AnalysisOutput(initial.outputDir);
+    PixelMapPanel.panels.set(initial.outputDir, this);
+    panel.title = `Pixel Map · ${this.output.summary.scan.id}`;
+    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'velo.svg');
+    this.register({ dispose: () => PixelMapPanel.panels.delete(initial.outputDir) });
   }
 
-  private post(m: ToPixelMapMessage): Thenable<boolean> {
-    return this.panel.webview.postMessage(m);
-  }
-
-  private async onMessage(m: FromPixelMapMessage): Promise<void> {
-    switch (m.type) {
-      case 'ready': {
-        const hasFits = fs.existsSync(path.join(this.outputDir, 'pixel_fits.csv'));
-        const quantities: MapQuantity[] = hasFits ? ['flux', 'mu', 'sigma', 'amplitude', 'slope', 'chi2_ndf', 'pvalue', 'status', 'delta_deviance'] : ['flux'];
-        const quantity = this.initial.quantity ?? (hasFits ? 'mu' : 'flux');
-        const threshold = this.initial.threshold ?? this.summary.thresholds[0];
-        await this.post({ type: 'init', title: this.summary.scan.id, rows: this.summary.shape.rows, cols: this.summary.shape.cols,
-          thresholds: this.summary.thresholds, quantities, statusNames: STATUS_NAMES, initial: { quantity, threshold, pixel: this.initial.pixel } });
-        await this.sendMap(quantity, threshold);
-        if (this.initial.pixel) this.sendPixel(this.initial.pixel[0], this.initial.pixel[1]);
-        this.readyResolve();
-        break;
-      }
-      case 'requestMap': await this.sendMap(m.quantity, m.threshold); break;
-      case 'selectPixel': this.sendPixel(m.row, m.col); break;
-      case 'drawn': this.lastDrawMs[m.quantity] = m.milliseconds; break;
-    }
-  }
-
-  async sendMap(quantity: MapQuantity, threshold?: number): Promise<void> {
-    const id = this.summary.scan.id;
-    let values: Float64Array, errors: Float64Array | undefined, asicValue: number | null = null;
-    if (quantity === 'flux') {
-      const thr = threshold ?? this.summary.thresholds[0];
-      values = readResultMatrix(path.join(this.outputDir, `Fluxperpixel_${id}_THR_${thr}.csv`));
-      errors = readResultMatrix(path.join(this.outputDir, `UncertaintyFluxperpixel_${id}_THR_${thr}.csv`));
-      const asic = this.summary.per_threshold.find(t => t.threshold === thr)?.asic_flux ?? null;
-      const unmasked = values.reduce((n, v) => n + (Number.isNaN(v) ? 0 : 1), 0);
-      asicValue = asic !== null && unmasked ? asic / unmasked : null; // mean flux per pixel
-    } else {
-      values = readResultMatrix(path.join(this.outputDir, MAP_FILE[quantity]!));
-      const errFile = path.join(this.outputDir, `map_${quantity}_err.csv`);
-      if (fs.existsSync(errFile)) errors = readResultMatrix(errFile);
-      const p = this.summary.fit?.asic.params;
-      if (p && quantity === 'amplitude') asicValue = this.summary.fit!.asic.per_pixel_amplitude;
-      else if (p && (quantity === 'mu' || quantity === 'sigma')) asicValue = p[quantity] ?? null;
-    }
-    const statusFile = path.join(this.outputDir, 'map_status.csv');
-    const status = fs.existsSync(statusFile) ? Uint8Array.from(readResultMatrix(statusFile)) : undefined;
-    await this.post({ type: 'map', quantity, threshold, values, errors, status, asicValue });
-  }
-
-  /** The pixel's row of pixel_fits.csv (read once, lazily). */
-  pixelFit(row: number, col: number): PixelFitRow | null {
-    const file = path.join(this.outputDir, 'pixel_fits.csv');
-    if (!fs.existsSync(file)) return null;
-    this.fitRows ??= fs.readFileSync(file, 'utf8').trim().split('\n');
-    const header = this.fitRows[0].split(',');
-    const line = this.fitRows[1 + row * this.summary.shape.cols + col];
-    if (!line) return null;
-    const cells = line.split(',');
-    const values: Record<string, number | null> = {};
-    header.forEach((h, i) => { if (h !== 'status') values[h] = cells[i] === 'nan' ? null : Number(cells[i]); });
-    return { status: cells[2], values };
-  }
-
-  sendPixel(row: number, col: number): void {
-    void this.post({ type: 'pixel', row, col, fit: this.pixelFit(row, col) });
-  }
-
-  private html(): string {
-    const webview = this.panel.webview;
-    const nonce = crypto.randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview', 'pixelMap.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'media', 'pixelMap.css'));
-    const state = JSON.stringify({ outputDir: this.outputDir }).replace(/</g, '\\u003c');
-    return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${webview.cspSource} data: blob:; style-src ${webview.cspSource}; script-src 'nonce-${nonce}';">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link href="${style}" rel="stylesheet"><title>VELO Pixel Map</title></head>
-<body>
-<div id="toolbar">
+  protected body(): string {
+    return `<div id="toolbar">
   <label>Quantity <select id="quantity"></select></label>
   <label id="thresholdLabel">Threshold <select id="threshold"></select></label>
   <label>Scale <select id="scale"><option value="lin">linear</option><option value="log">log</option></select></label>
+  <label>Range <select id="rangeMode"><option value="auto">auto (1–99 %)</option><option value="manual">manual</option></select></label>
+  <input id="rangeMin" type="number" step="any" aria-label="range minimum" hidden>
+  <input id="rangeMax" type="number" step="any" aria-label="range maximum" hidden>
+  <vscode-button id="resetZoom" secondary>Reset zoom</vscode-button>
+  <vscode-button id="exportPng" secondary>Export PNG</vscode-button>
+  <vscode-button id="exportCsv" secondary>Export CSV</vscode-button>
   <span id="title"></span>
 </div>
 <div id="main">
-  <canvas id="map" width="256" height="256" aria-label="pixel map"></canvas>
+  <div id="mapBox"><canvas id="map" width="256" height="256" aria-label="pixel map" tabindex="0"></canvas></div>
   <div id="side">
     <div id="colorbar"><canvas id="bar" width="16" height="256"></canvas><div id="barLabels"><span id="barMax"></span><span id="barMin"></span></div></div>
     <div id="readout" role="status">hover a pixel</div>
     <div id="asic"></div>
     <table id="pixelTable"></table>
+    <div id="histBox"><canvas id="histogram" width="320" height="180" aria-label="histogram"></canvas></div>
   </div>
-</div>
-<script nonce="${nonce}">window.veloState = ${state};</script>
-<script nonce="${nonce}" src="${script}"></script>
-</body></html>`;
+</div>`;
+  }
+
+  protected async onReady(): Promise<void> {
+    const s = this.output.summary;
+    const quantities: MapQuantity[] = this.output.hasFits ? ['flux', ...FIT_QUANTITIES] : ['flux'];
+    const quantity = this.initial.quantity ?? (this.output.hasFits ? 'mu' : 'flux');
+    const threshold = this.initial.threshold ?? s.thresholds[0];
+    await this.post({ type: 'init', title: s.scan.id, rows: s.shape.rows, cols: s.shape.cols, thresholds: s.thresholds, quantities,
+      statusNames: STATUS_NAMES, initial: { quantity, threshold, pixel: this.initial.pixel } });
+    await this.sendMap(quantity, threshold);
+    if (this.initial.pixel) this.selectPixel(this.initial.pixel[0], this.initial.pixel[1], false);
+  }
+
+  protected async onMessage(m: FromPixelMapMessage): Promise<void> {
+    switch (m.type) {
+      case 'requestMap': await this.sendMap(m.quantity, m.threshold); break;
+      case 'selectPixel': this.selectPixel(m.row, m.col); break;
+      case 'drawn': this.lastDrawMs[m.quantity] = m.milliseconds; break;
+      case 'export': await this.exportMap(m.format, m.quantity, m.data); break;
+    }
+  }
+
+  async sendMap(quantity: MapQuantity, threshold?: number): Promise<void> {
+    const out = this.output, s = out.summary;
+    let values: Float64Array, errors: Float64Array | undefined, asicValue: number | null = null;
+    if (quantity === 'flux') {
+      const thr = threshold ?? s.thresholds[0];
+      ({ values, errors } = out.fluxMap(thr));
+      const asic = s.per_threshold.find(t => t.threshold === thr)?.asic_flux ?? null;
+      const unmasked = s.shape.rows * s.shape.cols - s.mask.maskedPixels;
+      asicValue = asic !== null && unmasked ? asic / unmasked : null; // mean flux per unmasked pixel
+      threshold = thr;
+    } else {
+      values = out.matrix(MAP_FILE[quantity]!)!;
+      errors = out.matrix(`map_${quantity}_err.csv`);
+      const asic = s.fit?.asic;
+      if (asic && quantity === 'amplitude') asicValue = asic.per_pixel_amplitude;
+      else if (asic && (quantity === 'mu' || quantity === 'sigma' || quantity === 'slope')) {
+        asicValue = quantity === 'slope' && asic.params.slope !== null ? asic.params.slope / asic.unmasked_pixels : asic.params[quantity] ?? null;
+      }
+      threshold = undefined;
+    }
+    const statusMap = out.matrix('map_status.csv');
+    await this.post({ type: 'map', quantity, threshold, values, errors, status: statusMap && Uint8Array.from(statusMap), asicValue });
+  }
+
+  /** Marks the pixel in the map and opens (or updates) the fit diagnostics beside it. */
+  selectPixel(row: number, col: number, openDiagnostics = true): void {
+    void this.post({ type: 'pixel', row, col, fit: this.output.pixelFit(row, col) });
+    if (openDiagnostics && this.output.hasFits) void FitDiagnosticsPanel.show(this.context, this.output.dir, row, col);
+  }
+
+  private async exportMap(format: 'png' | 'csv', quantity: MapQuantity, data: string): Promise<void> {
+    const base = `${this.output.summary.scan.id}_${quantity}.${format}`;
+    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(this.output.dir, base)),
+      filters: format === 'png' ? { 'PNG image': ['png'] } : { CSV: ['csv'] } });
+    if (!target) return;
+    const bytes = format === 'png' ? Buffer.from(data.replace(/^data:image\/png;base64,/, ''), 'base64') : Buffer.from(data, 'utf8');
+    await vscode.workspace.fs.writeFile(target, bytes);
+    void vscode.window.showInformationMessage(`VELO: map exported to ${target.fsPath}`);
   }
 }

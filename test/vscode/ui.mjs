@@ -88,6 +88,24 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
       check(table.includes(`pixel (${row}, ${col}) · ${fitLine[2]}`) && Math.abs(tableMu - Number(fitLine[3])) <= 1e-4 * Math.abs(Number(fitLine[3])),
         `clicking the pixel shows its fit parameters (μ ${tableMu} vs ${fitLine[3]})`);
       await shot('4-pixel-map');
+      // The click opened the fit diagnostics beside the map.
+      let diag;
+      for (let i = 0; i < 80 && !diag; i++) {
+        for (const f of page.frames()) {
+          if (await f.locator(`body[data-pixel="${row},${col}"] #params`).count().catch(() => 0)) { diag = f; break; }
+        }
+        if (!diag) await page.waitForTimeout(250);
+      }
+      check(!!diag, 'clicking a pixel opens its fit diagnostics');
+      if (diag) {
+        const params = await diag.locator('#params').innerText();
+        const shownMu = Number(/mu\s+([-\d.e+]+)/.exec(params)?.[1]);
+        check(Math.abs(shownMu - Number(fitLine[3])) <= 1e-4 * Math.abs(Number(fitLine[3])), `diagnostics table shows the fitted μ (${shownMu})`);
+        await diag.locator('body').press('ArrowRight');
+        await diag.locator(`body[data-pixel="${row},${col + 1}"]`).waitFor({ timeout: 10000 }).catch(() => {});
+        check(await diag.locator(`body[data-pixel="${row},${col + 1}"]`).count() === 1, 'arrow key steps to the neighbouring pixel');
+        await shot('4b-fit-diagnostics');
+      }
       const t0 = Date.now();
       await frame.locator('#quantity').selectOption('sigma');
       await frame.locator('#map[data-quantity="sigma"]').waitFor({ timeout: 10000 });

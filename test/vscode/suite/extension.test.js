@@ -102,11 +102,32 @@ describe('velo-calib in a real extension host', () => {
     const panel = await vscode.commands.executeCommand('veloCalib.showPixel', dir, 3, 7);
     assert.ok(panel.panel.visible);
     assert.match(panel.panel.webview.html, /Content-Security-Policy/);
-    const fit = panel.pixelFit(3, 7);
+    const fit = panel.output.pixelFit(3, 7);
     const line = fs.readFileSync(path.join(dir, 'pixel_fits.csv'), 'utf8').split('\n')[1 + 3 * 32 + 7].split(',');
     assert.strictEqual(fit.status, line[2]);
     assert.strictEqual(fit.values.mu, Number(line[3]));
     await waitFor(() => panel.lastDrawMs.mu !== undefined, 'the webview to draw the μ map');
+  });
+
+  it('fit diagnostics show the pixel\'s counts from pixel_counts.f32 and step to neighbours', async () => {
+    const dir = path.join(small(), 'velo-calib');
+    const map = await vscode.commands.executeCommand('veloCalib.showPixel', dir, 10, 12);
+    await waitFor(() => vscode.window.tabGroups.all.some(g => g.tabs.some(t => /^Fit · pixel \(10, 12\)$/.test(t.label))), 'the diagnostics tab');
+    const curve = map.output.pixelCurve(10, 12);
+    const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
+    const j = 3, thr = summary.thresholds[j];
+    const flux = fs.readFileSync(path.join(dir, `Fluxperpixel_${summary.scan.id}_THR_${thr}.csv`), 'utf8').trim().split('\n')[10].split(',')[12];
+    assert.strictEqual(curve.counts[j] / curve.exposure[j], Number(flux), 'counts/T equals the written pixel flux');
+    assert.strictEqual(curve.fit.curve.params[0], map.output.pixelFit(10, 12).values.mu);
+  });
+
+  it('the ASIC overview shows the ASIC fit and the conclusions', async () => {
+    const dir = path.join(small(), 'velo-calib');
+    const overview = await vscode.commands.executeCommand('veloCalib.openAsicOverview', dir);
+    const asic = JSON.parse(fs.readFileSync(path.join(dir, 'asic_fit.json'), 'utf8'));
+    assert.strictEqual(overview.lastMessage.fit.params[0], asic.params.mu);
+    assert.ok(overview.lastMessage.conclusions.length >= 5);
+    assert.ok(overview.lastMessage.allBad.length === 1, 'the all-bad threshold is listed');
   });
 
   it('exports the report through the given target', async () => {

@@ -1,0 +1,91 @@
+// Read access to one analysis output folder for the panels: summary, maps, one pixel's fit and counts.
+// Reads are small (a map, a CSV line, one pixel's 228 bytes of counts); nothing is recomputed here.
+import * as fs from 'fs';
+import * as path from 'path';
+import { CurveSpec, PixelCurve, PixelFitRow } from '../protocol';
+
+export const STATUS_NAMES = ['ok', 'masked', 'dead', 'failed', 'bad-fit', 'too-few-points'];
+const PARAMS = ['mu', 'sigma', 'amplitude', 'slope', 'background'];
+
+export interface OutputSummary {
+  scan: { id: string };
+  shape: { rows: number; cols: number };
+  thresholds: number[];
+  per_threshold: Array<{ threshold: number; exposure_s: number; asic_flux: number | null; asic_flux_error: number | null; all_bad: boolean; good: number; bad: number }>;
+  mask: { maskedPixels: number };
+  acquisitions: { total: number; good: number; bad: number; failed: number };
+  fit?: { model: CurveSpec['model']; polarity: 1 | -1; asic: { params: Record<string, number | null>; errors: Record<string, number | null>; chi2: number | null; ndf: number | null; per_pixel_amplitude: number | null; unmasked_pixels: number } };
+  heterogeneity?: { conclusions: string[]; mu: { mean: number; rms: number; median_fit_error: number; intrinsic_rms: number }; sigma: { mean: number }; asic_width: { sigma_asic: number; quadrature_sum: number; ratio: number }; asic_shape_refit: { fraction_inconsistent: number }; status_counts: Record<string, number> };
+}
+
+/** Reads a CSV matrix written by the engine (numbers and `nan`). */
+export function readResultMatrix(file: string): Float64Array {
+  const cells = fs.readFileSync(file, 'latin1').trim().split(/[\n,]/);
+  return Float64Array.from(cells, c => (c === 'nan' ? NaN : Number(c)));
+}
+
+export class AnalysisOutput {
+  readonly summary: OutputSummary;
+  private fitLines: string[] | undefined;
+
+  constructor(readonly dir: string) {
+    this.summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
+  }
+
+  get hasFits(): boolean { return fs.existsSync(path.join(this.dir, 'pixel_fits.csv')); }
+
+  file(name: string): string { return path.join(this.dir, name); }
+
+  matrix(name: string): Float64Array | undefined {
+    const f = this.file(name);
+    return fs.existsSync(f) ? readResultMatrix(f) : undefined;
+  }
+
+  fluxMap(threshold: number): { values: Float64Array; errors: Float64Array } {
+    const id = this.summary.scan.id;
+    return {
+      values: readResultMatrix(this.file(`Fluxperpixel_${id}_THR_${threshold}.csv`)),
+      errors: readResultMatrix(this.file(`UncertaintyFluxperpixel_${id}_THR_${threshold}.csv`)),
+    };
+  }
+
+  /** The pixel's row of pixel_fits.csv (the file is read once, lazily). */
+  pixelFit(row: number, col: number): PixelFitRow | null {
+    if (!this.hasFits) return null;
+    this.fitLines ??= fs.readFileSync(this.file('pixel_fits.csv'), 'utf8').trim().split('\n');
+    const header = this.fitLines[0].split(',');
+    const line = this.fitLines[1 + row * this.summary.shape.cols + col];
+    if (!line) return null;
+    const cells = line.split(',');
+    const values: Record<string, number | null> = {};
+    header.forEach((h, i) => { if (h !== 'status') values[h] = cells[i] === 'nan' ? null : Number(cells[i]); });
+    return { status: cells[2], values };
+  }
+
+  asicCurve(): CurveSpec | null {
+    const f = this.summary.fit;
+    if (!f) return null;
+    return { model: f.model, polarity: f.polarity, params: PARAMS.map(p => f.asic.params[p] ?? NaN) };
+  }
+
+  /** One pixel's summed counts per threshold, from pixel_counts.f32 (a single read of 4·nThresholds bytes). */
+  pixelCurve(row: number, col: number): PixelCurve {
+    const { rows, cols } = this.summary.shape;
+    if (row < 0 || col < 0 || row >= rows || col >= cols) throw new Error(`pixel (${row}, ${col}) is outside the ${rows}×${cols} matrix`);
+    const m = this.summary.thresholds.length;
+    const bytes = Buffer.alloc(4 * m);
+    const fd = fs.openSync(this.file('pixel_counts.f32'), 'r');
+    try { fs.readSync(fd, bytes, 0, bytes.length, 4 * m * (row * cols + col)); } finally { fs.closeSync(fd); }
+    const counts = Array.from({ length: m }, (_, j) => bytes.readFloatLE(4 * j));
+    const fit = this.pixelFit(row, col);
+    const f = this.summary.fit;
+    return {
+      row, col, status: fit?.status ?? (f ? 'unknown' : 'not fitted'),
+      thresholds: this.summary.thresholds, counts, exposure: this.summary.per_threshold.map(t => t.exposure_s),
+      fit: fit && f && fit.values.mu !== null ? {
+        curve: { model: f.model, polarity: f.polarity, params: PARAMS.map(p => fit.values[p] ?? NaN) },
+        errors: PARAMS.map(p => fit.values[`${p}_err`]), chi2: fit.values.chi2, ndf: fit.values.ndf,
+      } : null,
+    };
+  }
+}

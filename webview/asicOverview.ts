@@ -1,0 +1,25 @@
+// ASIC overview: ASIC flux vs threshold with its fit, key numbers and the plain-language conclusions.
+import type { FromOverviewMessage, ToOverviewMessage } from '../src/protocol';
+import { applyTheme, Chart, curvePoints, errorBarPlugin, PALETTE } from './charts';
+import { $, connect, setText, tableRows } from './vscodeApi';
+
+applyTheme();
+const chart = new Chart($<HTMLCanvasElement>('asicCurve'), {
+  type: 'scatter', data: { datasets: [] }, plugins: [errorBarPlugin],
+  options: { responsive: true, maintainAspectRatio: false, scales: { x: { title: { display: true, text: 'threshold (DAC)' } },
+    y: { title: { display: true, text: 'ASIC flux (Hz)' } } } },
+});
+
+connect<FromOverviewMessage, ToOverviewMessage>(m => {
+  setText($('title'), `ASIC overview · ${m.title}`);
+  const idx = m.thresholds.map((_, j) => j).filter(j => m.flux[j] !== null);
+  const datasets: object[] = [{ label: 'ASIC flux', data: idx.map(j => ({ x: m.thresholds[j], y: m.flux[j] })),
+    errors: idx.map(j => m.fluxError[j]), borderColor: PALETTE[0], backgroundColor: PALETTE[0], pointRadius: 2.5 }];
+  if (m.fit) datasets.push({ type: 'line', label: `${m.fit.model} fit`, data: curvePoints(m.fit, m.thresholds[0], m.thresholds[m.thresholds.length - 1]),
+    borderColor: PALETTE[1], pointRadius: 0, borderWidth: 1.5 });
+  chart.data.datasets = datasets as never;
+  chart.update();
+  tableRows($<HTMLTableElement>('numbers'), [...m.keyNumbers, ...(m.allBad.length ? [['thresholds with every acquisition bad', m.allBad.join(', ')] as [string, string]] : [])]);
+  $('conclusions').replaceChildren(...m.conclusions.map(c => { const li = document.createElement('li'); setText(li, c); return li; }));
+  document.body.dataset.ready = 'true';
+});
