@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'demo-scan/**', 'bench-data/**', 'test/vscode/node_modules/**', 'test/vscode/.tools/**'] },
+  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'demo-scan/**', 'bench-data/**', 'test/vscode/node_modules/**', 'test/vscode/.tools/**', 'src/engine/wasm/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -23,6 +23,16 @@ if (webviewEntries.length) {
   builds.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', outdir: 'dist/webview', entryPoints: webviewEntries });
 }
 
+// The WebAssembly parse kernel (AssemblyScript), next to the engine bundles that load it.
+async function buildKernel() {
+  const { main } = await import('assemblyscript/asc');
+  fs.mkdirSync('dist', { recursive: true });
+  const { error, stderr } = await main(['src/engine/wasm/parseKernel.ts', '-O3', '--runtime', 'stub', '--noAssert',
+    '--initialMemory', '64', '-o', 'dist/parseKernel.wasm']);
+  if (error) throw new Error(`asc: ${error.message}\n${stderr.toString()}`);
+}
+await buildKernel();
+
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
 } else {

@@ -10,6 +10,8 @@ export interface FluxOptions extends BadAcquisitionCut {
   /** Worker threads; 0 runs inline in the calling thread. */
   workers: number;
   strict: boolean;
+  /** Parser of the hot path (default: the WebAssembly kernel when available). */
+  parser?: 'wasm' | 'typescript';
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -80,7 +82,7 @@ export async function computeScanFlux(scan: Scan, shape: MatrixShape, mask: Uint
   }));
   const config: AccumulatorConfig = {
     shape, mask, shutterSeconds: scan.shutterSeconds,
-    cut: { cutBad: options.cutBad, badCut: options.badCut, badColumns: options.badColumns },
+    cut: { cutBad: options.cutBad, badCut: options.badCut, badColumns: options.badColumns }, parser: options.parser,
   };
   const sums: ThresholdSums[] = new Array(tasks.length);
   const totalFiles = tasks.reduce((s, t) => s + t.files.length, 0);

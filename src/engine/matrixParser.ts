@@ -154,33 +154,44 @@ function slowCell(bytes: Uint8Array, begin: number, length: number, file: string
 }
 
 /** Reads acquisition files into reused buffers (one reader per thread). */
+/**
+ * Reads a whole file into a buffer supplied by `buffer(size)` (at least size + 1 bytes: room for the sentinel).
+ * Returns the buffer and the byte length.
+ */
+export function readFileInto(file: string, buffer: (size: number) => Uint8Array): { bytes: Uint8Array; length: number } {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    throw new MatrixFormatError(file, 0, 0, `unreadable file: ${(e as Error).message}`);
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const bytes = buffer(size);
+    let length = 0;
+    while (length < size) {
+      const n = fs.readSync(fd, bytes, length, size - length, length);
+      if (n === 0) break;
+      length += n;
+    }
+    bytes[length] = EOF_SENTINEL;
+    return { bytes, length };
+  } catch (e) {
+    throw new MatrixFormatError(file, 0, 0, `unreadable file: ${(e as Error).message}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export class MatrixReader {
   private bytes = new Uint8Array(1 << 18);
 
-  /** Reads the whole file; returns the buffer and the byte length. */
+  /** Reads the whole file into this reader's reused buffer. */
   readBytes(file: string): { bytes: Uint8Array; length: number } {
-    let fd: number;
-    try {
-      fd = fs.openSync(file, 'r');
-    } catch (e) {
-      throw new MatrixFormatError(file, 0, 0, `unreadable file: ${(e as Error).message}`);
-    }
-    try {
-      const size = fs.fstatSync(fd).size;
+    return readFileInto(file, size => {
       if (size + 1 > this.bytes.length) this.bytes = new Uint8Array(Math.max(size + 1, this.bytes.length * 2));
-      let length = 0;
-      while (length < size) {
-        const n = fs.readSync(fd, this.bytes, length, size - length, length);
-        if (n === 0) break;
-        length += n;
-      }
-      this.bytes[length] = EOF_SENTINEL;
-      return { bytes: this.bytes, length };
-    } catch (e) {
-      throw new MatrixFormatError(file, 0, 0, `unreadable file: ${(e as Error).message}`);
-    } finally {
-      fs.closeSync(fd);
-    }
+      return this.bytes;
+    });
   }
 
   /** Parses a file into `out` (or adds it to `out`); returns the sum of its values. */

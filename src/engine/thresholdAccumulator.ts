@@ -1,7 +1,9 @@
 // Sums the good acquisitions of one threshold. Runs inside a worker thread (or inline when workers = 0).
-// Each file is parsed straight into the threshold's counts (one pass over the data); the few acquisitions
-// that turn out bad or broken are parsed a second time and subtracted again.
+// Hot path: the WebAssembly kernel parses a plain file into values, then adds them to the counts if the
+// acquisition is good. Any other file (numpy floats, blanks, errors) goes through the TypeScript parser, which
+// adds straight into the counts and, for the few files that turn out bad or broken, parses again to subtract.
 import { MatrixFormatError, MatrixReader, MatrixShape, parseMatrixBytes } from './matrixParser';
+import { PlainParseKernel } from './plainParseKernel';
 
 export interface BadAcquisitionCut {
   /** Skip acquisitions whose mean flux over the last columns exceeds badCut (Hz per unmasked pixel). */
@@ -40,6 +42,8 @@ export interface AccumulatorConfig {
   mask: Uint8Array;
   shutterSeconds: number;
   cut: BadAcquisitionCut;
+  /** 'typescript' skips the WebAssembly kernel (tests compare both). Default: the kernel when its file exists. */
+  parser?: 'wasm' | 'typescript';
 }
 
 export class ThresholdAccumulator {
@@ -49,6 +53,7 @@ export class ThresholdAccumulator {
   private readonly lastColumnPixels: Int32Array;
   private readonly maskedPixels: Int32Array;
   private readonly snapshot: Float64Array;
+  private readonly kernel: PlainParseKernel | undefined;
 
   constructor(private readonly config: AccumulatorConfig) {
     const { rows, cols } = config.shape;
@@ -62,38 +67,73 @@ export class ThresholdAccumulator {
     this.lastColumnPixels = Int32Array.from(last);
     this.maskedPixels = Int32Array.from(masked);
     this.snapshot = new Float64Array(last.length + masked.length);
+    this.kernel = config.parser === 'typescript' ? undefined : PlainParseKernel.create(rows * cols);
   }
 
+  /** Which parser serves the plain files (for the benchmark and tests). */
+  get parserName(): 'wasm' | 'typescript' { return this.kernel ? 'wasm' : 'typescript'; }
+
   run(task: ThresholdTask): ThresholdSums {
-    const { shape, shutterSeconds, cut } = this.config;
-    const counts = new Float64Array(shape.rows * shape.cols);
+    const { shape } = this.config;
+    const kernel = this.kernel;
+    if (kernel) kernel.counts.fill(0);
+    const counts = kernel ? kernel.counts : new Float64Array(shape.rows * shape.cols);
     const outcomes: AcquisitionOutcome[] = [];
-    const lc = this.lastColumnPixels, mp = this.maskedPixels, snap = this.snapshot, nl = lc.length;
     for (const file of task.files) {
-      for (let k = 0; k < nl; k++) snap[k] = counts[lc[k]];
-      for (let k = 0; k < mp.length; k++) snap[nl + k] = counts[mp[k]];
-      let bytes: Uint8Array, length = 0, total: number;
+      let outcome: AcquisitionOutcome;
       try {
-        ({ bytes, length } = this.reader.readBytes(file.path));
-        total = parseMatrixBytes(bytes, length, file.path, shape, counts, true);
+        const { bytes, length } = kernel ? kernel.read(file.path) : this.reader.readBytes(file.path);
+        const total = kernel ? kernel.parse(length, shape.rows, shape.cols) : -1;
+        outcome = total >= 0 ? this.acceptKernelValues(kernel!, file, total) : this.addWithTypeScript(bytes, length, file, kernel ? kernel.counts : counts);
       } catch (e) {
         const err = e instanceof MatrixFormatError ? e : new MatrixFormatError(file.path, 0, 0, String(e));
-        if (length > 0) this.subtract(bytes!, length, file.path, counts);
-        outcomes.push({
+        outcome = {
           acquisition: file.acquisition, file: file.path, status: 'error', lastColumnsFlux: NaN, hits: 0,
           error: { message: err.message, line: err.line, column: err.column },
-        });
-        continue;
+        };
       }
-      let lastSum = 0, maskedSum = 0;
-      for (let k = 0; k < nl; k++) lastSum += counts[lc[k]] - snap[k];
-      for (let k = 0; k < mp.length; k++) maskedSum += counts[mp[k]] - snap[nl + k];
-      const lastColumnsFlux = nl ? lastSum / nl / shutterSeconds : 0;
-      const bad = cut.cutBad && lastColumnsFlux > cut.badCut;
-      if (bad) this.subtract(bytes!, length, file.path, counts);
-      outcomes.push({ acquisition: file.acquisition, file: file.path, status: bad ? 'bad' : 'good', lastColumnsFlux, hits: total - maskedSum });
+      outcomes.push(outcome);
     }
-    return { thresholdIndex: task.thresholdIndex, counts, outcomes };
+    // The kernel's counts live in wasm memory: hand out a copy.
+    return { thresholdIndex: task.thresholdIndex, counts: kernel ? Float64Array.from(kernel.counts) : counts, outcomes };
+  }
+
+  private outcome(file: ThresholdTask['files'][number], lastSum: number, hits: number): AcquisitionOutcome {
+    const nl = this.lastColumnPixels.length;
+    const lastColumnsFlux = nl ? lastSum / nl / this.config.shutterSeconds : 0;
+    const bad = this.config.cut.cutBad && lastColumnsFlux > this.config.cut.badCut;
+    return { acquisition: file.acquisition, file: file.path, status: bad ? 'bad' : 'good', lastColumnsFlux, hits };
+  }
+
+  /** The kernel parsed the file into its values: judge the acquisition, then add it if good. */
+  private acceptKernelValues(kernel: PlainParseKernel, file: ThresholdTask['files'][number], total: number): AcquisitionOutcome {
+    const values = kernel.values, lc = this.lastColumnPixels, mp = this.maskedPixels;
+    let lastSum = 0, maskedSum = 0;
+    for (let k = 0; k < lc.length; k++) lastSum += values[lc[k]];
+    for (let k = 0; k < mp.length; k++) maskedSum += values[mp[k]];
+    const outcome = this.outcome(file, lastSum, total - maskedSum);
+    if (outcome.status === 'good') kernel.addValuesToCounts();
+    return outcome;
+  }
+
+  /** TypeScript parser: adds straight into counts, judges from the change of a few pixels, undoes if needed. */
+  private addWithTypeScript(bytes: Uint8Array, length: number, file: ThresholdTask['files'][number], counts: Float64Array): AcquisitionOutcome {
+    const lc = this.lastColumnPixels, mp = this.maskedPixels, snap = this.snapshot, nl = lc.length;
+    for (let k = 0; k < nl; k++) snap[k] = counts[lc[k]];
+    for (let k = 0; k < mp.length; k++) snap[nl + k] = counts[mp[k]];
+    let total: number;
+    try {
+      total = parseMatrixBytes(bytes, length, file.path, this.config.shape, counts, true);
+    } catch (e) {
+      this.subtract(bytes, length, file.path, counts);
+      throw e;
+    }
+    let lastSum = 0, maskedSum = 0;
+    for (let k = 0; k < nl; k++) lastSum += counts[lc[k]] - snap[k];
+    for (let k = 0; k < mp.length; k++) maskedSum += counts[mp[k]] - snap[nl + k];
+    const outcome = this.outcome(file, lastSum, total - maskedSum);
+    if (outcome.status === 'bad') this.subtract(bytes, length, file.path, counts);
+    return outcome;
   }
 
   /** Undoes an add: parses the same bytes again (stopping at the same error, if any) and subtracts them. */

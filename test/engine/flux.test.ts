@@ -4,6 +4,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { analyseFolder, AnalyseOptions, DEFAULT_ANALYSE_OPTIONS } from '../../src/engine/analyse';
 import { EngineEvent } from '../../src/protocol';
+import { computeScanFlux, readMask, scanShape } from '../../src/engine/flux';
+import { discoverScans } from '../../src/engine/scanFiles';
+import { ThresholdAccumulator } from '../../src/engine/thresholdAccumulator';
 import { folderHashes, generated, range, readMatrixWithCsvParse, readOutputMatrix, scratchDir } from './helpers';
 
 const thresholds = range(1320, 1600, 40); // 8 thresholds, uneven data sizes are fine
@@ -57,6 +60,9 @@ test('flux and uncertainty per pixel and per ASIC are exact: Σhits/T, √Σhits
   const asicFlux = fs.readFileSync(path.join(dir, `FluxperASIC_${id}_THR_1320-1600-step40.csv`), 'utf8').trim().split('\n');
   const asicErr = fs.readFileSync(path.join(dir, `UncertaintyFluxperASIC_${id}_THR_1320-1600-step40.csv`), 'utf8').trim().split('\n');
   assert.equal(asicFlux.length, thresholds.length);
+  const f32 = fs.readFileSync(path.join(dir, 'pixel_counts.f32'));
+  const pixelCounts = new Float32Array(f32.buffer, f32.byteOffset, f32.length / 4);
+  assert.equal(pixelCounts.length, 24 * 40 * thresholds.length);
   thresholds.forEach((thr, i) => {
     const { sum, good: nGood, mask } = expected[i];
     const T = nGood * ST;
@@ -64,6 +70,7 @@ test('flux and uncertainty per pixel and per ASIC are exact: Σhits/T, √Σhits
     const err = readOutputMatrix(path.join(dir, `UncertaintyFluxperpixel_${id}_THR_${thr}.csv`)).flat();
     let asic = 0;
     sum.forEach((s, p) => {
+      assert.equal(pixelCounts[p * thresholds.length + i], T === 0 ? 0 : s, 'pixel_counts.f32 is [pixel][threshold]');
       if (mask[p] > 0 || T === 0) { assert.ok(Number.isNaN(flux[p]) && Number.isNaN(err[p])); return; }
       asic += s;
       assert.equal(flux[p], s / T);
@@ -92,6 +99,19 @@ test('inline (workers = 0) and worker-thread runs give identical outputs', async
   for (const name of fs.readdirSync(a.dir).filter(n => n.endsWith('.csv'))) {
     assert.equal(fs.readFileSync(path.join(a.dir, name), 'utf8'), fs.readFileSync(path.join(b.dir, name), 'utf8'), name);
   }
+});
+
+test('the WebAssembly kernel is used and agrees exactly with the TypeScript parser (files of every variant)', async () => {
+  const found = discoverScans(scan.dir);
+  const s = found.scans[0];
+  const shape = scanShape(s);
+  const mask = readMask(found.maskCandidates[0], shape).mask;
+  assert.equal(new ThresholdAccumulator({ shape, mask, shutterSeconds: ST, cut: { cutBad: true, badCut: 2, badColumns: 16 } }).parserName, 'wasm');
+  const common = { badCut: 2, badColumns: 16, cutBad: true, strict: false, workers: 2 };
+  const wasm = await computeScanFlux(s, shape, mask, { ...common, parser: 'wasm' });
+  const ts = await computeScanFlux(s, shape, mask, { ...common, parser: 'typescript' });
+  assert.deepEqual(wasm.counts.map(c => Array.from(c)), ts.counts.map(c => Array.from(c)));
+  assert.deepEqual(wasm.perThreshold, ts.perThreshold);
 });
 
 test('raw data is never modified; outputs are complete with no staging leftovers', async () => {

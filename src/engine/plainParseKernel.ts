@@ -1,0 +1,70 @@
+// Loader of the WebAssembly parse kernel (src/engine/wasm/parseKernel.ts, built into dist/parseKernel.wasm).
+// Wasm memory layout: i32 values [0, 4n) · f64 counts [4n, 12n) · input bytes from 12n (grown as needed).
+import * as fs from 'fs';
+import * as path from 'path';
+import { readFileInto } from './matrixParser';
+
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  parsePlain(input: number, length: number, rows: number, cols: number, values: number): number;
+  addValues(values: number, counts: number, n: number): void;
+}
+
+const WASM_FILE = 'parseKernel.wasm';
+const PAGE = 65536;
+
+/** dist/ in the bundle; the repository's dist/ for the compiled tests in out/src/engine/. */
+export function kernelPath(): string | undefined {
+  const candidates = [path.join(__dirname, WASM_FILE), path.resolve(__dirname, '../../../dist', WASM_FILE)];
+  return candidates.find(f => fs.existsSync(f));
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+export class PlainParseKernel {
+  private readonly exports: KernelExports;
+  private readonly countsOffset: number;
+  private readonly inputOffset: number;
+
+  /** A kernel for matrices of n pixels, or undefined when the wasm file is missing (the TypeScript parser serves). */
+  static create(n: number): PlainParseKernel | undefined {
+    if (compiled === undefined) {
+      const file = kernelPath();
+      compiled = file ? new WebAssembly.Module(fs.readFileSync(file)) : null;
+    }
+    return compiled ? new PlainParseKernel(compiled, n) : undefined;
+  }
+
+  private constructor(module: WebAssembly.Module, readonly n: number) {
+    this.exports = new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
+    this.countsOffset = 4 * n;
+    this.inputOffset = 12 * n;
+    this.ensure(this.inputOffset + (1 << 20));
+  }
+
+  private ensure(bytes: number): void {
+    const memory = this.exports.memory;
+    if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE));
+  }
+
+  /** Views are made on demand: growing the memory detaches old ones. */
+  get values(): Int32Array { return new Int32Array(this.exports.memory.buffer, 0, this.n); }
+  get counts(): Float64Array { return new Float64Array(this.exports.memory.buffer, this.countsOffset, this.n); }
+
+  /** Reads a file into wasm memory (no copy); the returned view also serves the TypeScript fallback parser. */
+  read(file: string): { bytes: Uint8Array; length: number } {
+    return readFileInto(file, size => {
+      this.ensure(this.inputOffset + size + 1);
+      return new Uint8Array(this.exports.memory.buffer, this.inputOffset, size + 1);
+    });
+  }
+
+  /** Parses the last read file into `values`; returns the sum of its values, or -1 (not the plain grammar). */
+  parse(length: number, rows: number, cols: number): number {
+    return this.exports.parsePlain(this.inputOffset, length, rows, cols, 0);
+  }
+
+  addValuesToCounts(): void {
+    this.exports.addValues(0, this.countsOffset, this.n);
+  }
+}
