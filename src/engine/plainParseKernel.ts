@@ -1,13 +1,13 @@
 // Loader of the WebAssembly parse kernel (src/engine/wasm/parseKernel.ts, built into dist/parseKernel.wasm).
-// Wasm memory layout: i32 values [0, 4n) · f64 counts [4n, 12n) · input bytes from 12n (grown as needed).
+// Wasm memory layout: i32 values [0, 4n) · i32 counts [4n, 8n) · input bytes from 8n (grown as needed).
 import * as fs from 'fs';
 import * as path from 'path';
 import { readFileInto } from './matrixParser';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
-  parsePlain(input: number, length: number, rows: number, cols: number, values: number): number;
-  addValues(values: number, counts: number, n: number): void;
+  parseAdd(input: number, length: number, rows: number, cols: number, values: number, counts: number): number;
+  subtractValues(values: number, counts: number, n: number): void;
 }
 
 const WASM_FILE = 'parseKernel.wasm';
@@ -38,7 +38,7 @@ export class PlainParseKernel {
   private constructor(module: WebAssembly.Module, readonly n: number) {
     this.exports = new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
     this.countsOffset = 4 * n;
-    this.inputOffset = 12 * n;
+    this.inputOffset = 8 * n;
     this.ensure(this.inputOffset + (1 << 20));
   }
 
@@ -49,7 +49,7 @@ export class PlainParseKernel {
 
   /** Views are made on demand: growing the memory detaches old ones. */
   get values(): Int32Array { return new Int32Array(this.exports.memory.buffer, 0, this.n); }
-  get counts(): Float64Array { return new Float64Array(this.exports.memory.buffer, this.countsOffset, this.n); }
+  get counts(): Int32Array { return new Int32Array(this.exports.memory.buffer, this.countsOffset, this.n); }
 
   /** Reads a file into wasm memory (no copy); the returned view also serves the TypeScript fallback parser. */
   read(file: string): { bytes: Uint8Array; length: number } {
@@ -59,12 +59,16 @@ export class PlainParseKernel {
     });
   }
 
-  /** Parses the last read file into `values`; returns the sum of its values, or -1 (not the plain grammar). */
-  parse(length: number, rows: number, cols: number): number {
-    return this.exports.parsePlain(this.inputOffset, length, rows, cols, 0);
+  /**
+   * Parses the last read file into `values` and adds it to `counts`; returns the sum of its values,
+   * or -1 (counts unchanged) when the file is not in the plain grammar.
+   */
+  parseAdd(length: number, rows: number, cols: number): number {
+    return this.exports.parseAdd(this.inputOffset, length, rows, cols, 0, this.countsOffset);
   }
 
-  addValuesToCounts(): void {
-    this.exports.addValues(0, this.countsOffset, this.n);
+  /** Takes the values of the last parse back out of the counts. */
+  subtractValues(): void {
+    this.exports.subtractValues(0, this.countsOffset, this.n);
   }
 }

@@ -77,14 +77,19 @@ export class ThresholdAccumulator {
     const { shape } = this.config;
     const kernel = this.kernel;
     if (kernel) kernel.counts.fill(0);
-    const counts = kernel ? kernel.counts : new Float64Array(shape.rows * shape.cols);
+    const counts = kernel ? undefined : new Float64Array(shape.rows * shape.cols);
     const outcomes: AcquisitionOutcome[] = [];
     for (const file of task.files) {
       let outcome: AcquisitionOutcome;
       try {
-        const { bytes, length } = kernel ? kernel.read(file.path) : this.reader.readBytes(file.path);
-        const total = kernel ? kernel.parse(length, shape.rows, shape.cols) : -1;
-        outcome = total >= 0 ? this.acceptKernelValues(kernel!, file, total) : this.addWithTypeScript(bytes, length, file, kernel ? kernel.counts : counts);
+        if (kernel) {
+          const { bytes, length } = kernel.read(file.path);
+          const total = kernel.parseAdd(length, shape.rows, shape.cols);
+          outcome = total >= 0 ? this.judgeKernelValues(kernel, file, total) : this.addOtherGrammar(kernel, bytes, length, file);
+        } else {
+          const { bytes, length } = this.reader.readBytes(file.path);
+          outcome = this.addWithTypeScript(bytes, length, file, counts!);
+        }
       } catch (e) {
         const err = e instanceof MatrixFormatError ? e : new MatrixFormatError(file.path, 0, 0, String(e));
         outcome = {
@@ -95,7 +100,7 @@ export class ThresholdAccumulator {
       outcomes.push(outcome);
     }
     // The kernel's counts live in wasm memory: hand out a copy.
-    return { thresholdIndex: task.thresholdIndex, counts: kernel ? Float64Array.from(kernel.counts) : counts, outcomes };
+    return { thresholdIndex: task.thresholdIndex, counts: kernel ? Float64Array.from(kernel.counts) : counts!, outcomes };
   }
 
   private outcome(file: ThresholdTask['files'][number], lastSum: number, hits: number): AcquisitionOutcome {
@@ -105,14 +110,30 @@ export class ThresholdAccumulator {
     return { acquisition: file.acquisition, file: file.path, status: bad ? 'bad' : 'good', lastColumnsFlux, hits };
   }
 
-  /** The kernel parsed the file into its values: judge the acquisition, then add it if good. */
-  private acceptKernelValues(kernel: PlainParseKernel, file: ThresholdTask['files'][number], total: number): AcquisitionOutcome {
-    const values = kernel.values, lc = this.lastColumnPixels, mp = this.maskedPixels;
+  private judge(values: ArrayLike<number>, file: ThresholdTask['files'][number], total: number): AcquisitionOutcome {
+    const lc = this.lastColumnPixels, mp = this.maskedPixels;
     let lastSum = 0, maskedSum = 0;
     for (let k = 0; k < lc.length; k++) lastSum += values[lc[k]];
     for (let k = 0; k < mp.length; k++) maskedSum += values[mp[k]];
-    const outcome = this.outcome(file, lastSum, total - maskedSum);
-    if (outcome.status === 'good') kernel.addValuesToCounts();
+    return this.outcome(file, lastSum, total - maskedSum);
+  }
+
+  /** The kernel parsed the file and added it: judge the acquisition from its values, take it back if bad. */
+  private judgeKernelValues(kernel: PlainParseKernel, file: ThresholdTask['files'][number], total: number): AcquisitionOutcome {
+    const outcome = this.judge(kernel.values, file, total);
+    if (outcome.status === 'bad') kernel.subtractValues();
+    return outcome;
+  }
+
+  /** A file outside the kernel's grammar (numpy floats, blanks) or broken: the TypeScript parser reads or rejects it. */
+  private addOtherGrammar(kernel: PlainParseKernel, bytes: Uint8Array, length: number, file: ThresholdTask['files'][number]): AcquisitionOutcome {
+    const values = this.values;
+    const total = parseMatrixBytes(bytes, length, file.path, this.config.shape, values);
+    const outcome = this.judge(values, file, total);
+    if (outcome.status === 'good') {
+      const counts = kernel.counts;
+      for (let p = 0; p < values.length; p++) counts[p] += values[p];
+    }
     return outcome;
   }
 

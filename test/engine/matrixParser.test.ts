@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { MatrixFormatError, MatrixReader, parseMatrixBytes } from '../../src/engine/matrixParser';
 import { Random } from '../../src/engine/random';
+import { PlainParseKernel } from '../../src/engine/plainParseKernel';
 import { readMatrixWithCsvParse, scratchDir } from './helpers';
 
 const dir = scratchDir('parser');
@@ -100,4 +101,40 @@ test('unreadable file is a MatrixFormatError naming the file', () => {
   const missing = path.join(dir, 'does-not-exist.csv');
   assert.throws(() => reader.read(missing, { rows: 2, cols: 2 }, new Float64Array(4)),
     (e: unknown) => e instanceof MatrixFormatError && e.message.includes(missing) && /unreadable file/.test(e.message));
+});
+
+test('the WebAssembly kernel agrees with csv-parse on plain matrices and declines everything else untouched', () => {
+  const rng = new Random(7);
+  let plain = 0, declined = 0;
+  for (let i = 0; i < 200; i++) {
+    const rows = 1 + Math.floor(rng.uniform() * 12), cols = 1 + Math.floor(rng.uniform() * 40);
+    const file = write(`kernel_${i}.csv`, randomMatrixText(rng, rows, cols));
+    const kernel = PlainParseKernel.create(rows * cols)!;
+    assert.ok(kernel, 'dist/parseKernel.wasm is built');
+    const before = Int32Array.from({ length: rows * cols }, (_, p) => p % 7);
+    kernel.counts.set(before);
+    const { length } = kernel.read(file);
+    const total = kernel.parseAdd(length, rows, cols);
+    const oracle = readMatrixWithCsvParse(file).flat();
+    if (total < 0) {
+      declined++;
+      assert.deepEqual(Array.from(kernel.counts), Array.from(before), 'a declined file leaves the counts as they were');
+      assert.ok(fs.readFileSync(file, 'latin1').match(/[.eE ]/), `only non-plain files are declined: ${file}`);
+      continue;
+    }
+    plain++;
+    assert.equal(total, oracle.reduce((s, v) => s + v, 0));
+    assert.deepEqual(Array.from(kernel.values), oracle, file);
+    assert.deepEqual(Array.from(kernel.counts), oracle.map((v, p) => v + before[p]), file);
+    kernel.subtractValues();
+    assert.deepEqual(Array.from(kernel.counts), Array.from(before));
+  }
+  assert.ok(plain > 100 && declined > 20, `${plain} plain, ${declined} declined`);
+  const kernel = PlainParseKernel.create(9)!;
+  for (const bad of ['1,2,3\n4,5\n7,8,9\n', '1,2,3\n4,5,6,7\n7,8,9\n', '1,2,3\n4,5,6\n', '1,-2,3\n4,5,6\n7,8,9\n', '1,2,3\n4,5,6\n7,8,9\n1\n']) {
+    const file = write('kernel_bad.csv', bad);
+    kernel.counts.fill(0);
+    assert.equal(kernel.parseAdd(kernel.read(file).length, 3, 3), -1, JSON.stringify(bad));
+    assert.deepEqual(Array.from(kernel.counts), new Array(9).fill(0));
+  }
 });
