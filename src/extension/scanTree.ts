@@ -92,9 +92,12 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
         const item = new vscode.TreeItem(s.prefix.replace(/_+$/, '') || s.id, vscode.TreeItemCollapsibleState.Collapsed);
         const state = node.result ? (node.result.upToDate ? 'analysed' : 'analysis out of date') : 'not analysed';
         item.description = `${s.shutterText} · ${s.thresholds.length} thresholds · ${nAcq} acquisitions · ${state}`;
-        item.tooltip = new vscode.MarkdownString(`**${s.id}**\n\nshutter ${s.shutterSeconds} s, thresholds ${s.thresholds[0]?.threshold}–${s.thresholds[s.thresholds.length - 1]?.threshold}` +
-          (s.missing.length ? `\n\n${s.missing.length} missing acquisitions` : '') +
-          (node.result?.summary.heterogeneity ? `\n\n${node.result.summary.heterogeneity.conclusions.map(c => `- ${c}`).join('\n')}` : ''));
+        // File names are untrusted: they enter the tooltip as text, never as markdown.
+        const tooltip = new vscode.MarkdownString();
+        tooltip.appendText(s.id).appendMarkdown('\n\n').appendText(`shutter ${s.shutterSeconds} s, thresholds ${s.thresholds[0]?.threshold}–${s.thresholds[s.thresholds.length - 1]?.threshold}`);
+        if (s.missing.length) tooltip.appendMarkdown('\n\n').appendText(`${s.missing.length} missing acquisitions`);
+        for (const c of node.result?.summary.heterogeneity?.conclusions ?? []) tooltip.appendMarkdown('\n\n').appendText(c);
+        item.tooltip = tooltip;
         item.iconPath = new vscode.ThemeIcon(node.result?.upToDate ? 'pass' : 'beaker');
         item.contextValue = 'scan';
         item.id = `scan:${node.folder}:${s.id}`;

@@ -27,11 +27,6 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOpt
   };
 }
 
-/** Escapes untrusted text (file names, scan ids) for HTML. */
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]!));
-}
-
 export abstract class WebviewHost<ToWebview, FromWebview extends { type: string }> extends Disposable {
   private readyResolve!: () => void;
   /** Resolves once the webview has announced itself and received its first data. */

@@ -108,3 +108,15 @@ test('--no-fit skips the fits; --fit-range restricts the points', async () => {
   assert.ok(summary.fit.points.every((t: number) => t >= 1380 && t <= 1520));
   assert.ok(summary.fit.points.length < summary.thresholds.length);
 });
+
+test('the other models (seed, seed-sqrt2, kbeta) run through the same pipeline', async () => {
+  const scan = generated('models', { thresholds: range(1320, 1600, 10), nacq: 30, seed: 31, rows: 8, cols: 8 });
+  for (const model of ['seed', 'seed-sqrt2', 'kbeta'] as const) {
+    const [dir] = await analyseFolder({ ...DEFAULT_ANALYSE_OPTIONS, folder: scan.dir, model, workers: 0, out: path.join(scan.dir, model) }, () => undefined);
+    const asic = JSON.parse(fs.readFileSync(path.join(dir, 'asic_fit.json'), 'utf8'));
+    assert.equal(asic.model, model);
+    assert.ok(asic.params.mu > 1320 && asic.params.mu < 1600, `${model}: ASIC μ ${asic.params.mu}`);
+    const { rows } = readPixelFits(path.join(dir, 'pixel_fits.csv'));
+    assert.ok(rows.filter(r => r.status === 'ok' || r.status === 'bad-fit').length > 50, `${model}: pixels fitted`);
+  }
+});

@@ -121,6 +121,23 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
     check(['Analyse Folder', 'Open Pixel Map', 'Cancel Analysis'].every(t => rowsText.some(r => r.includes(t))), 'command palette lists the VELO commands');
     await shot('6-palette');
     await page.keyboard.press('Escape');
+
+    // Reload the window: the panels come back through their WebviewPanelSerializer.
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').fill('>Developer: Reload Window');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Reload Window' }).first().waitFor({ timeout: 10000 });
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(1500);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
+    let restored = false;
+    for (let i = 0; i < 120 && !restored; i++) {
+      for (const f of page.frames()) {
+        if (await f.locator('#map[data-quantity]').count().catch(() => 0)) { restored = true; break; }
+      }
+      if (!restored) await page.waitForTimeout(250);
+    }
+    check(restored, 'the pixel map comes back after a window reload');
+    await shot('7-after-reload');
   } catch (e) {
     check(false, `UI run: ${e.stack ?? e}`);
     await shot('error').catch(() => {});

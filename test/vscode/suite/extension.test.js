@@ -136,4 +136,41 @@ describe('velo-calib in a real extension host', () => {
     assert.strictEqual(written, target.fsPath);
     assert.match(fs.readFileSync(target.fsPath, 'utf8'), /# VELO threshold scan report/);
   });
+
+  it('follows a scan being taken: a new threshold file appears in the tree (watcher, debounced)', async () => {
+    const id = 'Module0_VP0-1_ECS_data_ST_1s310ms';
+    const added = path.join(small(), `${id}_THR_1610_0.csv`);
+    const thresholdsNow = async () => {
+      const folder = (await api.tree.getChildren()).find(f => f.folder === small());
+      const [scan] = await api.tree.getChildren(folder);
+      return (await api.tree.getChildren(scan)).map(t => t.thresholds.threshold);
+    };
+    assert.strictEqual((await thresholdsNow()).length, 29);
+    fs.copyFileSync(path.join(small(), `${id}_THR_1600_0.csv`), added);
+    try {
+      await waitFor(async () => (await thresholdsNow()).includes(1610), 'the new threshold in the tree', 15000);
+    } finally {
+      fs.rmSync(added);
+    }
+    await waitFor(async () => !(await thresholdsNow()).includes(1610), 'the removed threshold to leave the tree', 15000);
+  });
+
+  it('untrusted file names reach the tree tooltip as text, not markdown', async () => {
+    const evil = path.join(ws(), 'evil-names');
+    fs.mkdirSync(evil, { recursive: true });
+    const name = 'X[run](command:workbench.action.quit)<img src=x onerror=alert(1)>_1s_THR_5_0.csv';
+    fs.writeFileSync(path.join(evil, name), '0,1\n2,3\n');
+    try {
+      api.tree.refresh();
+      const folder = (await api.tree.getChildren()).find(f => f.folder === evil);
+      const [scan] = await api.tree.getChildren(folder);
+      const tooltip = api.tree.getTreeItem(scan).tooltip;
+      assert.ok(!tooltip.isTrusted);
+      assert.ok(!tooltip.value.includes('[run](command:'), tooltip.value);
+      assert.ok(!tooltip.supportHtml, 'raw HTML in a name is never rendered');
+    } finally {
+      fs.rmSync(evil, { recursive: true, force: true });
+      api.tree.refresh();
+    }
+  });
 });
