@@ -22,8 +22,3 @@ export function columnToCsv(values: ArrayLike<number>): string {
   for (let i = 0; i < values.length; i++) s += formatNumber(values[i]) + '\n';
   return s;
 }
-
-/** Parses a CSV matrix written by matrixToCsv (used for reading outputs back, e.g. truth maps). */
-export function parseNumberMatrix(text: string): number[][] {
-  return text.trim().split(/\r?\n/).map(line => line.split(',').map(v => (v === 'nan' ? NaN : Number(v))));
-}

@@ -42,7 +42,7 @@ export interface ScanFlux {
 }
 
 export class ScanAbortedError extends Error {
-  constructor(message: string, override readonly cause?: MatrixFormatError) {
+  constructor(message: string) {
     super(message);
     this.name = 'ScanAbortedError';
   }

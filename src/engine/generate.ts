@@ -193,10 +193,6 @@ export function readTruthPixels(dir: string): TruthPixel[] {
   });
 }
 
-export function readTruth(dir: string): GeneratedTruth {
-  return JSON.parse(fs.readFileSync(path.join(dir, 'truth', 'truth.json'), 'utf8')) as GeneratedTruth;
-}
-
 function matrixText(values: Uint8Array, rows: number, cols: number): string {
   const lines: string[] = [];
   for (let r = 0; r < rows; r++) lines.push(Array.from(values.subarray(r * cols, (r + 1) * cols)).join(','));

@@ -194,10 +194,10 @@ export class MatrixReader {
     });
   }
 
-  /** Parses a file into `out` (or adds it to `out`); returns the sum of its values. */
-  read(file: string, shape: MatrixShape, out: Float64Array, add = false): number {
+  /** Parses a file into `out`; returns the sum of its values. */
+  read(file: string, shape: MatrixShape, out: Float64Array): number {
     const { bytes, length } = this.readBytes(file);
-    return parseMatrixBytes(bytes, length, file, shape, out, add);
+    return parseMatrixBytes(bytes, length, file, shape, out);
   }
 
   /** Reads a file whose shape is not known yet (the first file of a scan, a mask). */

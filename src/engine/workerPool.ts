@@ -21,11 +21,12 @@ export interface PoolOptions {
 /** Runs every task through `script` workers; calls onResult in completion order; resolves when all are done. */
 export async function runInWorkers<Task, Result>(
   script: string, workerData: unknown, tasks: Task[], options: PoolOptions,
-  onResult: (result: Result, task: Task) => void, transferOf: (task: Task) => ArrayBuffer[] = () => [],
+  onResult: (result: Result, task: Task) => void,
 ): Promise<void> {
   const nWorkers = Math.max(1, Math.min(options.workers, tasks.length));
   if (tasks.length === 0) return;
   const workers: Worker[] = [];
+  const taskOf = new Map<Worker, Task>();
   let next = 0, done = 0;
   try {
     await new Promise<void>((resolve, reject) => {
@@ -35,15 +36,15 @@ export async function runInWorkers<Task, Result>(
       const feed = (worker: Worker) => {
         if (next >= tasks.length) return;
         const index = next++;
-        (worker as Worker & { task?: Task }).task = tasks[index];
-        worker.postMessage(tasks[index], transferOf(tasks[index]));
+        taskOf.set(worker, tasks[index]);
+        worker.postMessage(tasks[index]);
       };
       for (let w = 0; w < nWorkers; w++) {
         const worker = new Worker(script, { workerData });
         workers.push(worker);
         worker.on('message', (result: Result) => {
           try {
-            onResult(result, (worker as Worker & { task?: Task }).task as Task);
+            onResult(result, taskOf.get(worker)!);
           } catch (e) {
             reject(e);
             return;
