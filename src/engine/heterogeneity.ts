@@ -63,14 +63,16 @@ export function analyseHeterogeneity(fits: ScanFitResult): Heterogeneity {
   let chi2 = 0, nChi = 0;
   for (let p = 0; p < n; p++) if (Number.isFinite(mu[p]) && muErr[p] > 0) { chi2 += ((mu[p] - muD.mean) / muErr[p]) ** 2; nChi++; }
   const muChi2Ndf = chi2 / Math.max(nChi - 1, 1);
-  const meanSqErr = describe(Float64Array.from(muErr, e => e * e)).mean;
-  const intrinsic = Math.sqrt(Math.max(muD.rms ** 2 - meanSqErr, 0));
+  // Robust forms throughout: at low counts a few ill-constrained pixels (huge μ errors, far-off μ) would
+  // otherwise dominate both the spread and the typical error.
+  const medianSqErr = describe(Float64Array.from(muErr, e => e * e)).median;
+  const intrinsic = Math.sqrt(Math.max(muD.robustRms ** 2 - medianSqErr, 0));
   const muSignificant = nChi > 1 && chi2Survival(chi2, nChi - 1) < INCONSISTENT_P_VALUE;
 
   // The ASIC edge is the pixel edges convolved with the μ distribution: σ_ASIC² ≈ ⟨σ²⟩ + var(μ).
   const asic = fits.asic.fit;
-  const meanSigmaSq = describe(Float64Array.from(sigma, s => s * s)).mean;
-  const quadrature = Math.sqrt(meanSigmaSq + muD.rms ** 2);
+  const meanSigmaSq = sigmaD.median ** 2 + sigmaD.robustRms ** 2;
+  const quadrature = Math.sqrt(meanSigmaSq + muD.robustRms ** 2);
 
   // Pixels refitted with the ASIC shape (only the scale free) against their own fit.
   let deltaNdf = NaN;
@@ -113,7 +115,7 @@ export function analyseHeterogeneity(fits: ScanFitResult): Heterogeneity {
     amplitude: { ...ampD, median_fit_error: describe(ampErr).median },
     asic_width: {
       sigma_asic: asic.theta[SIGMA], sigma_asic_error: asic.errors[SIGMA], quadrature_sum: quadrature,
-      mean_sigma_squared: meanSigmaSq, var_mu: muD.rms ** 2, ratio: asic.theta[SIGMA] / quadrature,
+      mean_sigma_squared: meanSigmaSq, var_mu: muD.robustRms ** 2, ratio: asic.theta[SIGMA] / quadrature,
     },
     asic_shape_refit: {
       pixels: deltas.length, inconsistent, fraction_inconsistent: deltas.length ? inconsistent / deltas.length : NaN,
@@ -195,9 +197,9 @@ function conclusions(h: Heterogeneity): string[] {
     .filter(([k, v]) => k !== 'ok' && v > 0).map(([k, v]) => `${v} ${k}`).join(', ') || 'no others'}).`);
   const m = h.mu;
   out.push(m.significant
-    ? `Threshold dispersion is significant: rms(μ) = ${fmt(m.rms)} DAC against a median fit error of ${fmt(m.median_fit_error)} DAC ` +
+    ? `Threshold dispersion is significant: robust rms(μ) = ${fmt(m.robustRms)} DAC against a median fit error of ${fmt(m.median_fit_error)} DAC ` +
       `(χ²/ndf = ${fmt(m.chi2_ndf)}); the intrinsic pixel-to-pixel spread is ${fmt(m.intrinsic_rms)} DAC.`
-    : `Threshold dispersion is not significant: rms(μ) = ${fmt(m.rms)} DAC is compatible with the median fit error ${fmt(m.median_fit_error)} DAC ` +
+    : `Threshold dispersion is not significant: robust rms(μ) = ${fmt(m.robustRms)} DAC is compatible with the median fit error ${fmt(m.median_fit_error)} DAC ` +
       `(χ²/ndf = ${fmt(m.chi2_ndf)}).`);
   const w = h.asic_width;
   out.push(`ASIC edge width σ_ASIC = ${fmt(w.sigma_asic)} ± ${fmt(w.sigma_asic_error)} DAC vs √(⟨σ²⟩ + var(μ)) = ${fmt(w.quadrature_sum)} DAC ` +

@@ -122,6 +122,22 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
     await shot('6-palette');
     await page.keyboard.press('Escape');
 
+    // ASIC overview through the palette.
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').fill('>VELO: Open ASIC Overview');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Open ASIC Overview' }).first().waitFor({ timeout: 10000 });
+    await page.keyboard.press('Enter');
+    let overview;
+    for (let i = 0; i < 80 && !overview; i++) {
+      for (const f of page.frames()) {
+        if (await f.locator('body[data-ready="true"] #conclusions li').count().catch(() => 0)) { overview = f; break; }
+      }
+      if (!overview) await page.waitForTimeout(250);
+    }
+    const conclusions = overview ? await overview.locator('#conclusions li').allInnerTexts() : [];
+    check(conclusions.some(c => c.startsWith('Threshold dispersion')), `ASIC overview lists the conclusions (${conclusions.length})`);
+    await shot('6b-asic-overview');
+
     // Reload the window: the panels come back through their WebviewPanelSerializer.
     await page.keyboard.press('F1');
     await page.locator('.quick-input-widget input').fill('>Developer: Reload Window');
