@@ -71,8 +71,10 @@ export function analyseHeterogeneity(fits: ScanFitResult): Heterogeneity {
 
   // The ASIC edge is the pixel edges convolved with the μ distribution: σ_ASIC² ≈ ⟨σ²⟩ + var(μ).
   const asic = fits.asic.fit;
-  const meanSigmaSq = sigmaD.median ** 2 + sigmaD.robustRms ** 2;
-  const quadrature = Math.sqrt(meanSigmaSq + muD.robustRms ** 2);
+  // Both sides without the measurement noise: the ASIC edge sees the true spread of μ and σ, not the fit errors.
+  const sigmaIntrinsicSq = Math.max(sigmaD.robustRms ** 2 - describe(Float64Array.from(sigmaErr, e => e * e)).median, 0);
+  const meanSigmaSq = sigmaD.median ** 2 + sigmaIntrinsicSq;
+  const quadrature = Math.sqrt(meanSigmaSq + intrinsic ** 2);
 
   // Pixels refitted with the ASIC shape (only the scale free) against their own fit.
   let deltaNdf = NaN;
@@ -115,7 +117,7 @@ export function analyseHeterogeneity(fits: ScanFitResult): Heterogeneity {
     amplitude: { ...ampD, median_fit_error: describe(ampErr).median },
     asic_width: {
       sigma_asic: asic.theta[SIGMA], sigma_asic_error: asic.errors[SIGMA], quadrature_sum: quadrature,
-      mean_sigma_squared: meanSigmaSq, var_mu: muD.robustRms ** 2, ratio: asic.theta[SIGMA] / quadrature,
+      mean_sigma_squared: meanSigmaSq, var_mu: intrinsic ** 2, ratio: asic.theta[SIGMA] / quadrature,
     },
     asic_shape_refit: {
       pixels: deltas.length, inconsistent, fraction_inconsistent: deltas.length ? inconsistent / deltas.length : NaN,
@@ -220,8 +222,12 @@ function conclusions(h: Heterogeneity): string[] {
   out.push(`Row-mod-16 means of μ span ${fmt(rmRange)} DAC; gradients ${fmt(sp.gradient_per_column, 4)} ± ${fmt(sp.gradient_per_column_error, 4)} DAC/column, ` +
     `${fmt(sp.gradient_per_row, 4)} ± ${fmt(sp.gradient_per_row_error, 4)} DAC/row.`);
   const il = h.illumination;
-  out.push(`Amplitude varies by rms ${fmt(100 * h.amplitude.rms / h.amplitude.mean, 1)} % across pixels; a smooth illumination surface explains ` +
-    `${fmt(100 * il.amplitude_smooth_r2, 1)} % of that variance (peak near row ${il.peak_row}, column ${il.peak_col}), ` +
-    (il.amplitude_smooth_r2 > 0.5 ? 'so amplitude differences mostly reflect source illumination, not pixel defects.' : 'so amplitude differences are not mainly due to illumination.'));
+  // What the smooth surface leaves is compared with the fit errors: statistics alone, or pixel-level differences.
+  const residualIsStatistical = il.amplitude_residual_rms < 1.5 * il.amplitude_median_error;
+  out.push(`Amplitude varies by robust rms ${fmt(100 * h.amplitude.robustRms / h.amplitude.median, 1)} % across pixels; a smooth illumination ` +
+    `surface (peak near row ${il.peak_row}, column ${il.peak_col}) explains ${fmt(100 * il.amplitude_smooth_r2, 1)} % of the variance and leaves ` +
+    `${fmt(il.amplitude_residual_rms, 3)} Hz against a median fit error of ${fmt(il.amplitude_median_error, 3)} Hz: ` +
+    (residualIsStatistical ? 'the amplitude pattern is source illumination plus counting statistics, not pixel defects.'
+      : 'beyond illumination and statistics, pixels differ in efficiency.'));
   return out;
 }
