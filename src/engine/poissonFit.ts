@@ -19,8 +19,8 @@ export interface CurveFitResult {
 }
 
 const MAX_ITERATIONS = 200;
-/** A deviance decrease below this ends the fit: 1e-4 is far below the 1-unit change that moves a parameter by 1σ. */
-export const DEVIANCE_TOLERANCE = 1e-4;
+/** A deviance decrease below this ends the fit: 1e-3 is far below the 1-unit change that moves a parameter by 1σ. */
+export const DEVIANCE_TOLERANCE = 1e-3;
 
 /** Baker–Cousins Poisson deviance term, 2·(ν − n + n·ln(n/ν)). */
 export function devianceTerm(n: number, nu: number): number {
