@@ -137,6 +137,38 @@ describe('velo-calib in a real extension host', () => {
     assert.match(fs.readFileSync(target.fsPath, 'utf8'), /# VELO threshold scan report/);
   });
 
+  it('Generate Demo Scan writes a full-size scan with its truth into the given folder', async () => {
+    const target = path.join(ws(), 'demo-generated');
+    const dir = await vscode.commands.executeCommand('veloCalib.generateDemo', target);
+    assert.strictEqual(dir, target);
+    const files = fs.readdirSync(target).filter(n => /_THR_\d+_\d+\.csv$/.test(n));
+    assert.strictEqual(files.length, 57 * 10);
+    assert.ok(fs.existsSync(path.join(target, 'truth', 'truth.json')));
+    const firstLine = fs.readFileSync(path.join(target, files[0]), 'utf8').split(/\r?\n/)[0].replace(/^\ufeff/, '');
+    assert.strictEqual(firstLine.split(',').length, 256);
+    fs.rmSync(target, { recursive: true, force: true });
+  });
+
+  it('a changed setting makes stored results stale (fingerprint includes the settings)', async () => {
+    const dir = path.join(small(), 'velo-calib');
+    const config = vscode.workspace.getConfiguration('veloCalib');
+    api.tree.refresh();
+    const scanItem = async () => {
+      const folder = (await api.tree.getChildren()).find(f => f.folder === small());
+      const [scan] = await api.tree.getChildren(folder);
+      return api.tree.getTreeItem(scan).description;
+    };
+    assert.match(await scanItem(), /· analysed$/);
+    await config.update('badCut', 3, vscode.ConfigurationTarget.Workspace);
+    try {
+      await waitFor(async () => /analysis out of date$/.test(await scanItem()), 'the scan to show stale results');
+    } finally {
+      await config.update('badCut', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    assert.match(await scanItem(), /· analysed$/);
+    assert.ok(fs.existsSync(path.join(dir, 'summary.json')));
+  });
+
   it('follows a scan being taken: a new threshold file appears in the tree (watcher, debounced)', async () => {
     const id = 'Module0_VP0-1_ECS_data_ST_1s310ms';
     const added = path.join(small(), `${id}_THR_1610_0.csv`);
