@@ -15,7 +15,7 @@ export interface OutputSummary {
   mask: { maskedPixels: number };
   acquisitions: { total: number; good: number; bad: number; failed: number };
   fit?: { model: CurveSpec['model']; polarity: 1 | -1; asic: { params: Record<string, number | null>; errors: Record<string, number | null>; chi2: number | null; ndf: number | null; per_pixel_amplitude: number | null; unmasked_pixels: number } };
-  heterogeneity?: { conclusions: string[]; mu: { mean: number; rms: number; median_fit_error: number; intrinsic_rms: number }; sigma: { mean: number }; asic_width: { sigma_asic: number; quadrature_sum: number; ratio: number }; asic_shape_refit: { fraction_inconsistent: number }; status_counts: Record<string, number> };
+  heterogeneity?: { conclusions: string[]; mu: { mean: number; rms: number; robustRms: number; median_fit_error: number; intrinsic_rms: number }; sigma: { mean: number }; asic_width: { sigma_asic: number; quadrature_sum: number; ratio: number }; asic_shape_refit: { fraction_inconsistent: number }; status_counts: Record<string, number> };
 }
 
 /** Reads a CSV matrix written by the engine (numbers and `nan`). */

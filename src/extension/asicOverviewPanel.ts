@@ -54,7 +54,7 @@ export class AsicOverviewPanel extends WebviewHost<ToOverviewMessage, FromOvervi
         ['ASIC deviance / ndf', `${fmt(f.chi2)} / ${f.ndf}`]);
     }
     if (h) {
-      keyNumbers.push(['ok pixels', String(h.status_counts.ok)], ['rms μ over pixels (DAC)', fmt(h.mu.rms)],
+      keyNumbers.push(['ok pixels', String(h.status_counts.ok)], ['robust rms of μ over pixels (DAC)', fmt(h.mu.robustRms)],
         ['median μ fit error (DAC)', fmt(h.mu.median_fit_error)], ['intrinsic μ spread (DAC)', fmt(h.mu.intrinsic_rms)],
         ['⟨σ⟩ pixels (DAC)', fmt(h.sigma.mean)], ['σ_ASIC / √(⟨σ²⟩+var μ)', fmt(h.asic_width.ratio)],
         ['pixels inconsistent with ASIC shape', `${fmt(100 * h.asic_shape_refit.fraction_inconsistent, 3)} %`]);

@@ -138,21 +138,26 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
     check(conclusions.some(c => c.startsWith('Threshold dispersion')), `ASIC overview lists the conclusions (${conclusions.length})`);
     await shot('6b-asic-overview');
 
-    // Reload the window: the panels come back through their WebviewPanelSerializer.
+    // Reload the window (in the light theme): the panels come back through their WebviewPanelSerializer.
+    const settingsFile = path.join(run, 'ud', 'User', 'settings.json');
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(settingsFile, 'utf8')), 'workbench.colorTheme': 'Default Light Modern' }));
+    await page.waitForTimeout(1000);
     await page.keyboard.press('F1');
     await page.locator('.quick-input-widget input').fill('>Developer: Reload Window');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Reload Window' }).first().waitFor({ timeout: 10000 });
     await page.keyboard.press('Enter');
     await page.waitForTimeout(1500);
     await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
-    let restored = false;
+    let restored;
     for (let i = 0; i < 120 && !restored; i++) {
       for (const f of page.frames()) {
-        if (await f.locator('#map[data-quantity]').count().catch(() => 0)) { restored = true; break; }
+        if (await f.locator('#map[data-quantity]').count().catch(() => 0)) { restored = f; break; }
       }
       if (!restored) await page.waitForTimeout(250);
     }
-    check(restored, 'the pixel map comes back after a window reload');
+    check(!!restored, 'the pixel map comes back after a window reload');
+    const bodyClass = restored ? await restored.locator('body').getAttribute('class') : '';
+    check(/vscode-light/.test(bodyClass ?? ''), `the webview follows the light theme (body class "${bodyClass}")`);
     await shot('7-after-reload');
   } catch (e) {
     check(false, `UI run: ${e.stack ?? e}`);
