@@ -160,3 +160,35 @@ test('cancel (abort signal) leaves no partial output', async () => {
   await assert.rejects(p, /cancelled/);
   assert.deepEqual(fs.readdirSync(out), []);
 });
+
+test('two shutter times in one folder are two scans, each with its own output folder; uneven thresholds', async () => {
+  const dir = scratchDir('two-scans');
+  const { generateScan } = await import('../../src/engine/generate');
+  generateScan({ dir, thresholds: [1320, 1330, 1350, 1400, 1500], nacq: 3, seed: 8, rows: 8, cols: 8, shutterSeconds: 1.31 });
+  generateScan({ dir, thresholds: [1320, 1340, 1360], nacq: 2, seed: 9, rows: 8, cols: 8, shutterSeconds: 2 });
+  const events: EngineEvent[] = [];
+  const dirs = await analyseFolder({ ...options(), folder: dir }, e => events.push(e));
+  const ids = ['Module0_VP0-1_ECS_data_ST_1s310ms', 'Module0_VP0-1_ECS_data_ST_2s'];
+  assert.deepEqual(dirs, ids.map(id => path.join(dir, 'velo-calib', id)));
+  const [a, b] = dirs.map(d => JSON.parse(fs.readFileSync(path.join(d, 'summary.json'), 'utf8')));
+  assert.deepEqual(a.thresholds, [1320, 1330, 1350, 1400, 1500]);
+  assert.equal(b.scan.shutterSeconds, 2);
+  assert.ok(fs.existsSync(path.join(dirs[0], `FluxperASIC_${ids[0]}_THR_1320-1500-step10.csv`)), 'step = most common spacing');
+  assert.ok(fs.existsSync(path.join(dirs[1], `FluxperASIC_${ids[1]}_THR_1320-1360-step20.csv`)));
+});
+
+test('--mask overrides the folder mask; several mask files without --mask are an error', async () => {
+  const out = scratchDir('mask-option');
+  const maskFile = path.join(out, 'none-masked.csv');
+  fs.writeFileSync(maskFile, Array.from({ length: 24 }, () => new Array(40).fill(0).join(',')).join('\n') + '\n');
+  const { summary } = await run({ mask: maskFile, out });
+  assert.equal(summary.mask.source, 'option');
+  assert.equal(summary.mask.maskedPixels, 0);
+  const copy = scratchDir('two-masks');
+  for (const name of fs.readdirSync(scan.dir)) if (name.endsWith('.csv')) fs.copyFileSync(path.join(scan.dir, name), path.join(copy, name));
+  fs.copyFileSync(path.join(scan.dir, scan.truth.maskFile), path.join(copy, 'Other_Matrix_Mask.csv'));
+  await assert.rejects(analyseFolder({ ...options(), folder: copy }, () => undefined), /several mask files .*choose one with --mask/);
+  const wrongShape = path.join(out, 'small-mask.csv');
+  fs.writeFileSync(wrongShape, '0,0\n0,0\n');
+  await assert.rejects(run({ mask: wrongShape, out: scratchDir('mask-shape') }), /small-mask\.csv:1:1: mask is 2×2: expected the scan's shape 24×40/);
+});
