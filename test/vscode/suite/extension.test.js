@@ -97,6 +97,19 @@ describe('velo-calib in a real extension host', () => {
     await assert.rejects(api.runner.run(ws(), ['analyse', ws(), '--bad-cut', 'x'], () => {}), /exited with code 2[\s\S]*--bad-cut "x"/);
   });
 
+  it('one run per folder; a crashed engine is reported with its last output lines', async () => {
+    const out = path.join(ws(), 'crash-out');
+    const run = api.runner.run(big(), ['analyse', big(), '--out', out], () => {});
+    await waitFor(() => api.runner.isRunning(big()), 'the run to start');
+    await assert.rejects(api.runner.run(big(), ['analyse', big()], () => {}), /already running/);
+    await new Promise(r => setTimeout(r, 800));
+    api.runner.runs.find(r => r.folder === big()).child.kill('SIGKILL');
+    await assert.rejects(run, /killed by SIGKILL[\s\S]*Last engine output:[\s\S]*scan Module0_VP0-1_ECS_data_ST_1s310ms/);
+    assert.ok(!api.runner.isRunning(big()));
+    const left = fs.existsSync(out) ? fs.readdirSync(out).filter(n => !n.startsWith('.staging-')) : [];
+    assert.deepStrictEqual(left, [], 'a killed run publishes nothing');
+  });
+
   it('opens the pixel map for an analysed scan and shows a pixel\'s fit', async () => {
     const dir = path.join(small(), 'velo-calib');
     const panel = await vscode.commands.executeCommand('veloCalib.showPixel', dir, 3, 7);
