@@ -14,7 +14,7 @@ const THRESHOLDS = '1320:1600:5';
 const NACQ = Number(process.env.BENCH_NACQ ?? 100);
 const SEED = 1;
 
-async function measure(dir: string, maxAcq: number, withFits: boolean): Promise<void> {
+async function measure(dir: string, maxAcq: number, withFits: boolean, parser: 'wasm' | 'typescript'): Promise<void> {
   const found = discoverScans(dir);
   const scan = found.scans[0];
   for (const t of scan.thresholds) t.acquisitions = t.acquisitions.filter(a => a.acquisition < maxAcq);
@@ -24,7 +24,7 @@ async function measure(dir: string, maxAcq: number, withFits: boolean): Promise<
   const shape = scanShape(scan);
   const mask = readMask(found.maskCandidates[0], shape).mask;
   const flux = await computeScanFlux(scan, shape, mask, {
-    badCut: 2, badColumns: 16, cutBad: true, strict: false, workers: defaultWorkerCount(),
+    badCut: 2, badColumns: 16, cutBad: true, strict: false, workers: defaultWorkerCount(), parser,
   });
   const fluxSeconds = (performance.now() - t0) / 1000;
   let fitSeconds = NaN, fitted = 0;
@@ -62,15 +62,15 @@ function catSeconds(dir: string): number {
   return (performance.now() - t0) / 1000;
 }
 
-function child(dir: string, maxAcq: number, withFits: boolean) {
-  const r = spawnSync(process.execPath, [__filename, '--measure', dir, String(maxAcq), withFits ? 'fits' : 'flux'], { encoding: 'utf8' });
+function child(dir: string, maxAcq: number, withFits: boolean, parser: 'wasm' | 'typescript' = 'wasm') {
+  const r = spawnSync(process.execPath, [__filename, '--measure', dir, String(maxAcq), withFits ? 'fits' : 'flux', parser], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`measurement failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
 
 async function main(): Promise<void> {
   if (process.argv[2] === '--measure') {
-    await measure(process.argv[3], Number(process.argv[4]), process.argv[5] === 'fits');
+    await measure(process.argv[3], Number(process.argv[4]), process.argv[5] === 'fits', process.argv[6] === 'typescript' ? 'typescript' : 'wasm');
     return;
   }
   const dir = path.resolve(process.env.BENCH_DIR ?? 'bench-data');
@@ -80,12 +80,14 @@ async function main(): Promise<void> {
   const full = child(dir, NACQ, true);
   const again = child(dir, NACQ, false);
   const quarter = child(dir, Math.max(1, Math.floor(NACQ / 4)), false);
+  const typescriptOnly = child(dir, NACQ, false, 'typescript');
   const fluxSeconds = Math.min(full.fluxSeconds, again.fluxSeconds);
   const mb = full.bytes / 1e6;
   const lines = [
     `velo-calib benchmark: ${full.files} files, ${mb.toFixed(0)} MB, ${defaultWorkerCount()} worker threads`,
     `cat (baseline, same files)      ${cat.toFixed(3)} s   ${(mb / cat).toFixed(0)} MB/s`,
     `engine load + flux              ${fluxSeconds.toFixed(3)} s   ${(mb / fluxSeconds).toFixed(0)} MB/s   ratio to cat ${(fluxSeconds / cat).toFixed(2)}× (goal ≤ 2×)`,
+    `  (TypeScript parser only       ${typescriptOnly.fluxSeconds.toFixed(3)} s   ratio to cat ${(typescriptOnly.fluxSeconds / cat).toFixed(2)}×: the wasm kernel's gain)`,
     `peak RSS, ${NACQ} acquisitions/threshold  ${full.peakRssMB.toFixed(0)} MB with fits, ${again.peakRssMB.toFixed(0)} MB flux only (goal ≤ 400 MB)`,
     `peak RSS, ${quarter.files / 57} acquisitions/threshold   ${quarter.peakRssMB.toFixed(0)} MB flux only (flat in the number of acquisitions)`,
     `pixel fits                      ${full.fitted} fits in ${full.fitSeconds.toFixed(3)} s   ${(full.fitted / full.fitSeconds).toFixed(0)} fits/s (goal ≤ 3 s)`,

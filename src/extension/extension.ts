@@ -1,4 +1,5 @@
 // Extension entry: wires commands, the scans tree, the engine runner and the panels. No computation here.
+import { fork } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -162,7 +163,6 @@ export function activate(context: vscode.ExtensionContext): VeloCalibApi {
     if (!dir) return undefined;
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'VELO: generating the demo scan' }, () =>
       new Promise<void>((resolve, reject) => {
-        const { fork } = require('child_process') as typeof import('child_process');
         const child = fork(path.join(context.extensionPath, 'dist', 'cli.js'),
           ['generate', dir, '--thresholds', '1320:1600:5', '--nacq', '10', '--seed', '1'], { stdio: 'pipe', execArgv: [] });
         let err = '';
