@@ -33,6 +33,11 @@ export function resultFolder(options: AnalyseOptions, scan: Scan, scanCount: num
   return scanOutputFolder(path.resolve(options.out ?? defaultOutputFolder(options.folder)), scan, scanCount);
 }
 
+/** True when every scan of the folder has a stored result that still matches its inputs: nothing to recompute. */
+export function resultsUpToDate(options: AnalyseOptions, stored: StoredResult[]): boolean {
+  return stored.length > 0 && stored.length === discoverScans(options.folder).scans.length && stored.every(r => r.upToDate);
+}
+
 /** Results stored for the scans of `options.folder`, each marked up to date or stale. */
 export function storedResults(options: AnalyseOptions): StoredResult[] {
   const found = discoverScans(options.folder);

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { EngineEvent } from '../protocol';
-import { storedResults } from './analysisResults';
+import { resultsUpToDate, storedResults } from './analysisResults';
 import { AnalysisCancelled, EngineRunner } from './engineRunner';
 import { AsicOverviewPanel } from './asicOverviewPanel';
 import { FitDiagnosticsPanel } from './fitDiagnosticsPanel';
@@ -48,7 +48,7 @@ export function activate(context: vscode.ExtensionContext): VeloCalibApi {
     }
     const options = analyseOptionsFromSettings(folder);
     const stored = storedResults(options);
-    if (!force && stored.length > 0 && stored.every(r => r.upToDate)) {
+    if (!force && resultsUpToDate(options, stored)) {
       log.info(`results for ${folder} are up to date: reusing ${stored.map(r => r.outputDir).join(', ')}`);
       lastOutputDirs = stored.map(r => r.outputDir);
       void vscode.window.showInformationMessage(`VELO: results for ${path.basename(folder)} are up to date.`, 'Open Pixel Map', 'Re-run Anyway')
