@@ -22,6 +22,8 @@ let rows = 0, cols = 0, statusNames: string[] = [];
 let current: Extract<ToPixelMapMessage, { type: 'map' }> | undefined;
 let selected: [number, number] | undefined;
 let zoom = 1, panX = 0, panY = 0;
+/** When the user asked for another map: the switch time (request → drawn) is reported with the draw time. */
+let switchStarted: number | undefined;
 
 applyTheme();
 const histogram = new Chart($<HTMLCanvasElement>('histogram'), {
@@ -118,6 +120,7 @@ function draw(): void {
   setText($('asic'), m.asicValue === null ? '' : `ASIC: ${LABELS[m.quantity]} = ${fmt(m.asicValue)}`);
   const ms = performance.now() - t0;
   canvas.dataset.drawMs = ms.toFixed(1);
+  if (switchStarted !== undefined) { canvas.dataset.switchMs = (performance.now() - switchStarted).toFixed(1); switchStarted = undefined; }
   canvas.dataset.quantity = m.quantity;
   post({ type: 'drawn', quantity: m.quantity, milliseconds: ms });
   drawHistogram(m, sorted, lo, hi);
@@ -157,6 +160,7 @@ function describePixel(row: number, col: number): string {
 }
 
 function requestMap(): void {
+  switchStarted = performance.now();
   const quantity = quantitySelect.value as MapQuantity;
   post({ type: 'requestMap', quantity, threshold: quantity === 'flux' ? Number(thresholdSelect.value) : undefined });
 }

@@ -38,6 +38,7 @@ export async function fitScanOutputs(staged: StagedOutput, flux: ScanFlux, setti
     fit: {
       model: settings.model, polarity: fits.asic.polarity, fit_range: settings.fitRange ?? null,
       points: Array.from(fits.points.thresholds), asic: asicFit,
+      pixel_maps: { file: PIXEL_MAPS_FILE, layout: 'float64 little-endian, one rows×cols map after another', maps: PIXEL_MAPS_ORDER },
     },
     heterogeneity,
   };
@@ -71,13 +72,20 @@ function writePixelFits(staged: StagedOutput, fits: ScanFitResult): void {
   staged.write('pixel_fits.csv', lines.join('\n') + '\n');
 }
 
+/** Every map of MAP_FILES once more as float64 little-endian, one after the other in MAP_FILES order:
+ *  the viewer switches between maps with one read instead of parsing a CSV each time. */
+export const PIXEL_MAPS_FILE = 'pixel_maps.f64';
+export const PIXEL_MAPS_ORDER = Object.keys(MAP_FILES).map(f => f.replace(/^map_|\.csv$/g, ''));
+
 function writeMaps(staged: StagedOutput, fits: ScanFitResult): void {
   const { rows, cols } = fits.shape, n = rows * cols;
-  const values = new Float64Array(n);
-  for (const [name, pick] of Object.entries(MAP_FILES)) {
+  const all = new Float64Array(n * PIXEL_MAPS_ORDER.length);
+  Object.entries(MAP_FILES).forEach(([name, pick], m) => {
+    const values = all.subarray(m * n, (m + 1) * n);
     for (let p = 0; p < n; p++) values[p] = pick(fits.results.subarray(p * RESULT_FIELDS, (p + 1) * RESULT_FIELDS));
     staged.write(name, matrixToCsv(values, rows, cols));
-  }
+  });
+  staged.write(PIXEL_MAPS_FILE, new Uint8Array(all.buffer));
 }
 
 const f = (v: number, d = 3) => (Number.isFinite(v) ? Number(v.toPrecision(d + 2)).toString() : 'n/a');

@@ -14,7 +14,7 @@ export interface OutputSummary {
   per_threshold: Array<{ threshold: number; exposure_s: number; asic_flux: number | null; asic_flux_error: number | null; all_bad: boolean; good: number; bad: number }>;
   mask: { maskedPixels: number };
   acquisitions: { total: number; good: number; bad: number; failed: number };
-  fit?: { model: CurveSpec['model']; polarity: 1 | -1; asic: { params: Record<string, number | null>; errors: Record<string, number | null>; chi2: number | null; ndf: number | null; per_pixel_amplitude: number | null; unmasked_pixels: number } };
+  fit?: { model: CurveSpec['model']; polarity: 1 | -1; pixel_maps?: { file: string; maps: string[] }; asic: { params: Record<string, number | null>; errors: Record<string, number | null>; chi2: number | null; ndf: number | null; per_pixel_amplitude: number | null; unmasked_pixels: number } };
   heterogeneity?: { conclusions: string[]; mu: { mean: number; rms: number; robustRms: number; median_fit_error: number; intrinsic_rms: number }; sigma: { mean: number }; asic_width: { sigma_asic: number; quadrature_sum: number; ratio: number }; asic_shape_refit: { fraction_inconsistent: number }; status_counts: Record<string, number> };
 }
 
@@ -27,6 +27,8 @@ export function readResultMatrix(file: string): Float64Array {
 export class AnalysisOutput {
   readonly summary: OutputSummary;
   private fitLines: string[] | undefined;
+  private allMaps: Float64Array | undefined;
+  private allCounts: Float32Array | undefined;
 
   constructor(readonly dir: string) {
     this.summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
@@ -36,12 +38,60 @@ export class AnalysisOutput {
 
   file(name: string): string { return path.join(this.dir, name); }
 
-  matrix(name: string): Float64Array | undefined {
-    const f = this.file(name);
-    return fs.existsSync(f) ? readResultMatrix(f) : undefined;
+  /**
+   * A per-pixel map by name (mu, sigma_err, status, chi2_ndf, pvalue, delta_deviance, …): a slice of
+   * pixel_maps.f64, read once; the CSV map when an older result has no binary file.
+   */
+  map(name: string): Float64Array | undefined {
+    const index = this.summary.fit?.pixel_maps?.maps.indexOf(name) ?? -1;
+    if (index < 0) {
+      const f = this.file(`map_${name}.csv`);
+      return fs.existsSync(f) ? readResultMatrix(f) : undefined;
+    }
+    if (!this.allMaps) {
+      const bytes = fs.readFileSync(this.file(this.summary.fit!.pixel_maps!.file));
+      this.allMaps = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8);
+    }
+    const n = this.summary.shape.rows * this.summary.shape.cols;
+    return this.allMaps.slice(index * n, (index + 1) * n);
   }
 
+  /** Reads the binary maps and counts in the background (non-blocking I/O) so that later switches are instant. */
+  async preload(): Promise<void> {
+    const maps = this.summary.fit?.pixel_maps;
+    const [m, c] = await Promise.all([
+      maps && !this.allMaps ? fs.promises.readFile(this.file(maps.file)).catch(() => undefined) : undefined,
+      !this.allCounts ? fs.promises.readFile(this.file('pixel_counts.f32')).catch(() => undefined) : undefined,
+    ]);
+    if (m && !this.allMaps) this.allMaps = new Float64Array(m.buffer, m.byteOffset, m.length / 8);
+    if (c && !this.allCounts) this.allCounts = new Float32Array(c.buffer, c.byteOffset, c.length / 4);
+  }
+
+  private counts(): Float32Array {
+    if (!this.allCounts) {
+      const bytes = fs.readFileSync(this.file('pixel_counts.f32'));
+      this.allCounts = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+    }
+    return this.allCounts;
+  }
+
+  /** Flux Σn/T and √Σn/T at a threshold from pixel_counts.f32 (masked pixels NaN, from the status map). */
   fluxMap(threshold: number): { values: Float64Array; errors: Float64Array } {
+    const j = this.summary.thresholds.indexOf(threshold);
+    const status = this.map('status');
+    if (j < 0 || !status || !fs.existsSync(this.file('pixel_counts.f32'))) return this.fluxMapFromCsv(threshold);
+    const m = this.summary.thresholds.length, n = status.length, T = this.summary.per_threshold[j].exposure_s;
+    const counts = this.counts(), values = new Float64Array(n), errors = new Float64Array(n);
+    for (let p = 0; p < n; p++) {
+      const c = counts[p * m + j];
+      const masked = status[p] === 1 || !(T > 0);
+      values[p] = masked ? NaN : c / T;
+      errors[p] = masked ? NaN : Math.sqrt(c) / T;
+    }
+    return { values, errors };
+  }
+
+  private fluxMapFromCsv(threshold: number): { values: Float64Array; errors: Float64Array } {
     const id = this.summary.scan.id;
     return {
       values: readResultMatrix(this.file(`Fluxperpixel_${id}_THR_${threshold}.csv`)),

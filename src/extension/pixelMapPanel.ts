@@ -8,10 +8,6 @@ import { FitDiagnosticsPanel } from './fitDiagnosticsPanel';
 import { webviewOptions, WebviewHost } from './webviewHost';
 
 const VIEW_TYPE = 'veloCalib.pixelMap';
-const MAP_FILE: Partial<Record<MapQuantity, string>> = {
-  mu: 'map_mu.csv', sigma: 'map_sigma.csv', amplitude: 'map_amplitude.csv', slope: 'map_slope.csv',
-  chi2_ndf: 'map_chi2_ndf.csv', pvalue: 'map_pvalue.csv', status: 'map_status.csv', delta_deviance: 'map_delta_deviance.csv',
-};
 const FIT_QUANTITIES: MapQuantity[] = ['mu', 'sigma', 'amplitude', 'slope', 'chi2_ndf', 'pvalue', 'status', 'delta_deviance'];
 
 export interface PixelMapState { outputDir: string; quantity?: MapQuantity; threshold?: number; pixel?: [number, number] }
@@ -89,6 +85,7 @@ export class PixelMapPanel extends WebviewHost<ToPixelMapMessage, FromPixelMapMe
       statusNames: STATUS_NAMES, initial: { quantity, threshold, pixel: this.initial.pixel } });
     await this.sendMap(quantity, threshold);
     if (this.initial.pixel) this.selectPixel(this.initial.pixel[0], this.initial.pixel[1], false);
+    void this.output.preload();
   }
 
   protected async onMessage(m: FromPixelMapMessage): Promise<void> {
@@ -111,8 +108,8 @@ export class PixelMapPanel extends WebviewHost<ToPixelMapMessage, FromPixelMapMe
       asicValue = asic !== null && unmasked ? asic / unmasked : null; // mean flux per unmasked pixel
       threshold = thr;
     } else {
-      values = out.matrix(MAP_FILE[quantity]!)!;
-      errors = out.matrix(`map_${quantity}_err.csv`);
+      values = out.map(quantity)!;
+      errors = out.map(`${quantity}_err`);
       const asic = s.fit?.asic;
       if (asic && quantity === 'amplitude') asicValue = asic.per_pixel_amplitude;
       else if (asic && (quantity === 'mu' || quantity === 'sigma' || quantity === 'slope')) {
@@ -120,7 +117,7 @@ export class PixelMapPanel extends WebviewHost<ToPixelMapMessage, FromPixelMapMe
       }
       threshold = undefined;
     }
-    const statusMap = out.matrix('map_status.csv');
+    const statusMap = out.map('status');
     await this.post({ type: 'map', quantity, threshold, values, errors, status: statusMap && Uint8Array.from(statusMap), asicValue });
   }
 

@@ -122,6 +122,23 @@ describe('velo-calib in a real extension host', () => {
     await waitFor(() => panel.lastDrawMs.mu !== undefined, 'the webview to draw the μ map');
   });
 
+  it('a threshold in the tree opens its flux map (the item command)', async () => {
+    const folder = (await api.tree.getChildren()).find(f => f.folder === small());
+    const [scan] = await api.tree.getChildren(folder);
+    const [, second] = await api.tree.getChildren(scan);
+    const item = api.tree.getTreeItem(second);
+    assert.strictEqual(item.command.command, 'veloCalib.openThresholdMap');
+    const panel = await vscode.commands.executeCommand(item.command.command, ...item.command.arguments);
+    await waitFor(() => panel.lastDrawMs.flux !== undefined, 'the flux map to be drawn');
+    assert.deepStrictEqual(item.command.arguments.slice(1), [scan.scan.id, 1330]);
+    // The map the panel sends (from the binary counts) is exactly the written flux CSV.
+    const csv = fs.readFileSync(path.join(small(), 'velo-calib', `Fluxperpixel_${scan.scan.id}_THR_1330.csv`), 'utf8')
+      .trim().split('\n').flatMap(l => l.split(',')).map(v => (v === 'nan' ? NaN : Number(v)));
+    assert.deepStrictEqual(Array.from(panel.output.fluxMap(1330).values), csv);
+    const muCsv = fs.readFileSync(path.join(small(), 'velo-calib', 'map_mu.csv'), 'utf8').trim().split('\n').flatMap(l => l.split(',')).map(v => (v === 'nan' ? NaN : Number(v)));
+    assert.deepStrictEqual(Array.from(panel.output.map('mu')), muCsv);
+  });
+
   it('fit diagnostics show the pixel\'s counts from pixel_counts.f32 and step to neighbours', async () => {
     const dir = path.join(small(), 'velo-calib');
     const map = await vscode.commands.executeCommand('veloCalib.showPixel', dir, 10, 12);
