@@ -92,8 +92,14 @@ for (const polarity of [1, -1] as const) {
     assert.ok(h.conclusions.length >= 5);
     const report = fs.readFileSync(path.join(dir, 'report.md'), 'utf8');
     assert.match(report, /## Conclusions/);
-    for (const map of ['map_mu.csv', 'map_sigma_err.csv', 'map_status.csv', 'map_delta_deviance.csv']) {
-      assert.equal(fs.readFileSync(path.join(dir, map), 'utf8').trim().split('\n').length, 32, map);
+    const binary = fs.readFileSync(path.join(dir, summary.fit.pixel_maps.file));
+    const maps = new Float64Array(binary.buffer, binary.byteOffset, binary.length / 8);
+    for (const name of ['mu', 'sigma_err', 'status', 'delta_deviance']) {
+      const csv = fs.readFileSync(path.join(dir, `map_${name}.csv`), 'utf8').trim().split('\n');
+      assert.equal(csv.length, 32, name);
+      const k = summary.fit.pixel_maps.maps.indexOf(name);
+      const fromBinary = Array.from(maps.subarray(k * 1024, (k + 1) * 1024));
+      assert.deepEqual(fromBinary, csv.flatMap(l => l.split(',')).map(v => (v === 'nan' ? NaN : Number(v))), `pixel_maps.f64 ${name} = map_${name}.csv`);
     }
   });
 }
