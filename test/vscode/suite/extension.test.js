@@ -82,7 +82,7 @@ describe('velo-calib in a real extension host', () => {
     const out = path.join(big(), 'velo-calib');
     const running = vscode.commands.executeCommand('veloCalib.analyseFolder', vscode.Uri.file(big()));
     await waitFor(() => api.runner.isRunning(big()), 'the run to start');
-    await new Promise(r => setTimeout(r, 1500));
+    await waitFor(() => fs.existsSync(out) && fs.readdirSync(out).some(n => n.startsWith('.staging-')), 'the fit phase (staging folder)');
     const cancelled = await vscode.commands.executeCommand('veloCalib.cancelAnalysis');
     assert.strictEqual(cancelled, 1);
     assert.strictEqual(await running, undefined);
@@ -102,7 +102,7 @@ describe('velo-calib in a real extension host', () => {
     const run = api.runner.run(big(), ['analyse', big(), '--out', out], () => {});
     await waitFor(() => api.runner.isRunning(big()), 'the run to start');
     await assert.rejects(api.runner.run(big(), ['analyse', big()], () => {}), /already running/);
-    await new Promise(r => setTimeout(r, 800));
+    await waitFor(() => fs.existsSync(out) && fs.readdirSync(out).some(n => n.startsWith('.staging-')), 'the fit phase (staging folder)');
     api.runner.runs.find(r => r.folder === big()).child.kill('SIGKILL');
     await assert.rejects(run, /killed by SIGKILL[\s\S]*Last engine output:[\s\S]*scan Module0_VP0-1_ECS_data_ST_1s310ms/);
     assert.ok(!api.runner.isRunning(big()));
