@@ -5,6 +5,16 @@ import { spawnSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
 
+/** The webview frame (webviews are nested iframes) holding `selector`, or undefined after `timeoutMs`. */
+async function findFrame(page, selector, timeoutMs) {
+  for (const end = Date.now() + timeoutMs; Date.now() < end; await page.waitForTimeout(250)) {
+    for (const f of page.frames()) {
+      if (await f.locator(selector).count().catch(() => 0)) return f;
+    }
+  }
+  return undefined;
+}
+
 function readMatrix(file) {
   return fs.readFileSync(file, 'utf8').trim().split('\n').map(l => l.split(',').map(v => (v === 'nan' ? NaN : Number(v))));
 }
@@ -62,13 +72,7 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
 
     // Open the pixel map from the notification and find the webview frame.
     await toast.locator('a.monaco-button, .monaco-button', { hasText: 'Open Pixel Map' }).first().click();
-    let frame;
-    for (let i = 0; i < 120 && !frame; i++) {
-      for (const f of page.frames()) {
-        if (await f.locator('#map[data-quantity]').count().catch(() => 0)) { frame = f; break; }
-      }
-      if (!frame) await page.waitForTimeout(250);
-    }
+    const frame = await findFrame(page, '#map[data-quantity]', 30000);
     check(!!frame, 'pixel map webview opens and draws');
     if (frame) {
       const map = frame.locator('#map');
@@ -93,13 +97,7 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
         `clicking the pixel shows its fit parameters (μ ${tableMu} vs ${fitLine[3]})`);
       await shot('4-pixel-map');
       // The click opened the fit diagnostics beside the map.
-      let diag;
-      for (let i = 0; i < 80 && !diag; i++) {
-        for (const f of page.frames()) {
-          if (await f.locator(`body[data-pixel="${row},${col}"] #params`).count().catch(() => 0)) { diag = f; break; }
-        }
-        if (!diag) await page.waitForTimeout(250);
-      }
+      const diag = await findFrame(page, `body[data-pixel="${row},${col}"] #params`, 20000);
       check(!!diag, 'clicking a pixel opens its fit diagnostics');
       if (diag) {
         const params = await diag.locator('#params').innerText();
@@ -128,13 +126,7 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
     await bigToast.waitFor({ timeout: 120000 }).catch(() => {});
     check(await bigToast.isVisible(), 'the 256×256 scan is analysed from the context menu');
     await bigToast.locator('.monaco-button', { hasText: 'Open Pixel Map' }).first().click().catch(() => {});
-    let big;
-    for (let i = 0; i < 120 && !big; i++) {
-      for (const f of page.frames()) {
-        if (await f.locator('#map[width="256"][data-quantity]').count().catch(() => 0)) { big = f; break; }
-      }
-      if (!big) await page.waitForTimeout(250);
-    }
+    const big = await findFrame(page, '#map[width="256"][data-quantity]', 30000);
     check(!!big, '256×256 pixel map opens');
     if (big) {
       const map = big.locator('#map');
@@ -162,13 +154,7 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
     await page.locator('.quick-input-widget input').fill('>VELO: Open ASIC Overview');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Open ASIC Overview' }).first().waitFor({ timeout: 10000 });
     await page.keyboard.press('Enter');
-    let overview;
-    for (let i = 0; i < 80 && !overview; i++) {
-      for (const f of page.frames()) {
-        if (await f.locator('body[data-ready="true"] #conclusions li').count().catch(() => 0)) { overview = f; break; }
-      }
-      if (!overview) await page.waitForTimeout(250);
-    }
+    const overview = await findFrame(page, 'body[data-ready="true"] #conclusions li', 20000);
     const conclusions = overview ? await overview.locator('#conclusions li').allInnerTexts() : [];
     check(conclusions.some(c => c.startsWith('Threshold dispersion')), `ASIC overview lists the conclusions (${conclusions.length})`);
     await shot('6b-asic-overview');
@@ -183,13 +169,7 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
     await page.keyboard.press('Enter');
     await page.waitForTimeout(1500);
     await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
-    let restored;
-    for (let i = 0; i < 120 && !restored; i++) {
-      for (const f of page.frames()) {
-        if (await f.locator('#map[data-quantity]').count().catch(() => 0)) { restored = f; break; }
-      }
-      if (!restored) await page.waitForTimeout(250);
-    }
+    const restored = await findFrame(page, '#map[data-quantity]', 30000);
     check(!!restored, 'the pixel map comes back after a window reload');
     const bodyClass = restored ? await restored.locator('body').getAttribute('class') : '';
     check(/vscode-light/.test(bodyClass ?? ''), `the webview follows the light theme (body class "${bodyClass}")`);
