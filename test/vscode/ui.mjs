@@ -139,6 +139,30 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
           `draw ${await map.getAttribute('data-draw-ms')} ms, ${Date.now() - t0} ms as Playwright sees it)`);
       }
       await shot('5b-big-map');
+
+      // Zoom with the wheel, then export the shown map as CSV through the save dialog.
+      await map.hover();
+      await page.mouse.wheel(0, -300);
+      await page.waitForTimeout(200);
+      const transform = await map.evaluate(el => el.style.transform);
+      check(/scale\((?!1\))[\d.]+\)/.test(transform), `wheel zooms the map (${transform})`);
+      await big.locator('#resetZoom').click();
+      const exported = path.join(ws, 'exported-flux.csv');
+      await big.locator('#exportCsv').click();
+      // code-server's save dialog is a quick input prefilled with the suggested path.
+      const dialogInput = page.locator('.quick-input-widget input[type="text"]:visible');
+      await dialogInput.waitFor({ state: 'visible', timeout: 15000 }).catch(() => {});
+      for (let i = 0; i < 40 && !(await dialogInput.inputValue().catch(() => '')).endsWith('.csv'); i++) await page.waitForTimeout(250);
+      await dialogInput.fill(exported);
+      await page.waitForTimeout(300);
+      await page.keyboard.press('Enter');
+      for (let i = 0; i < 40 && !fs.existsSync(exported); i++) await page.waitForTimeout(250);
+      const lines = fs.existsSync(exported) ? fs.readFileSync(exported, 'utf8').trim().split('\n') : [];
+      const fluxFile = fs.readdirSync(path.join(ws, 'big-scan', 'velo-calib')).find(n => /^Fluxperpixel_.*_THR_1320\.csv$/.test(n));
+      const expected = fs.readFileSync(path.join(ws, 'big-scan', 'velo-calib', fluxFile), 'utf8').trim().split('\n');
+      check(lines.length === 256 && lines.every((l, r) => l === expected[r]),
+        `Export CSV writes the shown map (flux at 1320) through the save dialog, equal to ${fluxFile} (${lines.length} lines)`);
+      await shot('5c-after-export');
     }
 
     // Command palette: the VELO commands are there.
