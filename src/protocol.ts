@@ -4,7 +4,9 @@ export type AnalysisPhase = 'discover' | 'flux' | 'fit' | 'write';
 
 /** Child process (engine) → extension host; also the lines printed by `velo-calib analyse --json`. */
 export type EngineEvent =
-  | { type: 'progress'; phase: AnalysisPhase; done: number; total: number; scan?: string }
+  | { type: 'progress'; phase: AnalysisPhase; done: number; total: number; scan?: string;
+      /** Position of this scan among the folder's scans (0-based) and their number, for an overall percentage. */
+      scanIndex?: number; scanCount?: number }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   | { type: 'result'; scan: string; outputDir: string; summaryFile: string }
   | { type: 'done'; outputDirs: string[] }

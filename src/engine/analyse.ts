@@ -89,9 +89,10 @@ export async function analyseFolder(options: AnalyseOptions, emit: (e: EngineEve
   if (mask.source === 'none') emit({ type: 'log', level: 'warn', message: 'no mask file: all pixels are used' });
   const outRoot = path.resolve(options.out ?? defaultOutputFolder(folder));
   const outputDirs: string[] = [];
-  for (const scan of scans) {
+  for (const [scanIndex, scan] of scans.entries()) {
     const dir = scanOutputFolder(outRoot, scan, scans.length);
-    await analyseScan(scan, mask, dir, options, emit);
+    const emitScan = (e: EngineEvent) => emit(e.type === 'progress' ? { ...e, scanIndex, scanCount: scans.length } : e);
+    await analyseScan(scan, mask, dir, options, emitScan);
     outputDirs.push(dir);
   }
   emit({ type: 'done', outputDirs });

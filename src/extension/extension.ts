@@ -69,10 +69,11 @@ export function activate(context: vscode.ExtensionContext): VeloCalibApi {
         let reported = 0;
         const onEvent = (e: EngineEvent) => {
           if (e.type !== 'progress' || e.total <= 0) return;
-          const fraction = e.phase === 'flux' ? FLUX_SHARE * e.done / e.total : e.phase === 'fit' ? FLUX_SHARE + (1 - FLUX_SHARE) * e.done / e.total : reported / 100;
-          const percent = Math.round(100 * fraction);
+          const within = e.phase === 'flux' ? FLUX_SHARE * e.done / e.total : e.phase === 'fit' ? FLUX_SHARE + (1 - FLUX_SHARE) * e.done / e.total : 0;
+          const percent = Math.round(100 * ((e.scanIndex ?? 0) + within) / (e.scanCount ?? 1));
           if (percent > reported) {
-            progress.report({ increment: percent - reported, message: `${e.phase === 'flux' ? 'flux' : 'fits'} ${e.done}/${e.total}` });
+            const scanText = (e.scanCount ?? 1) > 1 ? `scan ${(e.scanIndex ?? 0) + 1}/${e.scanCount}: ` : '';
+            progress.report({ increment: percent - reported, message: `${scanText}${e.phase === 'flux' ? 'flux' : 'fits'} ${e.done}/${e.total}` });
             reported = percent;
           }
         };
