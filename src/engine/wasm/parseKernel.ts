@@ -1,7 +1,7 @@
 // AssemblyScript kernel for the hot path of matrix parsing (compiled to dist/parseKernel.wasm by scripts/build.mjs).
-// It accepts only the plain grammar (optional BOM, unsigned integers, ',' between cells, LF or CRLF line ends,
-// exact shape, trailing blank lines); anything else returns -1 and the TypeScript parser takes the file,
-// which also produces the precise error messages.
+// It accepts only the plain grammar (optional BOM, unsigned integers or numpy's float text of integers such as
+// 3.000000000000000000e+00, ',' between cells, LF or CRLF line ends, exact shape, trailing blank lines); anything
+// else returns -1 and the TypeScript parser takes the file, which also produces the precise error messages.
 
 const COMMAS: u64 = 0x2c002c002c002c00;
 const COMMA_MASK: u64 = 0xff00ff00ff00ff00;
@@ -9,6 +9,66 @@ const DIGIT_MASK: u64 = 0x00ff00ff00ff00ff;
 const ZEROS: u64 = 0x0030003000300030;
 const TEN_CHECK: u64 = 0x0076007600760076;
 const HIGH_BITS: u64 = 0xff80ff80ff80ff80;
+
+const NOT_A_COUNT: i64 = -1;
+
+/** 10^k for k in 0..18 (u64). */
+function pow10(k: i32): u64 {
+  let r: u64 = 1;
+  for (let i = 0; i < k; i++) r *= 10;
+  return r;
+}
+
+let floatEnd: usize = 0;
+
+/**
+ * The rest of a float cell after its integer digits `intPart` (at `i`, a '.' or 'e'/'E'): fraction digits, then an
+ * optional exponent. Returns the value when it is a non-negative integer below 10^9, else NOT_A_COUNT; sets floatEnd.
+ */
+function floatTail(i: usize, end: usize, intPart: u64): i64 {
+  let significand: u64 = intPart;
+  let digits: i32 = 0; // fraction digits taken into the significand
+  if (load<u8>(i) == 46) {
+    i++;
+    while (i < end) {
+      const d = <i32>load<u8>(i) - 48;
+      if (<u32>d > 9) break;
+      if (digits >= 18) return NOT_A_COUNT;
+      significand = significand * 10 + <u64>d;
+      digits++;
+      i++;
+    }
+  }
+  let exponent: i32 = 0;
+  if (i < end && (load<u8>(i) == 101 || load<u8>(i) == 69)) {
+    i++;
+    let negative = false;
+    if (i < end && (load<u8>(i) == 43 || load<u8>(i) == 45)) { negative = load<u8>(i) == 45; i++; }
+    let n = 0;
+    while (i < end) {
+      const d = <i32>load<u8>(i) - 48;
+      if (<u32>d > 9) break;
+      exponent = exponent * 10 + d;
+      if (exponent > 99) return NOT_A_COUNT;
+      n++;
+      i++;
+    }
+    if (n == 0) return NOT_A_COUNT;
+    if (negative) exponent = -exponent;
+  }
+  floatEnd = i;
+  const shift = exponent - digits; // value = significand · 10^shift
+  if (shift >= 0) {
+    if (shift > 8) return significand == 0 ? 0 : NOT_A_COUNT;
+    const v = significand * pow10(shift);
+    return v < 1000000000 ? <i64>v : NOT_A_COUNT;
+  }
+  if (shift < -18) return significand == 0 ? 0 : NOT_A_COUNT;
+  const q = pow10(-shift);
+  if (significand % q != 0) return NOT_A_COUNT; // not an integer count: the TypeScript parser reports it
+  const v = significand / q;
+  return v < 1000000000 ? <i64>v : NOT_A_COUNT;
+}
 
 /** Undoes the first `cells` values of a failed parse and reports the failure. */
 function fail(values: usize, counts: usize, cells: i32): f64 {
@@ -63,6 +123,15 @@ export function parseAdd(input: usize, length: i32, rows: i32, cols: i32, values
         v = v * 10 + d;
         if (v > 100000000) return fail(values, counts, cell);
         i++;
+      }
+      if (i < end) {
+        const ch = load<u8>(i);
+        if (ch == 46 || ch == 101 || ch == 69) {
+          const f = floatTail(i, end, <u64>v);
+          if (f < 0) return fail(values, counts, cell);
+          v = <i32>f;
+          i = floatEnd;
+        }
       }
       if (c < last) {
         if (i >= end || load<u8>(i) != 44) return fail(values, counts, cell);
