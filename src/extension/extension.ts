@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { EngineEvent } from '../protocol';
+import { AnalysisOutput } from './analysisOutput';
 import { resultsUpToDate, storedResults } from './analysisResults';
 import { AnalysisCancelled, EngineRunner } from './engineRunner';
 import { AsicOverviewPanel } from './asicOverviewPanel';
@@ -135,12 +136,22 @@ export function activate(context: vscode.ExtensionContext): VeloCalibApi {
   register('veloCalib.showPixel', async (arg?: unknown, rowArg?: number, colArg?: number) => {
     const dir = await resolveOutputDir(arg);
     if (!dir) return undefined;
+    const { rows, cols } = new AnalysisOutput(dir).summary.shape;
+    const inside = (r: number, c: number) => Number.isInteger(r) && Number.isInteger(c) && r >= 0 && c >= 0 && r < rows && c < cols;
     let row = rowArg, col = colArg;
     if (row === undefined || col === undefined) {
-      const text = await vscode.window.showInputBox({ title: 'Show pixel', prompt: 'row,col (0-based)', placeHolder: '128,64',
-        validateInput: v => (/^\s*\d+\s*,\s*\d+\s*$/.test(v) ? undefined : 'expected row,col, e.g. 128,64') });
+      const text = await vscode.window.showInputBox({ title: 'Show pixel', prompt: `row,col (0-based, matrix ${rows}×${cols})`, placeHolder: '128,64',
+        validateInput: v => {
+          const m = /^\s*(\d+)\s*,\s*(\d+)\s*$/.exec(v);
+          if (!m) return 'expected row,col, e.g. 128,64';
+          return inside(Number(m[1]), Number(m[2])) ? undefined : `outside the ${rows}×${cols} matrix`;
+        } });
       if (!text) return undefined;
       [row, col] = text.split(',').map(s => Number(s.trim()));
+    }
+    if (!inside(row, col)) {
+      void vscode.window.showErrorMessage(`VELO: pixel (${row}, ${col}) is outside the ${rows}×${cols} matrix.`);
+      return undefined;
     }
     return PixelMapPanel.show(context, dir, { pixel: [row, col] });
   });

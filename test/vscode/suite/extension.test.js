@@ -120,6 +120,7 @@ describe('velo-calib in a real extension host', () => {
     assert.strictEqual(fit.status, line[2]);
     assert.strictEqual(fit.values.mu, Number(line[3]));
     await waitFor(() => panel.lastDrawMs.mu !== undefined, 'the webview to draw the μ map');
+    assert.strictEqual(await vscode.commands.executeCommand('veloCalib.showPixel', dir, 32, 0), undefined, 'row 32 is outside a 32×32 matrix');
   });
 
   it('a threshold in the tree opens its flux map (the item command)', async () => {
