@@ -60,11 +60,10 @@ const EOF_SENTINEL = 0; // written at bytes[length]: neither digit nor delimiter
  * Parses `bytes[0, length)` into `out` (row-major, `rows*cols`), checking the shape.
  * Throws MatrixFormatError naming the 1-based line and column (cell index) and what was expected.
  * Fast path per cell: digits then the expected delimiter; anything else goes through `slowCell`.
- * With `add`, values are added to `out` instead of stored (summing straight into a threshold's counts saves a pass).
- * Returns the sum of all values. Cells before an error have been written (identically in both modes).
+ * Returns the sum of all values.
  */
 export function parseMatrixBytes(
-  input: Uint8Array, length: number, file: string, shape: MatrixShape, out: Float64Array, add = false,
+  input: Uint8Array, length: number, file: string, shape: MatrixShape, out: Float64Array,
 ): number {
   const { rows, cols } = shape;
   let bytes = input;
@@ -85,7 +84,7 @@ export function parseMatrixBytes(
       if (bytes[i + 1] === COMMA && col < last) {
         const d = bytes[i] - ZERO;
         if (d >= 0 && d <= 9) {
-          if (add) out[base + col] += d; else out[base + col] = d;
+          out[base + col] = d;
           total += d; i += 2; continue;
         }
       }
@@ -103,7 +102,7 @@ export function parseMatrixBytes(
         value = slowCell(bytes, i, length, file, rows, row, col);
         i = slowEnd; c = bytes[i];
       }
-      if (add) out[base + col] += value; else out[base + col] = value;
+      out[base + col] = value;
       total += value;
       if (col < last) {
         if (c === COMMA) { i++; continue; }

@@ -1,7 +1,7 @@
 // Sums the good acquisitions of one threshold. Runs inside a worker thread (or inline when workers = 0).
-// Hot path: the WebAssembly kernel parses a plain file into values, then adds them to the counts if the
-// acquisition is good. Any other file (numpy floats, blanks, errors) goes through the TypeScript parser, which
-// adds straight into the counts and, for the few files that turn out bad or broken, parses again to subtract.
+// Hot path: the WebAssembly kernel parses a file straight into the counts and takes it back if the acquisition
+// turns out bad. Any other file (blanks, non-integers, errors) goes through the TypeScript parser: into values,
+// judged, added if good.
 import { MatrixFormatError, MatrixReader, MatrixShape, parseMatrixBytes } from './matrixParser';
 import { PlainParseKernel } from './plainParseKernel';
 
@@ -49,10 +49,9 @@ export interface AccumulatorConfig {
 export class ThresholdAccumulator {
   private readonly reader = new MatrixReader();
   private readonly values: Float64Array;
-  /** Unmasked pixels of the last columns, and masked pixels: their counts are snapshot before each file. */
+  /** Unmasked pixels of the last columns (the bad-acquisition cut) and masked pixels (left out of the hits). */
   private readonly lastColumnPixels: Int32Array;
   private readonly maskedPixels: Int32Array;
-  private readonly snapshot: Float64Array;
   private readonly kernel: PlainParseKernel | undefined;
 
   constructor(private readonly config: AccumulatorConfig) {
@@ -66,7 +65,6 @@ export class ThresholdAccumulator {
     }
     this.lastColumnPixels = Int32Array.from(last);
     this.maskedPixels = Int32Array.from(masked);
-    this.snapshot = new Float64Array(last.length + masked.length);
     this.kernel = config.parser === 'typescript' ? undefined : PlainParseKernel.create(rows * cols);
   }
 
@@ -85,7 +83,7 @@ export class ThresholdAccumulator {
         if (kernel) {
           const { bytes, length } = kernel.read(file.path);
           const total = kernel.parseAdd(length, shape.rows, shape.cols);
-          outcome = total >= 0 ? this.judgeKernelValues(kernel, file, total) : this.addOtherGrammar(kernel, bytes, length, file);
+          outcome = total >= 0 ? this.judgeKernelValues(kernel, file, total) : this.addWithTypeScript(bytes, length, file, kernel.counts);
         } else {
           const { bytes, length } = this.reader.readBytes(file.path);
           outcome = this.addWithTypeScript(bytes, length, file, counts!);
@@ -103,19 +101,15 @@ export class ThresholdAccumulator {
     return { thresholdIndex: task.thresholdIndex, counts: kernel ? Float64Array.from(kernel.counts) : counts!, outcomes };
   }
 
-  private outcome(file: ThresholdTask['files'][number], lastSum: number, hits: number): AcquisitionOutcome {
-    const nl = this.lastColumnPixels.length;
-    const lastColumnsFlux = nl ? lastSum / nl / this.config.shutterSeconds : 0;
-    const bad = this.config.cut.cutBad && lastColumnsFlux > this.config.cut.badCut;
-    return { acquisition: file.acquisition, file: file.path, status: bad ? 'bad' : 'good', lastColumnsFlux, hits };
-  }
-
+  /** Good or bad (mean flux of the last columns against the cut), from the file's values and their sum. */
   private judge(values: ArrayLike<number>, file: ThresholdTask['files'][number], total: number): AcquisitionOutcome {
     const lc = this.lastColumnPixels, mp = this.maskedPixels;
     let lastSum = 0, maskedSum = 0;
     for (let k = 0; k < lc.length; k++) lastSum += values[lc[k]];
     for (let k = 0; k < mp.length; k++) maskedSum += values[mp[k]];
-    return this.outcome(file, lastSum, total - maskedSum);
+    const lastColumnsFlux = lc.length ? lastSum / lc.length / this.config.shutterSeconds : 0;
+    const bad = this.config.cut.cutBad && lastColumnsFlux > this.config.cut.badCut;
+    return { acquisition: file.acquisition, file: file.path, status: bad ? 'bad' : 'good', lastColumnsFlux, hits: total - maskedSum };
   }
 
   /** The kernel parsed the file and added it: judge the acquisition from its values, take it back if bad. */
@@ -125,43 +119,13 @@ export class ThresholdAccumulator {
     return outcome;
   }
 
-  /** A file outside the kernel's grammar (numpy floats, blanks) or broken: the TypeScript parser reads or rejects it. */
-  private addOtherGrammar(kernel: PlainParseKernel, bytes: Uint8Array, length: number, file: ThresholdTask['files'][number]): AcquisitionOutcome {
+  /** The TypeScript parser reads (or rejects, with line and column) the file into values; added if good. */
+  private addWithTypeScript(bytes: Uint8Array, length: number, file: ThresholdTask['files'][number],
+    counts: Float64Array | Int32Array): AcquisitionOutcome {
     const values = this.values;
     const total = parseMatrixBytes(bytes, length, file.path, this.config.shape, values);
     const outcome = this.judge(values, file, total);
-    if (outcome.status === 'good') {
-      const counts = kernel.counts;
-      for (let p = 0; p < values.length; p++) counts[p] += values[p];
-    }
+    if (outcome.status === 'good') for (let p = 0; p < values.length; p++) counts[p] += values[p];
     return outcome;
-  }
-
-  /** TypeScript parser: adds straight into counts, judges from the change of a few pixels, undoes if needed. */
-  private addWithTypeScript(bytes: Uint8Array, length: number, file: ThresholdTask['files'][number], counts: Float64Array): AcquisitionOutcome {
-    const lc = this.lastColumnPixels, mp = this.maskedPixels, snap = this.snapshot, nl = lc.length;
-    for (let k = 0; k < nl; k++) snap[k] = counts[lc[k]];
-    for (let k = 0; k < mp.length; k++) snap[nl + k] = counts[mp[k]];
-    let total: number;
-    try {
-      total = parseMatrixBytes(bytes, length, file.path, this.config.shape, counts, true);
-    } catch (e) {
-      this.subtract(bytes, length, file.path, counts);
-      throw e;
-    }
-    let lastSum = 0, maskedSum = 0;
-    for (let k = 0; k < nl; k++) lastSum += counts[lc[k]] - snap[k];
-    for (let k = 0; k < mp.length; k++) maskedSum += counts[mp[k]] - snap[nl + k];
-    const outcome = this.outcome(file, lastSum, total - maskedSum);
-    if (outcome.status === 'bad') this.subtract(bytes, length, file.path, counts);
-    return outcome;
-  }
-
-  /** Undoes an add: parses the same bytes again (stopping at the same error, if any) and subtracts them. */
-  private subtract(bytes: Uint8Array, length: number, file: string, counts: Float64Array): void {
-    const values = this.values;
-    values.fill(0);
-    try { parseMatrixBytes(bytes, length, file, this.config.shape, values); } catch { /* same cells as the add */ }
-    for (let p = 0; p < values.length; p++) counts[p] -= values[p];
   }
 }
