@@ -85,7 +85,9 @@ export class PoissonCurveFitter {
     clamp(theta, bounds);
     let dev = this.deviance(model, t, n, exposure, m, theta, true);
     let lambda = 1e-3, iterations = 0, converged = false;
-    if (!Number.isFinite(dev)) return this.result(false, theta, NaN, m, nFree, 0, model, t, exposure);
+    // ν and the Jacobian in the buffers belong to θ until a trial step is evaluated.
+    let buffersAtTheta = true;
+    if (!Number.isFinite(dev)) return this.result(false, theta, NaN, m, n, nFree, 0, model, t, exposure, buffersAtTheta);
     while (iterations < MAX_ITERATIONS) {
       iterations++;
       this.curvature(m, n, idx, nFree, g, h);
@@ -102,7 +104,9 @@ export class PoissonCurveFitter {
         clamp(trial, bounds);
         // Evaluated with the Jacobian: an accepted trial needs no second evaluation (g and h stay valid on rejection).
         const trialDev = this.deviance(model, t, n, exposure, m, trial, true);
+        buffersAtTheta = false;
         if (trialDev <= dev) {
+          buffersAtTheta = true;
           const decrease = dev - trialDev;
           theta.set(trial);
           dev = trialDev;
@@ -116,7 +120,7 @@ export class PoissonCurveFitter {
       if (!improved) { converged = lambda >= 1e10; break; }
       if (converged) break;
     }
-    return this.result(converged, theta, dev, m, nFree, iterations, model, t, exposure);
+    return this.result(converged, theta, dev, m, n, nFree, iterations, model, t, exposure, buffersAtTheta);
   }
 
   /** Gradient of D/2 and Fisher matrix Σ (1/ν)·∂ν∂νᵀ over the free parameters. */
@@ -138,22 +142,15 @@ export class PoissonCurveFitter {
     for (let r = 0; r < nFree; r++) for (let c = 0; c < r; c++) h[c * nFree + r] = h[r * nFree + c];
   }
 
-  private result(converged: boolean, theta: Float64Array, deviance: number, m: number, nFree: number, iterations: number,
-    model: ScurveModel, t: ArrayLike<number>, exposure: ArrayLike<number>): CurveFitResult {
+  private result(converged: boolean, theta: Float64Array, deviance: number, m: number, n: ArrayLike<number>, nFree: number,
+    iterations: number, model: ScurveModel, t: ArrayLike<number>, exposure: ArrayLike<number>, buffersAtTheta: boolean): CurveFitResult {
     const errors = new Float64Array(N_PARAMS).fill(NaN);
     if (Number.isFinite(deviance)) {
-      // Fisher matrix at the optimum (expected information, independent of the observed n).
-      const h = new Float64Array(nFree * nFree), idx = this.freeIndex, jac = this.jac;
-      this.evaluate(model, t, exposure, m, theta, true);
-      for (let j = 0; j < m; j++) {
-        const v = this.nu[j];
-        if (!(v > 0)) continue;
-        for (let r = 0; r < nFree; r++) for (let c = 0; c < nFree; c++) {
-          h[r * nFree + c] += jac[j * N_PARAMS + idx[r]] * jac[j * N_PARAMS + idx[c]] / v;
-        }
-      }
-      const inv = invertSymmetric(h, nFree);
-      if (inv) for (let r = 0; r < nFree; r++) errors[idx[r]] = Math.sqrt(inv[r * nFree + r]);
+      // Fisher matrix at the optimum (expected information, the same matrix the steps used).
+      if (!buffersAtTheta) this.evaluate(model, t, exposure, m, theta, true);
+      this.curvature(m, n, this.freeIndex, nFree, this.g, this.h);
+      const inv = invertSymmetric(this.h.subarray(0, nFree * nFree), nFree);
+      if (inv) for (let r = 0; r < nFree; r++) errors[this.freeIndex[r]] = Math.sqrt(inv[r * nFree + r]);
     }
     return { converged, theta: Float64Array.from(theta), errors, deviance, ndf: m - nFree, iterations };
   }
