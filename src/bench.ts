@@ -7,7 +7,7 @@ import * as path from 'path';
 import { computeScanFlux, readMask, scanShape } from './engine/flux';
 import { generateScan, parseThresholdRange } from './engine/generate';
 import { discoverScans } from './engine/scanFiles';
-import { fitScan } from './engine/scanFits';
+import { fitScan, RESULT_FIELDS } from './engine/scanFits';
 import { defaultWorkerCount } from './engine/workerPool';
 
 const THRESHOLDS = '1320:1600:5';
@@ -32,7 +32,7 @@ async function measure(dir: string, maxAcq: number, withFits: boolean, parser: '
     const t1 = performance.now();
     const fits = await fitScan(flux, { model: 'scurve', polarity: 'auto', workers: defaultWorkerCount() });
     fitSeconds = (performance.now() - t1) / 1000;
-    fitted = fits.results.length / 16;
+    fitted = fits.results.length / RESULT_FIELDS;
   }
   process.stdout.write(JSON.stringify({
     files: files.length, bytes, fluxSeconds, fitSeconds, fitted, peakRssMB: process.resourceUsage().maxRSS / 1024,

@@ -153,6 +153,9 @@ async function runAnalyse(options: AnalyseOptions, json: boolean): Promise<numbe
   }
 }
 
+/** The demo scan is what `generate` makes without options: 57 thresholds × 10 acquisitions, 256×256. */
+const DEMO_SCAN = { thresholds: '1320:1600:5', nacq: 10, seed: 1 };
+
 function runGenerate(args: ParsedArgs): number {
   const dir = args.positional[1];
   if (!dir) throw new UsageError('generate needs a target folder');
@@ -160,8 +163,8 @@ function runGenerate(args: ParsedArgs): number {
   const pol = numberFlag(args.flags, 'polarity', 1, true);
   if (pol !== 1 && pol !== -1) throw new UsageError('--polarity must be 1 or -1');
   const truth = generateScan({
-    dir, thresholds: parseThresholdRange(stringFlag(args.flags, 'thresholds') ?? '1320:1600:5'),
-    nacq: numberFlag(args.flags, 'nacq', 10, true), seed: numberFlag(args.flags, 'seed', 1, true),
+    dir, thresholds: parseThresholdRange(stringFlag(args.flags, 'thresholds') ?? DEMO_SCAN.thresholds),
+    nacq: numberFlag(args.flags, 'nacq', DEMO_SCAN.nacq, true), seed: numberFlag(args.flags, 'seed', DEMO_SCAN.seed, true),
     rows: size, cols: size, polarity: pol as 1 | -1,
     shutterSeconds: numberFlag(args.flags, 'shutter-ms', 1310, true) / 1000,
     formatVariants: !args.flags.has('no-variants'),
@@ -175,7 +178,7 @@ async function runDemo(args: ParsedArgs): Promise<number> {
   const dir = path.resolve(args.positional[1] ?? 'demo-scan');
   if (!fs.existsSync(path.join(dir, 'truth', 'truth.json'))) {
     process.stderr.write(`generating the demo scan in ${dir} (57 thresholds × 10 acquisitions, 256×256)…\n`);
-    generateScan({ dir, thresholds: parseThresholdRange('1320:1600:5'), nacq: 10, seed: 1 });
+    generateScan({ dir, thresholds: parseThresholdRange(DEMO_SCAN.thresholds), nacq: DEMO_SCAN.nacq, seed: DEMO_SCAN.seed });
   }
   return runAnalyse({ ...DEFAULT_ANALYSE_OPTIONS, folder: dir }, false);
 }

@@ -15,6 +15,9 @@ export type EngineEvent =
 /** Extension host → child process. */
 export type EngineCommand = { type: 'cancel' };
 
+/** Pixel fit status by code (the value in map_status.csv and pixel_maps.f64). */
+export const STATUS_NAMES = ['ok', 'masked', 'dead', 'failed', 'bad-fit', 'too-few-points'] as const;
+
 /** Environment flag telling dist/cli.js that it was forked by the extension and should talk over IPC. */
 export const ENGINE_IPC_ENV = 'VELO_CALIB_IPC';
 

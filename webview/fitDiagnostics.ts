@@ -1,6 +1,7 @@
 // Fit diagnostics of one pixel: flux vs threshold with error bars, fitted curve, ASIC curve scaled to the pixel,
 // pulls, parameter table; arrow keys step to neighbours, P pins the pixel for overlay.
 import type { CurveSpec, FromDiagnosticsMessage, PixelCurve, ToDiagnosticsMessage } from '../src/protocol';
+import { amplitudeOnlyFit } from '../src/engine/poissonFit';
 import { chi2Survival } from '../src/engine/statistics';
 import { applyTheme, Chart, curvePoints, errorBarPlugin, evaluateCurve, PALETTE } from './charts';
 import { $, connect, fmt, setText, tableRows } from './vscodeApi';
@@ -37,9 +38,8 @@ function points(c: PixelCurve) {
 /** The ASIC shape scaled to the pixel by the amplitude-only maximum-likelihood fit: k = Σn / Σ(T·F_ASIC). */
 function asicScale(c: PixelCurve): number {
   if (!asic) return NaN;
-  let sn = 0, sm = 0;
-  c.thresholds.forEach((t, j) => { if (c.exposure[j] > 0) { sn += c.counts[j]; sm += c.exposure[j] * evaluateCurve(asic!, t); } });
-  return sm > 0 ? sn / sm : NaN;
+  const shape = c.thresholds.map(t => evaluateCurve(asic!, t));
+  return amplitudeOnlyFit(c.counts, c.exposure, shape, c.thresholds.length).scale;
 }
 
 function render(): void {

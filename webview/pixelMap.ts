@@ -64,8 +64,13 @@ const post = connect<FromPixelMapMessage, ToPixelMapMessage>(m => {
   }
 });
 
+/** The finite values of the current map, sorted (for percentiles and the histogram); kept until the map or scale changes. */
+let sortedCache: { values: Float64Array; positiveOnly: boolean; sorted: Float64Array } | undefined;
 function sortedFinite(values: Float64Array, positiveOnly: boolean): Float64Array {
-  return values.filter(v => Number.isFinite(v) && (!positiveOnly || v > 0)).sort();
+  if (sortedCache?.values !== values || sortedCache.positiveOnly !== positiveOnly) {
+    sortedCache = { values, positiveOnly, sorted: values.filter(v => Number.isFinite(v) && (!positiveOnly || v > 0)).sort() };
+  }
+  return sortedCache.sorted;
 }
 
 function percentile(sorted: Float64Array, q: number): number {

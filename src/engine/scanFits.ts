@@ -1,7 +1,7 @@
 // S-curve fits of every pixel and of the ASIC-summed curve, plus each pixel refitted with the ASIC shape.
 // Pixel fits run in worker threads over shared memory: counts in, one row of results per pixel out.
 import { ScanFlux } from './flux';
-import { CurveFitResult, FitBounds, PoissonCurveFitter, devianceTerm } from './poissonFit';
+import { amplitudeOnlyFit, CurveFitResult, FitBounds, PoissonCurveFitter } from './poissonFit';
 import {
   AMPLITUDE, BACKGROUND, makeModel, ModelName, MU, N_PARAMS, ScurveModel, SIGMA, SLOPE,
 } from './scurveModel';
@@ -10,15 +10,14 @@ import { chi2Survival } from './statistics';
 import { runInWorkers, workerScript } from './workerPool';
 
 export enum PixelStatus { Ok = 0, Masked = 1, Dead = 2, Failed = 3, BadFit = 4, TooFewPoints = 5 }
-export const STATUS_NAMES = ['ok', 'masked', 'dead', 'failed', 'bad-fit', 'too-few-points'] as const;
-export type StatusName = typeof STATUS_NAMES[number];
+export { STATUS_NAMES } from '../protocol';
 
 /** p-value below which a converged fit is called bad. */
 export const BAD_FIT_P_VALUE = 0.001;
 
 /** Layout of one pixel's row in the shared result array. */
 export const R_STATUS = 0, R_THETA = 1, R_ERROR = 6, R_DEVIANCE = 11, R_NDF = 12, R_PVALUE = 13,
-  R_SHAPE_DEVIANCE = 14, R_SHAPE_SCALE = 15, RESULT_FIELDS = 16;
+  R_SHAPE_DEVIANCE = 14, RESULT_FIELDS = 15;
 
 export interface FitSettings {
   model: ModelName;
@@ -98,7 +97,6 @@ export function fitPixelRange(job: PixelFitJob, range: PixelRange, fitter = new 
     const fit = fitPixelCurve(fitter, model, job, n, shape.scale, bounds, theta, scratch);
     writeFitRow(row, fit);
     row[R_SHAPE_DEVIANCE] = shape.deviance;
-    row[R_SHAPE_SCALE] = shape.scale;
   }
 }
 
@@ -151,18 +149,6 @@ function writeFitRow(row: Float64Array, fit: CurveFitResult): void {
   else row[R_STATUS] = row[R_PVALUE] < BAD_FIT_P_VALUE ? PixelStatus.BadFit : PixelStatus.Ok;
 }
 
-/** The ASIC shape with only its scale free: ν_j = k·T_j·S_j, k̂ = Σn/Σ(T·S) in closed form. */
-export function amplitudeOnlyFit(n: ArrayLike<number>, exposure: ArrayLike<number>, shape: ArrayLike<number>, m: number) {
-  let sn = 0, sm = 0;
-  for (let j = 0; j < m; j++) { sn += n[j]; sm += exposure[j] * shape[j]; }
-  const scale = sm > 0 ? sn / sm : NaN;
-  let deviance = 0;
-  for (let j = 0; j < m; j++) {
-    const nu = scale * exposure[j] * shape[j];
-    deviance += nu > 0 ? devianceTerm(n[j], nu) : (n[j] > 0 ? Infinity : 0);
-  }
-  return { scale, deviance };
-}
 
 export interface AsicFit {
   model: ModelName;

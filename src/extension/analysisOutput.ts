@@ -4,14 +4,21 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CurveSpec, PixelCurve, PixelFitRow } from '../protocol';
 
-export const STATUS_NAMES = ['ok', 'masked', 'dead', 'failed', 'bad-fit', 'too-few-points'];
 const PARAMS = ['mu', 'sigma', 'amplitude', 'slope', 'background'];
 
-export interface OutputSummary {
-  scan: { id: string };
+export interface ThresholdSummary {
+  threshold: number; files: number; good: number; bad: number; failed: number; all_bad: boolean;
+  exposure_s: number; asic_flux: number | null; asic_flux_error: number | null;
+}
+
+/** The parts of summary.json the extension reads (written by src/engine/analyse.ts and fitOutputs.ts). */
+export interface AnalysisSummary {
+  scan: { id: string; prefix: string; shutter: string; shutterSeconds: number };
   shape: { rows: number; cols: number };
+  inputFingerprint: string;
   thresholds: number[];
-  per_threshold: Array<{ threshold: number; exposure_s: number; asic_flux: number | null; asic_flux_error: number | null; all_bad: boolean; good: number; bad: number }>;
+  per_threshold: ThresholdSummary[];
+  bad_acquisitions: Array<[number, number]>;
   mask: { maskedPixels: number };
   acquisitions: { total: number; good: number; bad: number; failed: number };
   fit?: { model: CurveSpec['model']; polarity: 1 | -1; pixel_maps?: { file: string; maps: string[] }; asic: { params: Record<string, number | null>; errors: Record<string, number | null>; chi2: number | null; ndf: number | null; per_pixel_amplitude: number | null; unmasked_pixels: number } };
@@ -25,7 +32,7 @@ export function readResultMatrix(file: string): Float64Array {
 }
 
 export class AnalysisOutput {
-  readonly summary: OutputSummary;
+  readonly summary: AnalysisSummary;
   private fitLines: string[] | undefined;
   private allMaps: Float64Array | undefined;
   private allCounts: Float32Array | undefined;

@@ -3,23 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { AnalyseOptions, chooseMask, defaultOutputFolder, resultSettings, scanOutputFolder } from '../engine/analyse';
 import { discoverScans, inputFingerprint, Scan } from '../engine/scanFiles';
-
-export interface ThresholdSummary {
-  threshold: number; files: number; good: number; bad: number; failed: number; all_bad: boolean;
-  asic_flux: number | null; asic_flux_error: number | null;
-}
-
-/** The parts of summary.json the extension reads. */
-export interface AnalysisSummary {
-  scan: { id: string; prefix: string; shutter: string; shutterSeconds: number };
-  shape: { rows: number; cols: number };
-  inputFingerprint: string;
-  thresholds: number[];
-  per_threshold: ThresholdSummary[];
-  bad_acquisitions: Array<[number, number]>;
-  acquisitions: { total: number; good: number; bad: number; failed: number };
-  heterogeneity?: { conclusions: string[] };
-}
+import { AnalysisSummary } from './analysisOutput';
 
 export interface StoredResult {
   scan: Scan;
@@ -33,28 +17,37 @@ export function resultFolder(options: AnalyseOptions, scan: Scan, scanCount: num
   return scanOutputFolder(path.resolve(options.out ?? defaultOutputFolder(options.folder)), scan, scanCount);
 }
 
-/** True when every scan of the folder has a stored result that still matches its inputs: nothing to recompute. */
-export function resultsUpToDate(options: AnalyseOptions, stored: StoredResult[]): boolean {
-  return stored.length > 0 && stored.length === discoverScans(options.folder).scans.length && stored.every(r => r.upToDate);
+export interface ScanState {
+  scan: Scan;
+  /** The stored result, when there is one. */
+  result?: StoredResult;
 }
 
-/** Results stored for the scans of `options.folder`, each marked up to date or stale. */
-export function storedResults(options: AnalyseOptions): StoredResult[] {
+/** Every scan of `options.folder` with its stored result (marked up to date or stale), from one directory read. */
+export function scanStates(options: AnalyseOptions): ScanState[] {
   const found = discoverScans(options.folder);
   let maskFile: string | undefined;
   try { maskFile = chooseMask(options.mask, found.maskCandidates).file ?? undefined; } catch { maskFile = undefined; }
-  const out: StoredResult[] = [];
-  for (const scan of found.scans) {
+  return found.scans.map(scan => {
     const outputDir = resultFolder(options, scan, found.scans.length);
     const file = path.join(outputDir, 'summary.json');
-    if (!fs.existsSync(file)) continue;
+    if (!fs.existsSync(file)) return { scan };
     try {
       const summary = JSON.parse(fs.readFileSync(file, 'utf8')) as AnalysisSummary;
       const fingerprint = inputFingerprint(scan, resultSettings(options), maskFile && fs.existsSync(maskFile) ? maskFile : undefined);
-      out.push({ scan, outputDir, summary, upToDate: summary.inputFingerprint === fingerprint });
+      return { scan, result: { scan, outputDir, summary, upToDate: summary.inputFingerprint === fingerprint } };
     } catch {
-      // unreadable summary: treated as no result
+      return { scan }; // unreadable summary: treated as no result
     }
-  }
-  return out;
+  });
+}
+
+/** True when every scan has a stored result that still matches its inputs: nothing to recompute. */
+export function resultsUpToDate(states: ScanState[]): boolean {
+  return states.length > 0 && states.every(s => s.result?.upToDate);
+}
+
+/** The stored results of a folder's scans. */
+export function storedResults(options: AnalyseOptions): StoredResult[] {
+  return scanStates(options).flatMap(s => (s.result ? [s.result] : []));
 }

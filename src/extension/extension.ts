@@ -5,7 +5,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { EngineEvent } from '../protocol';
 import { AnalysisOutput } from './analysisOutput';
-import { resultsUpToDate, storedResults } from './analysisResults';
+import { resultsUpToDate, scanStates, storedResults } from './analysisResults';
 import { AnalysisCancelled, EngineRunner } from './engineRunner';
 import { AsicOverviewPanel } from './asicOverviewPanel';
 import { FitDiagnosticsPanel } from './fitDiagnosticsPanel';
@@ -48,10 +48,10 @@ export function activate(context: vscode.ExtensionContext): VeloCalibApi {
       return undefined;
     }
     const options = analyseOptionsFromSettings(folder);
-    const stored = storedResults(options);
-    if (!force && resultsUpToDate(options, stored)) {
-      log.info(`results for ${folder} are up to date: reusing ${stored.map(r => r.outputDir).join(', ')}`);
-      lastOutputDirs = stored.map(r => r.outputDir);
+    const states = scanStates(options);
+    if (!force && resultsUpToDate(states)) {
+      lastOutputDirs = states.map(s => s.result!.outputDir);
+      log.info(`results for ${folder} are up to date: reusing ${lastOutputDirs.join(', ')}`);
       void vscode.window.showInformationMessage(`VELO: results for ${path.basename(folder)} are up to date.`, 'Open Pixel Map', 'Re-run Anyway')
         .then(choice => {
           if (choice === 'Open Pixel Map') void PixelMapPanel.show(context, lastOutputDirs[0]);
@@ -176,7 +176,7 @@ export function activate(context: vscode.ExtensionContext): VeloCalibApi {
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'VELO: generating the demo scan' }, () =>
       new Promise<void>((resolve, reject) => {
         const child = fork(path.join(context.extensionPath, 'dist', 'cli.js'),
-          ['generate', dir, '--thresholds', '1320:1600:5', '--nacq', '10', '--seed', '1'], { stdio: 'pipe', execArgv: [] });
+          ['generate', dir], { stdio: 'pipe', execArgv: [] }); // the CLI's defaults are the demo scan
         let err = '';
         child.stderr?.on('data', d => { err += d; });
         child.on('exit', code => (code === 0 ? resolve() : reject(new Error(`generate failed: ${err.trim()}`))));

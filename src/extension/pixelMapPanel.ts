@@ -2,8 +2,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { FromPixelMapMessage, MapQuantity, ToPixelMapMessage } from '../protocol';
-import { AnalysisOutput, STATUS_NAMES } from './analysisOutput';
+import { FromPixelMapMessage, MapQuantity, STATUS_NAMES, ToPixelMapMessage } from '../protocol';
+import { AnalysisOutput } from './analysisOutput';
 import { FitDiagnosticsPanel } from './fitDiagnosticsPanel';
 import { webviewOptions, WebviewHost } from './webviewHost';
 
@@ -82,7 +82,7 @@ export class PixelMapPanel extends WebviewHost<ToPixelMapMessage, FromPixelMapMe
     const quantity = this.initial.quantity ?? (this.output.hasFits ? 'mu' : 'flux');
     const threshold = this.initial.threshold ?? s.thresholds[0];
     await this.post({ type: 'init', title: s.scan.id, rows: s.shape.rows, cols: s.shape.cols, thresholds: s.thresholds, quantities,
-      statusNames: STATUS_NAMES, initial: { quantity, threshold, pixel: this.initial.pixel } });
+      statusNames: [...STATUS_NAMES], initial: { quantity, threshold, pixel: this.initial.pixel } });
     await this.sendMap(quantity, threshold);
     if (this.initial.pixel) this.selectPixel(this.initial.pixel[0], this.initial.pixel[1], false);
     void this.output.preload();

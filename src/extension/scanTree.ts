@@ -1,8 +1,8 @@
 // "VELO Scans" tree: data folders → scans → thresholds → acquisitions, with analysis results once available.
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { discoverScans, Scan, ThresholdFiles } from '../engine/scanFiles';
-import { StoredResult, storedResults } from './analysisResults';
+import { Scan, ThresholdFiles } from '../engine/scanFiles';
+import { scanStates, StoredResult } from './analysisResults';
 import { analyseOptionsFromSettings } from './settings';
 
 export type ScanTreeNode =
@@ -58,10 +58,7 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
     if (!node) return (await this.dataFolders()).map(folder => ({ kind: 'folder', folder }));
     switch (node.kind) {
       case 'folder': {
-        const results = storedResults(analyseOptionsFromSettings(node.folder));
-        return discoverScans(node.folder).scans.map(scan => ({
-          kind: 'scan', folder: node.folder, scan, result: results.find(r => r.scan.id === scan.id),
-        }));
+        return scanStates(analyseOptionsFromSettings(node.folder)).map(({ scan, result }) => ({ kind: 'scan', folder: node.folder, scan, result }));
       }
       case 'scan':
         return node.scan.thresholds.map(thresholds => ({ kind: 'threshold', folder: node.folder, scan: node.scan, thresholds, result: node.result }));
