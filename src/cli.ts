@@ -8,6 +8,7 @@ import { generateScan, parseThresholdRange } from './engine/generate';
 import { MatrixFormatError } from './engine/matrixParser';
 import { MODEL_NAMES, ModelName } from './engine/scurveModel';
 import { ENGINE_IPC_ENV, EngineCommand, EngineEvent } from './protocol';
+import { BATCH_USAGE, runBatchCommand } from './cli/batchCommand';
 
 const USAGE = `velo-calib — per-pixel flux and S-curve fits of VELO VeloPix threshold scans
 
@@ -18,6 +19,7 @@ Usage:
   velo-calib generate <dir> [--thresholds 1320:1600:5] [--nacq 10] [--seed 1] [--size 256]
                      [--polarity 1|-1] [--shutter-ms 1310] [--no-variants]
   velo-calib demo [dir]      generate the demo scan (default ./demo-scan) and analyse it
+${BATCH_USAGE}
 
 Outputs go to <folder>/velo-calib/ (or --out): Fluxperpixel_*, UncertaintyFluxperpixel_*, FluxperASIC_*,
 UncertaintyFluxperASIC_*, summary.json, pixel_fits.csv, map_*.csv, asic_fit.json, report.md.
@@ -184,6 +186,10 @@ async function runDemo(args: ParsedArgs): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'batch') {
+    return runBatchCommand(argv.slice(1), forwarded => analyseOptionsFromArgs(parseArgs(['analyse', '.', ...forwarded])),
+      { node: process.execPath, script: __filename });
+  }
   try {
     const args = parseArgs(argv);
     const command = args.positional[0];
