@@ -66,7 +66,7 @@ function refuseWhileActive(layout: BatchLayout): void {
   if (!fs.existsSync(layout.config)) return;
   const status = batchStatus(layout.dir);
   const collectWaiting = status.collect.state === 'running' || (status.collect.state === 'pending' && !/NeverSatisfied/.test(status.collect.detail));
-  if (status.counts.pending + status.counts.running > 0 || collectWaiting) {
+  if (status.counts.pending + status.counts.running + status.counts.unknown > 0 || collectWaiting) {
     throw new BatchError(`${layout.dir} holds a batch that is still running (${status.counts.pending} pending, ` +
       `${status.counts.running} running): wait for it, cancel it, or choose another --out`);
   }
@@ -118,8 +118,9 @@ export async function resubmitBatch(dir: string, events?: LocalRunEvents, signal
   const layout = new BatchLayout(dir);
   const config = readConfig(layout);
   const status = batchStatus(layout.dir);
-  if (status.counts.pending + status.counts.running > 0) {
-    throw new BatchError(`${layout.dir}: ${status.counts.pending} pending and ${status.counts.running} running tasks: resubmit once they ended`);
+  if (status.counts.pending + status.counts.running + status.counts.unknown > 0) {
+    throw new BatchError(`${layout.dir}: ${status.counts.pending} pending, ${status.counts.running} running and ` +
+      `${status.counts.unknown} unknown tasks: resubmit once they ended`);
   }
   const failed = status.tasks.filter(t => t.state === 'failed' || t.state === 'not submitted').map(t => t.index);
   if (failed.length === 0 && status.collect.state === 'done') return { message: 'nothing to resubmit: every task and collect are done', failed: [] };

@@ -4,7 +4,8 @@ import * as fs from 'fs';
 import { BatchConfig, BatchLayout, lastLogLine, ManifestEntry, readConfig, readExitMarker, readManifest, readSubmissions, Submission } from './batchLayout';
 import { QueueState, queueStates, rememberedJobState } from './slurm';
 
-export type TaskState = 'pending' | 'running' | 'done' | 'failed' | 'not submitted';
+/** `unknown`: no exit marker yet and the scheduler cannot be asked (e.g. squeue fails: controller down). */
+export type TaskState = 'pending' | 'running' | 'done' | 'failed' | 'not submitted' | 'unknown';
 
 export interface TaskStatus extends ManifestEntry {
   index: number;
@@ -41,7 +42,7 @@ export function batchStatus(dir: string): BatchStatus {
   const collectJob = submissions[submissions.length - 1]?.collectJob;
   const collect = { ...(finished(layout.collectMarker, layout.collectLog) ?? source.unfinished(collectJob, layout.collectLog)),
     ...(collectJob ? { job: collectJob } : {}) };
-  const counts = { pending: 0, running: 0, done: 0, failed: 0, 'not submitted': 0 };
+  const counts = { pending: 0, running: 0, done: 0, failed: 0, 'not submitted': 0, unknown: 0 };
   for (const t of tasks) counts[t.state]++;
   return { dir: layout.dir, scheduler: config.scheduler, tasks, collect, counts };
 }
@@ -64,11 +65,12 @@ function taskJob(submissions: Submission[], index: number): string | undefined {
 const RUNNING_STATES = new Set(['RUNNING', 'CONFIGURING', 'COMPLETING', 'STAGE_OUT']);
 
 function slurmSource(submissions: Submission[]): StateSource {
-  let queue: Map<string, QueueState> | undefined;
+  let queue: Map<string, QueueState> | Error | undefined;
   return {
     unfinished(job, log) {
       if (!job) return { state: 'not submitted', detail: submissions.length ? '' : 'written with --dry-run: submit with submit.sh' };
-      queue ??= queueStates();
+      if (!queue) { try { queue = queueStates(); } catch (e) { queue = e as Error; } }
+      if (queue instanceof Error) return { state: 'unknown', detail: queue.message };
       const queued = queue.get(job);
       if (queued) {
         if (queued.state === 'PENDING') return { state: 'pending', detail: queued.reason };

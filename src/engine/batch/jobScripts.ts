@@ -26,11 +26,17 @@ export function compressIndices(indices: number[]): string {
   return parts.join(',');
 }
 
+/** An #SBATCH value: sbatch reads these lines itself, and takes a double-quoted value with spaces whole. */
+function sbatchValue(value: string): string {
+  if (/["\n]/.test(value)) throw new Error(`${JSON.stringify(value)}: quotes and line breaks cannot go into an #SBATCH line`);
+  return /\s/.test(value) ? `"${value}"` : value;
+}
+
 function slurmResourceLines(config: BatchConfig): string[] {
   const lines = [`#SBATCH --cpus-per-task=${config.cpusPerTask}`];
-  if (config.slurm.partition) lines.push(`#SBATCH --partition=${config.slurm.partition}`);
-  if (config.slurm.time) lines.push(`#SBATCH --time=${config.slurm.time}`);
-  if (config.slurm.mem) lines.push(`#SBATCH --mem=${config.slurm.mem}`);
+  if (config.slurm.partition) lines.push(`#SBATCH --partition=${sbatchValue(config.slurm.partition)}`);
+  if (config.slurm.time) lines.push(`#SBATCH --time=${sbatchValue(config.slurm.time)}`);
+  if (config.slurm.mem) lines.push(`#SBATCH --mem=${sbatchValue(config.slurm.mem)}`);
   return lines;
 }
 
@@ -47,7 +53,7 @@ export function arrayJobScript(layout: BatchLayout, config: BatchConfig): string
 # script with SLURM_ARRAY_TASK_ID and SLURM_CPUS_PER_TASK set.
 #SBATCH --job-name=velo-calib
 #SBATCH --array=${arraySpec({ count: config.tasks }, config.maxParallel)}
-#SBATCH --output=${layout.logs}/task-%a.log
+#SBATCH --output=${sbatchValue(`${layout.logs}/task-%a.log`)}
 ${slurmResourceLines(config).join('\n')}
 set -u
 i="\${SLURM_ARRAY_TASK_ID:?run as a Slurm array task or by velo-calib batch --scheduler local}"
@@ -70,7 +76,7 @@ export function collectJobScript(layout: BatchLayout, config: BatchConfig): stri
   return `#!/bin/bash
 # velo-calib batch: after every array task succeeded, one campaign table over all results (collect).
 #SBATCH --job-name=velo-calib-collect
-#SBATCH --output=${layout.collectLog}
+#SBATCH --output=${sbatchValue(layout.collectLog)}
 ${slurmResourceLines({ ...config, cpusPerTask: 1 }).join('\n')}
 set -u
 marker=${shellQuote(layout.collectMarker)}
