@@ -11,7 +11,7 @@ export const BATCH_USAGE = `  velo-calib batch <root> [--scheduler local|slurm] 
                      [--partition P] [--time T] [--mem M] [--dry-run] [analyse options: --model, --bad-cut,
                      --bad-columns, --no-cut-bad, --no-fit, --polarity, --fit-range, --strict]
   velo-calib batch status <dir> [--json]     per task: pending, running, done, failed (with its last log line)
-  velo-calib batch resubmit <dir>            runs only the failed tasks again, then collect`;
+  velo-calib batch resubmit <dir>            runs only the failed (or never run) tasks again, then collect`;
 
 class BatchUsageError extends Error {}
 
@@ -101,7 +101,8 @@ async function runBatch(args: BatchArgs, validateAnalyseArgs: (args: string[]) =
     `manifest:     ${layout.manifest}\narray job:    ${layout.arrayScript}\ncollect job:  ${layout.collectScript}\n` +
     `submit:       ${layout.submitScript}\nlogs:         ${layout.logs}\nresults:      ${layout.results}\n`);
   if (args.flags.has('dry-run')) {
-    process.stdout.write(`dry run: nothing ${scheduler === 'slurm' ? 'submitted; submit with: bash ' + layout.submitScript : 'run'}\n`);
+    process.stdout.write(scheduler === 'slurm' ? `dry run: nothing submitted; submit with: bash ${layout.submitScript}\n`
+      : `dry run: nothing run; run with: velo-calib batch resubmit ${layout.dir}\n`);
     return 0;
   }
   const controller = new AbortController();

@@ -112,6 +112,22 @@ test('local pool: same outputs as analyse, a broken scan fails alone, resubmit r
   assert.match(cli(['batch', 'resubmit', out]).stdout, collectAvailable() ? /nothing to resubmit/ : /0 of 0 tasks done; collect failed/);
 });
 
+test('local --dry-run runs nothing; resubmit then runs every task not yet done', () => {
+  const base = scratchDir('batch-local-dry'), root = path.join(base, 'root'), out = path.join(base, 'out');
+  generateCampaign(root, 2);
+  const r = cli(['batch', root, '--out', out, '--dry-run']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /dry run: nothing run; run with: velo-calib batch resubmit /);
+  let status = batchStatusJson(out);
+  assert.deepEqual(status.tasks.map(t => [t.state, t.detail]), Array(2).fill(['not submitted', 'not run yet (written with --dry-run)']));
+  assert.ok(!fs.existsSync(path.join(out, 'scans')));
+  const run = cli(['batch', 'resubmit', out]);
+  assert.match(run.stdout, /2 of 2 tasks done/);
+  status = batchStatusJson(out);
+  assert.deepEqual(status.tasks.map(t => t.state), ['done', 'done']);
+  for (const t of status.tasks) assert.ok(fs.existsSync(path.join(t.out, 'summary.json')), t.out);
+});
+
 test('Slurm index lists: compressed and expanded back', () => {
   assert.equal(compressIndices([9, 3, 4, 5, 11, 12]), '3-5,9,11-12');
   assert.deepEqual(expandIndices('3-5,9,11-12'), [3, 4, 5, 9, 11, 12]);

@@ -90,7 +90,9 @@ function localSource(layout: BatchLayout): StateSource {
   let runnerAlive: boolean | undefined;
   return {
     unfinished(_job, log) {
-      runnerAlive ??= isAlive(Number(readText(layout.localRunner)));
+      const runner = readText(layout.localRunner);
+      if (!runner) return { state: 'not submitted', detail: 'not run yet (written with --dry-run)' };
+      runnerAlive ??= isAlive(Number(runner));
       if (!runnerAlive) {
         return fs.existsSync(log) ? { state: 'failed', detail: `the local run ended before this task did: ${lastLogLine(log)}` }
           : { state: 'not submitted', detail: 'not run (the local run was stopped before it)' };
