@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../atomicFiles';
 import { archiveTaskFiles, BatchConfig, BatchLayout, manifestText, readConfig, SchedulerName, writeConfig } from './batchLayout';
-import { batchStatus } from './batchStatus';
+import { batchStatus, BatchStatus } from './batchStatus';
 import { discoverBatchScans } from './discoverBatch';
 import { arrayJobScript, collectJobScript, compressIndices, submitScript } from './jobScripts';
 import { runLocal, LocalRunEvents } from './localPool';
@@ -64,12 +64,20 @@ export function prepareBatch(options: BatchOptions, cores: number): { layout: Ba
 /** A batch folder whose tasks are still queued or running is not overwritten. */
 function refuseWhileActive(layout: BatchLayout): void {
   if (!fs.existsSync(layout.config)) return;
-  const status = batchStatus(layout.dir);
-  const collectWaiting = status.collect.state === 'running' || (status.collect.state === 'pending' && !/NeverSatisfied/.test(status.collect.detail));
-  if (status.counts.pending + status.counts.running + status.counts.unknown > 0 || collectWaiting) {
-    throw new BatchError(`${layout.dir} holds a batch that is still running (${status.counts.pending} pending, ` +
-      `${status.counts.running} running): wait for it, cancel it, or choose another --out`);
-  }
+  const active = activity(batchStatus(layout.dir));
+  if (active) throw new BatchError(`${layout.dir} holds a batch that is still running (${active}): wait for it, cancel it, or choose another --out`);
+}
+
+/**
+ * What is still queued or running, or '' when nothing is. A pending collect job does not count once a task failed:
+ * its afterok dependency can never be met.
+ */
+function activity(status: BatchStatus): string {
+  const { pending, running, unknown, failed } = status.counts;
+  const collectWaiting = status.collect.state === 'running'
+    || (status.collect.state === 'pending' && failed === 0 && !/NeverSatisfied/.test(status.collect.detail));
+  if (pending + running + unknown === 0 && !collectWaiting) return '';
+  return `${pending} pending, ${running} running, ${unknown} unknown tasks${collectWaiting ? `, collect ${status.collect.state}` : ''}`;
 }
 
 /** Logs, markers and job list of an earlier batch in the same folder go to logs/previous/. */
@@ -118,10 +126,8 @@ export async function resubmitBatch(dir: string, events?: LocalRunEvents, signal
   const layout = new BatchLayout(dir);
   const config = readConfig(layout);
   const status = batchStatus(layout.dir);
-  if (status.counts.pending + status.counts.running + status.counts.unknown > 0) {
-    throw new BatchError(`${layout.dir}: ${status.counts.pending} pending, ${status.counts.running} running and ` +
-      `${status.counts.unknown} unknown tasks: resubmit once they ended`);
-  }
+  const active = activity(status);
+  if (active) throw new BatchError(`${layout.dir}: ${active}: resubmit once they ended`);
   const failed = status.tasks.filter(t => t.state === 'failed' || t.state === 'not submitted').map(t => t.index);
   if (failed.length === 0 && status.collect.state === 'done') return { message: 'nothing to resubmit: every task and collect are done', failed: [] };
   for (const i of failed) archiveTaskFiles(layout, i);
