@@ -117,3 +117,32 @@ test('repaired and resubmitted: only the failed task runs again, then collect; r
     assert.match(fs.readFileSync(path.join(slurmOut, 'logs', 'collect.log'), 'utf8'), /unknown command "collect"/);
   }
 });
+
+test('tasks wait while the node is drained; a task cancelled before it ran is failed (no exit marker) and resubmitted', async t => {
+  if (skipped(t)) return;
+  const heldRoot = path.join(base, 'held-root'), heldOut = path.join(base, 'held-out');
+  generateCampaign(heldRoot, 3);
+  const scontrol = (...args: string[]) => assert.equal(spawnSync('scontrol', args, { env }).status, 0, `scontrol ${args.join(' ')}`);
+  const node = spawnSync('sinfo', ['-h', '-o', '%N'], { env, encoding: 'utf8' }).stdout.trim();
+  scontrol('update', `nodename=${node}`, 'state=drain', 'reason=velo-calib batch test');
+  const r = cli(['batch', heldRoot, '--out', heldOut, '--scheduler', 'slurm'], env);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const arrayJob = /submitted array job (\d+)/.exec(r.stdout)![1];
+  const held = batchStatusJson(heldOut, env);
+  assert.deepEqual(held.tasks.map(t => t.state), ['pending', 'pending', 'pending']);
+  assert.equal(held.collect.state, 'pending');
+
+  assert.equal(spawnSync('scancel', [`${arrayJob}_1`], { env }).status, 0);
+  scontrol('update', `nodename=${node}`, 'state=resume');
+  const ended = await waitFor(heldOut, allEnded);
+  assert.deepEqual(ended.tasks.map(t => t.state), ['done', 'failed', 'done']);
+  // a pending array task cancelled before Slurm split it off leaves no job record at all (scontrol: not found)
+  assert.match(ended.tasks[1].detail, /^ended without an exit marker \(Slurm (no longer knows the job|: CANCELLED)/);
+
+  const again = cli(['batch', 'resubmit', heldOut], env);
+  assert.equal(again.code, 0, again.stdout + again.stderr);
+  assert.match(again.stdout, /submitted array job \d+ \(tasks 1\)/);
+  const done = await waitFor(heldOut, s => allEnded(s) && collectEnded(s));
+  assert.deepEqual(done.tasks.map(t => t.state), ['done', 'done', 'done']);
+  assert.equal(done.collect.state, collectAvailable() ? 'done' : 'failed', done.collect.detail);
+});
