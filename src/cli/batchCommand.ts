@@ -1,11 +1,11 @@
 // `velo-calib batch …`: whole-detector campaigns as one Slurm array job (or the local pool), their status and the
 // resubmission of failed tasks. Parses its own options; the engine side is src/engine/batch/.
 import * as fs from 'fs';
-import * as os from 'os';
 import { prepareBatch, resubmitBatch, startBatch } from '../engine/batch/batch';
 import { BatchLayout, ManifestEntry, readManifest, SCHEDULER_NAMES, SchedulerName } from '../engine/batch/batchLayout';
 import { batchStatus, BatchStatus } from '../engine/batch/batchStatus';
 import { LocalRunEvents } from '../engine/batch/localPool';
+import { defaultWorkerCount } from '../engine/workerPool';
 
 export const BATCH_USAGE = `  velo-calib batch <root> [--scheduler local|slurm] [--out DIR] [--max-parallel K] [--cpus-per-task C]
                      [--partition P] [--time T] [--mem M] [--dry-run] [analyse options: --model, --bad-cut,
@@ -16,7 +16,7 @@ export const BATCH_USAGE = `  velo-calib batch <root> [--scheduler local|slurm] 
 class BatchUsageError extends Error {}
 
 const BATCH_VALUE_FLAGS = new Set(['scheduler', 'out', 'max-parallel', 'cpus-per-task', 'partition', 'time', 'mem']);
-const BATCH_BOOLEAN_FLAGS = new Set(['dry-run', 'json']);
+const BATCH_BOOLEAN_FLAGS = new Set(['dry-run', 'json', 'help']);
 /** `analyse` options handed to every task unchanged (validated once here, by the caller's analyse parser). */
 const FORWARDED_VALUE_FLAGS = new Set(['model', 'bad-cut', 'bad-columns', 'polarity', 'fit-range']);
 const FORWARDED_BOOLEAN_FLAGS = new Set(['no-cut-bad', 'no-fit', 'strict']);
@@ -27,6 +27,7 @@ function parseBatchArgs(argv: string[]): BatchArgs {
   const positional: string[] = [], flags = new Map<string, string | true>(), forwarded: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
+    if (a === '-h') { flags.set('help', true); continue; }
     if (!a.startsWith('--')) { positional.push(a); continue; }
     const [name, inline] = a.slice(2).split(/=(.*)/s, 2);
     if (BATCH_BOOLEAN_FLAGS.has(name)) { flags.set(name, true); continue; }
@@ -61,6 +62,7 @@ export async function runBatchCommand(argv: string[], validateAnalyseArgs: (args
   cli: { node: string; script: string }): Promise<number> {
   try {
     const args = parseBatchArgs(argv);
+    if (args.flags.has('help')) { process.stdout.write(`Usage:\n${BATCH_USAGE}\n`); return 0; }
     const [first, dir] = args.positional;
     if (first === 'status') return printStatus(required(dir, 'batch status needs the batch folder'), args.flags.has('json'));
     if (first === 'resubmit') {
@@ -95,7 +97,7 @@ async function runBatch(args: BatchArgs, validateAnalyseArgs: (args: string[]) =
     root, out: text(args, 'out'), scheduler, maxParallel: positiveInteger(args, 'max-parallel'),
     cpusPerTask: positiveInteger(args, 'cpus-per-task'), partition: text(args, 'partition'), time: text(args, 'time'),
     mem: text(args, 'mem'), analyseArgs: args.forwarded, node: cli.node, cli: fs.realpathSync(cli.script),
-  }, Math.max(1, os.availableParallelism?.() ?? os.cpus().length));
+  }, defaultWorkerCount());
   for (const u of unreadable) process.stderr.write(`warning: not read: ${u}\n`);
   process.stdout.write(`${config.tasks} scans under ${config.root}\n` +
     `manifest:     ${layout.manifest}\narray job:    ${layout.arrayScript}\ncollect job:  ${layout.collectScript}\n` +
