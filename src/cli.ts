@@ -8,7 +8,7 @@ import { generateScan, parseThresholdRange } from './engine/generate';
 import { MatrixFormatError } from './engine/matrixParser';
 import { MODEL_NAMES, ModelName } from './engine/scurveModel';
 import { ENGINE_IPC_ENV, EngineCommand, EngineEvent } from './protocol';
-import { BATCH_USAGE, runBatchCommand } from './cli/batchCommand';
+import { runBatchCommand } from './cli/batchCommand';
 
 const USAGE = `velo-calib — per-pixel flux and S-curve fits of VELO VeloPix threshold scans
 
@@ -19,7 +19,7 @@ Usage:
   velo-calib generate <dir> [--thresholds 1320:1600:5] [--nacq 10] [--seed 1] [--size 256]
                      [--polarity 1|-1] [--shutter-ms 1310] [--no-variants]
   velo-calib demo [dir]      generate the demo scan (default ./demo-scan) and analyse it
-${BATCH_USAGE}
+  velo-calib batch <root> | status <dir> | resubmit <dir>   all scans under <root> as Slurm array jobs (batch --help)
 
 Outputs go to <folder>/velo-calib/ (or --out): Fluxperpixel_*, UncertaintyFluxperpixel_*, FluxperASIC_*,
 UncertaintyFluxperASIC_*, summary.json, pixel_fits.csv, map_*.csv, asic_fit.json, report.md.
