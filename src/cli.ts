@@ -82,7 +82,7 @@ export function analyseOptionsFromArgs(args: ParsedArgs): AnalyseOptions {
   if (badColumns < 1) throw new UsageError('--bad-columns must be ≥ 1');
   const outlierSigma = numberFlag(args.flags, 'outlier-sigma', DEFAULT_OUTLIER_SIGMA);
   if (outlierSigma < 0) throw new UsageError('--outlier-sigma must be ≥ 0 (0 turns the count-outlier test off)');
-  let exclude: Array<[number, number]> = [];
+  let exclude: Array<[number, number]>;
   try { exclude = parseExclusions(stringFlag(args.flags, 'exclude') ?? ''); } catch (e) { throw new UsageError(`--exclude ${(e as Error).message}`); }
   return {
     ...DEFAULT_ANALYSE_OPTIONS,
