@@ -4,15 +4,21 @@ import { formatNumber, matrixToCsv } from './csvFormat';
 import { ScanFlux } from './flux';
 import { analyseHeterogeneity, Heterogeneity } from './heterogeneity';
 import {
-  fitScan, FitSettings, R_DEVIANCE, R_ERROR, R_NDF, R_PVALUE, R_SHAPE_DEVIANCE, R_STATUS, R_THETA, RESULT_FIELDS,
-  ScanFitResult, STATUS_NAMES,
+  FIT_FLAG_NAMES, fitScan, FitSettings, R_DEVIANCE, R_ERROR, R_FLAGS, R_NDF, R_PVALUE, R_SHAPE_DEVIANCE, R_SIGMA_UPPER,
+  R_STATUS, R_THETA, RESULT_FIELDS, ScanFitResult, STATUS_NAMES,
 } from './scanFits';
 import { FIT_PARAMETERS, N_PARAMS } from './scurveModel';
 
 export type { FitSettings } from './scanFits';
 
 export const PIXEL_FITS_HEADER =
-  'row,col,status,mu,mu_err,sigma,sigma_err,amplitude,amplitude_err,slope,slope_err,background,background_err,chi2,ndf';
+  'row,col,status,mu,mu_err,sigma,sigma_err,amplitude,amplitude_err,slope,slope_err,background,background_err,chi2,ndf,' +
+  'flags,sigma_upper';
+
+/** `;`-separated names of the flag bits set in `bits` (empty when none). */
+export function flagNames(bits: number): string {
+  return FIT_FLAG_NAMES.filter((_, b) => bits & (1 << b)).join(';');
+}
 
 /** Per-pixel maps written as 256×256 CSV: file name → value of a result row. */
 export const MAP_FILES: Record<string, (row: Float64Array) => number> = {
@@ -24,6 +30,8 @@ export const MAP_FILES: Record<string, (row: Float64Array) => number> = {
   'map_chi2_ndf.csv': r => r[R_DEVIANCE] / r[R_NDF],
   'map_pvalue.csv': r => r[R_PVALUE],
   'map_delta_deviance.csv': r => r[R_SHAPE_DEVIANCE] - r[R_DEVIANCE],
+  'map_sigma_upper.csv': r => r[R_SIGMA_UPPER],
+  'map_flags.csv': r => r[R_FLAGS],
 };
 
 export async function fitScanOutputs(staged: StagedOutput, flux: ScanFlux, settings: FitSettings) {
@@ -66,7 +74,8 @@ function writePixelFits(staged: StagedOutput, fits: ScanFitResult): void {
     const o = p * RESULT_FIELDS;
     const cells = [String(Math.floor(p / cols)), String(p % cols), STATUS_NAMES[r[o + R_STATUS]]];
     for (let k = 0; k < N_PARAMS; k++) cells.push(formatNumber(r[o + R_THETA + k]), formatNumber(r[o + R_ERROR + k]));
-    cells.push(formatNumber(r[o + R_DEVIANCE]), formatNumber(r[o + R_NDF]));
+    cells.push(formatNumber(r[o + R_DEVIANCE]), formatNumber(r[o + R_NDF]), flagNames(r[o + R_FLAGS]),
+      formatNumber(r[o + R_SIGMA_UPPER]));
     lines.push(cells.join(','));
   }
   staged.write('pixel_fits.csv', lines.join('\n') + '\n');
