@@ -25,7 +25,7 @@ test('a parameter at its bound is a result: finite errors, flagged, one-sided er
   for (let k = 0; k < N_PARAMS; k++) assert.ok(Number.isFinite(fit.errors[k]) && fit.errors[k] > 0, `error ${k}: ${fit.errors[k]}`);
 });
 
-test('10 acquisitions per threshold: good pixels ok, pulls, σ upper limits, no nan errors, flags and maps', async () => {
+test('10 acquisitions per threshold: good pixels ok, pulls, σ upper limits, no nan errors, flags and maps', async t0 => {
   const size = 64;
   const scan = generated('lowstat', { thresholds: range(1320, 1600, 5), nacq: 10, seed: 5, rows: size, cols: size, formatVariants: false });
   const [dir] = await analyseFolder({ ...DEFAULT_ANALYSE_OPTIONS, folder: scan.dir, workers: 2 }, () => undefined);
@@ -50,9 +50,12 @@ test('10 acquisitions per threshold: good pixels ok, pulls, σ upper limits, no 
   assert.ok(Math.abs(mu.mean) < 0.15 && mu.rms > 0.8 && mu.rms < 1.25, `μ pulls mean ${mu.mean} rms ${mu.rms}`);
   const sigma = pullStats(resolved.map(t => ((at(t).sigma as number) - t.sigma) / (at(t).sigma_err as number)));
   assert.ok(Math.abs(sigma.mean) < 0.15 && sigma.rms > 0.8 && sigma.rms < 1.25, `σ pulls mean ${sigma.mean} rms ${sigma.rms}`);
-  // Target 90 %; measured 0.85 on this scan (see README: flagged pixels are the ones whose edge fluctuated sharp).
+  // The issue's target is 90 %; measured ≈ 0.89 (README, Physics: the flagged pixels are those whose edge
+  // fluctuated sharp, where the plain 2.71 profile limit covers only ~55 %).
   const covered = limited.filter(t => t.sigma < (at(t).sigma_upper as number)).length / limited.length;
-  assert.ok(covered >= 0.8, `true σ below sigma_upper in ${covered} of ${limited.length} flagged pixels`);
+  assert.ok(covered >= 0.85, `true σ below sigma_upper in ${covered} of ${limited.length} flagged pixels`);
+  t0.diagnostic(`ok ${okGood.length}/${good.length}; μ pulls ${mu.mean.toFixed(3)}/${mu.rms.toFixed(3)}; σ pulls ${sigma.mean.toFixed(3)}/${sigma.rms.toFixed(3)}; ` +
+    `${limited.length} upper limits, coverage ${covered.toFixed(3)}`);
   assert.ok(resolved.every(t => Number.isNaN(at(t).sigma_upper as number)), 'sigma_upper only where σ is a limit');
 
   const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));

@@ -19,7 +19,7 @@ async function analyse(dir: string, model: ModelName) {
 
 for (const model of MODEL_NAMES) {
   for (const nacq of [10, 100]) {
-    test(`${model} on its own data, ${nacq} acquisitions: good pixels ok, edge-position pulls`, async () => {
+    test(`${model} on its own data, ${nacq} acquisitions: good pixels ok, edge-position pulls`, async t0 => {
       const scan = generated(`model-${model}-${nacq}`, { thresholds: THRESHOLDS, nacq, seed: 40 + nacq, rows: SIZE, cols: SIZE, model, formatVariants: false });
       const { rows, asic } = await analyse(scan.dir, model);
       assert.equal(asic.model, model);
@@ -31,14 +31,16 @@ for (const model of MODEL_NAMES) {
       // (measured mean −0.25); the issue's target of 0.15 holds for the other models and for kbeta at 100.
       const maxMean = model === 'kbeta' && nacq === 10 ? 0.35 : 0.15;
       assert.ok(Math.abs(s.mean) < maxMean && s.rms > 0.8 && s.rms < 1.25, `${model} μ pulls mean ${s.mean} rms ${s.rms}`);
+      t0.diagnostic(`${model} ${nacq}: ok ${ok.length}/${good.length}, μ pulls ${s.mean.toFixed(3)}/${s.rms.toFixed(3)}`);
     });
   }
-  test(`${model}: the ASIC curve of a scan without dispersion is one curve of the model`, async () => {
+  test(`${model}: the ASIC curve of a scan without dispersion is one curve of the model`, async t0 => {
     const scan = generated(`nodisp-${model}`, { thresholds: THRESHOLDS, nacq: 10, seed: 7, rows: SIZE, cols: SIZE, model, dispersion: false, formatVariants: false });
     const { asic } = await analyse(scan.dir, model);
     assert.ok(asic.converged);
     assert.ok(asic.chi2 / asic.ndf < 2, `${model}: ASIC deviance/ndf ${asic.chi2 / asic.ndf}`);
     assert.ok(Math.abs(asic.params.mu - scan.truth.params.mu0) < 1, `${model}: ASIC μ ${asic.params.mu} vs ${scan.truth.params.mu0}`);
+    t0.diagnostic(`${model}: ASIC deviance/ndf ${(asic.chi2 / asic.ndf).toFixed(3)}, μ ${asic.params.mu.toFixed(2)} (truth ${scan.truth.params.mu0})`);
   });
 }
 

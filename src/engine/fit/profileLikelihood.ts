@@ -81,8 +81,9 @@ export function profileLimit(c: ProfiledCurve, k: number, direction: 1 | -1, tar
   return Number.isFinite(r1) ? x0 + (x1 - x0) * (sqrtTarget - Math.sqrt(r0)) / (Math.sqrt(r1) - Math.sqrt(r0)) : (x0 + x1) / 2;
 }
 
-/** Where a σ posterior walk stops: the adjusted deviance this far above its minimum carries no weight (e^−6). */
-const POSTERIOR_SPAN = 12;
+/** Where a σ posterior walk stops: the adjusted deviance this far above its minimum carries no weight (e^−15).
+ *  The tail is long (the adjusted likelihood flattens for wide edges): stopping at 12 cost 3 % of coverage. */
+const POSTERIOR_SPAN = 30;
 const MAX_POSTERIOR_POINTS = 64;
 
 export interface SigmaPosterior {
@@ -122,7 +123,7 @@ export function sigmaPosterior(c: ProfiledCurve, k: number, scale: number, follo
     xs.push(x); adjusted.push(a);
     if (a < min) min = a;
     if (x >= upper || (x > c.best[k] && a - min > POSTERIOR_SPAN)) break;
-    if (i > 0 && Math.abs(a - adjusted[i - 1]) < 0.25) h *= 1.5;
+    if (i > 0 && Math.abs(a - adjusted[i - 1]) < 1) h *= 1.5; // flat stretches: longer steps
     x = Math.min(x + h, upper);
   }
   // trapezoid cumulative weight, quantiles by linear interpolation
