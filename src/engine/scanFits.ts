@@ -4,7 +4,7 @@ import { ScanFlux } from './flux';
 import { ProfiledCurve, profileRise, sigmaPosterior, UPPER_LIMIT_95 } from './fit/profileLikelihood';
 import { amplitudeOnlyFit, CurveFitResult, FitBounds, PoissonCurveFitter } from './poissonFit';
 import {
-  AMPLITUDE, BACKGROUND, KBETA_RATIO, makeModel, ModelName, MU, N_PARAMS, ScurveModel, scurveModel, SIGMA, SLOPE,
+  AMPLITUDE, BACKGROUND, KBETA_RATIO, KBETA_SEPARATION, makeModel, ModelName, MU, N_PARAMS, ScurveModel, scurveModel, SIGMA, SLOPE,
 } from './scurveModel';
 import { detectPolarity, estimateStart } from './startValues';
 import { chi2Survival } from './statistics';
@@ -142,8 +142,8 @@ export interface EdgeLimit {
 
 /**
  * The unresolved edge: σ at its lower bound, or the profile likelihood unable to exclude the bound (which stands for
- * σ = 0, an edge sharper than the threshold step) at 95 %. Then σ is reported as its 95 % upper limit, and μ's error
- * as the half width of its 68 % profile interval (with σ free to follow, the parabola at a sharp edge is too narrow).
+ * σ = 0, an edge sharper than the threshold step) at 95 %. Then σ is reported as its 95 % upper limit and μ with σ
+ * integrated out (sigmaPosterior): the fit's own μ and parabolic error belong to its too-sharp edge.
  * The profile at the bound can also reveal that the fit stopped in the wider of two minima (a sharp edge one step
  * further fits better): the fit then moves there.
  */
@@ -198,7 +198,7 @@ function startFromScurve(model: ScurveModel, polarity: 1 | -1, theta: Float64Arr
   // The K-beta step adds KBETA_RATIO of the K-alpha plateau just beyond the edge: the scurve saw both as one.
   theta[AMPLITUDE] /= 1 + KBETA_RATIO;
   theta[SLOPE] /= 1 + KBETA_RATIO;
-  theta[MU] -= polarity * 12 * KBETA_RATIO / (1 + KBETA_RATIO);
+  theta[MU] -= polarity * KBETA_SEPARATION * KBETA_RATIO / (1 + KBETA_RATIO);
 }
 
 /**

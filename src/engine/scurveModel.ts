@@ -16,6 +16,8 @@ const SQRT_2PI = Math.sqrt(2 * Math.PI);
 
 /** Fe-55 K-beta (6.49 keV) to K-alpha (5.90 keV) intensity ratio. */
 export const KBETA_RATIO = 0.12;
+/** Distance of the K-beta edge beyond the K-alpha edge, DAC. */
+export const KBETA_SEPARATION = 12;
 
 export interface ScurveModel {
   name: ModelName;
@@ -106,7 +108,7 @@ export function seedThesisParameters(theta: ArrayLike<number>, polarity: 1 | -1)
   return { A, f: slope / A };
 }
 
-export function makeModel(name: ModelName, polarity: 1 | -1, kbetaSeparation = 12): ScurveModel {
+export function makeModel(name: ModelName, polarity: 1 | -1, kbetaSeparation = KBETA_SEPARATION): ScurveModel {
   switch (name) {
     case 'scurve': return scurveModel(polarity);
     case 'kbeta': return kbetaModel(polarity, kbetaSeparation);
