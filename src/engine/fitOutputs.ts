@@ -3,7 +3,7 @@ import { StagedOutput } from './atomicFiles';
 import { formatNumber, matrixToCsv } from './csvFormat';
 import { ScanFlux } from './flux';
 import { formatNumber as formatNumberShown, formatWithError } from '../contract/format';
-import { analyseHeterogeneity, Heterogeneity, outlierText } from './heterogeneity';
+import { analyseHeterogeneity, Heterogeneity, medianError, outlierText, spreadError } from './heterogeneity';
 import {
   FIT_FLAG_NAMES, fitScan, FitSettings, R_DEVIANCE, R_ERROR, R_FLAGS, R_NDF, R_PVALUE, R_SHAPE_DEVIANCE, R_SIGMA_UPPER,
   R_STATUS, R_THETA, RESULT_FIELDS, ScanFitResult, STATUS_NAMES,
@@ -123,8 +123,7 @@ function renderReport(flux: ScanFlux, fits: ScanFitResult, h: Heterogeneity): st
     'σ only over pixels whose edge is resolved.', '',
     '| quantity | n | median | robust spread | outliers | median fit error |', '|---|---|---|---|---|---|');
   for (const [name, d, symbol, unit] of [['μ (DAC)', h.mu, 'μ', 'DAC'], ['σ (DAC)', h.sigma, 'σ', 'DAC'], ['amplitude (Hz)', h.amplitude, 'amplitude', 'Hz']] as const) {
-    const e = d.median_fit_error / Math.sqrt(Math.max(d.n, 1));
-    lines.push(`| ${name} | ${d.n} | ${formatWithError(d.median, e)} | ${formatWithError(d.robustRms, e)} | ${outlierText(d, symbol, unit) ?? 'none'} | ${f(d.median_fit_error)} |`);
+    lines.push(`| ${name} | ${d.n} | ${formatWithError(d.median, medianError(d))} | ${formatWithError(d.robustRms, spreadError(d))} | ${outlierText(d, symbol, unit) ?? 'none'} | ${f(d.median_fit_error)} |`);
   }
   lines.push('', `${h.sigma.upper_limits} ok pixels have an unresolved edge: σ is quoted as a 95 % upper limit (column sigma_upper, map_sigma_upper.csv).`);
   lines.push('', '## Fit flags', '', '| flag | pixels |', '|---|---|');

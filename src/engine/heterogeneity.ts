@@ -212,10 +212,14 @@ export function outlierText(d: Distribution, symbol: string, unit: string): stri
   return parts.length ? parts.join(' and ') : undefined;
 }
 
-/** "median 1446 DAC, robust spread 4.2 DAC (MAD), 3 pixels with μ > 1480 DAC beyond it" */
-function robustText(d: Distribution, symbol: string, unit: string, error: number): string {
+/** Statistical errors of a distribution's median and MAD-based spread (Gaussian core: 1.253 s/√n and 1.166 s/√n). */
+export function medianError(d: Distribution): number { return 1.2533 * d.robustRms / Math.sqrt(Math.max(d.n, 1)); }
+export function spreadError(d: Distribution): number { return 1.166 * d.robustRms / Math.sqrt(Math.max(d.n, 1)); }
+
+/** "median 1445.09 ± 0.03 DAC, robust spread 7.05 ± 0.03 DAC (1.4826 × MAD); outliers …: 3 pixels with μ > 1480 DAC" */
+function robustText(d: Distribution, symbol: string, unit: string): string {
   const outliers = outlierText(d, symbol, unit);
-  return `median ${fmt(d.median, error)} ${unit}, robust spread ${fmt(d.robustRms, error)} ${unit} (1.4826 × MAD)` +
+  return `median ${fmt(d.median, medianError(d))} ${unit}, robust spread ${fmt(d.robustRms, spreadError(d))} ${unit} (1.4826 × MAD)` +
     (outliers ? `; outliers beyond ${OUTLIER_SPREADS} spreads: ${outliers}` : '; no outliers');
 }
 
@@ -225,18 +229,18 @@ function conclusions(h: Heterogeneity): string[] {
   out.push(`${h.ok_pixels} of ${total} pixels have a good S-curve fit (${Object.entries(h.status_counts)
     .filter(([k, v]) => k !== 'ok' && v > 0).map(([k, v]) => `${v} ${k}`).join(', ') || 'no others'}).`);
   const m = h.mu;
-  const muErr = m.median_fit_error / Math.sqrt(Math.max(m.n, 1));
+  const muErr = spreadError(m);
   out.push(m.significant
     ? `Threshold dispersion is significant: robust rms(μ) = ${fmt(m.robustRms, muErr)} DAC against a median fit error of ${fmt(m.median_fit_error)} DAC ` +
       `(χ²/ndf = ${formatNumber(m.chi2_ndf, 3)}); the intrinsic pixel-to-pixel spread is ${fmt(m.intrinsic_rms, muErr)} DAC.`
     : `Threshold dispersion is not significant: robust rms(μ) = ${fmt(m.robustRms, muErr)} DAC is compatible with the median fit error ${fmt(m.median_fit_error)} DAC ` +
       `(χ²/ndf = ${formatNumber(m.chi2_ndf, 3)}).`);
-  out.push(`Pixel thresholds μ: ${robustText(m, 'μ', 'DAC', muErr)}.`);
+  out.push(`Pixel thresholds μ: ${robustText(m, 'μ', 'DAC')}.`);
   const w = h.asic_width;
   out.push(`ASIC edge width σ_ASIC = ${fmt(w.sigma_asic, w.sigma_asic_error)} DAC vs √(⟨σ²⟩ + var(μ)) = ${fmt(w.quadrature_sum)} DAC ` +
     `(ratio ${formatNumber(w.ratio, 3)}): ${Math.abs(w.ratio - 1) < 0.05 ? 'the ASIC curve is the pixel curves broadened by the threshold dispersion' : 'the ASIC width is not explained by noise and dispersion alone'}.`);
   const sg = h.sigma;
-  out.push(`Pixel noise width σ over ${sg.n} pixels with a resolved edge: ${robustText(sg, 'σ', 'DAC', sg.median_fit_error / Math.sqrt(Math.max(sg.n, 1)))}` +
+  out.push(`Pixel noise width σ over ${sg.n} pixels with a resolved edge: ${robustText(sg, 'σ', 'DAC')}` +
     ` (median fit error ${fmt(sg.median_fit_error)} DAC)` +
     (sg.upper_limits ? `; ${sg.upper_limits} pixels have an edge sharper than the scan resolves and only an upper limit on σ (map_sigma_upper.csv), left out.` : '.'));
   const s = h.asic_shape_refit;

@@ -135,7 +135,7 @@ export function fitPixelRange(job: PixelFitJob, range: PixelRange, fitter = new 
 export interface EdgeLimit {
   /** 95 % upper limit of σ. */
   sigmaUpper: number;
-  /** μ and its error with σ integrated out over its distribution (the fit's μ belongs to its too-sharp edge). */
+  /** μ at σ's median and its error with σ integrated out (the fit's μ belongs to its too-sharp edge). */
   mu: number;
   muError: number;
 }
@@ -162,7 +162,7 @@ export function resolveEdge(c: ProfiledCurve, fit: CurveFitResult): { fit: Curve
     if (better) return better;
   }
   if (posterior.riseAtBound >= UPPER_LIMIT_95) return { fit };
-  return { fit, limit: { sigmaUpper: posterior.high, mu: posterior.followMean, muError: posterior.followSd } };
+  return { fit, limit: { sigmaUpper: posterior.high, mu: posterior.followValue, muError: posterior.followSd } };
 }
 
 /** The fit stopped in a local minimum: fit again from a better point and resolve the edge there. */

@@ -92,8 +92,8 @@ export interface SigmaPosterior {
   high: number;
   /** Profile deviance at the lower bound minus the fit's: below 2.71 the likelihood cannot tell σ from the bound. */
   riseAtBound: number;
-  /** Mean and standard deviation of parameter `follow` (μ) over the same distribution (σ integrated out). */
-  followMean: number;
+  /** Parameter `follow` (μ): its optimum at σ's median, and its standard deviation with σ integrated out. */
+  followValue: number;
   followSd: number;
   /** A profile point with a lower deviance than the fit: the fit stopped in a local minimum (θ there, else undefined). */
   better?: Float64Array;
@@ -146,7 +146,17 @@ export function sigmaPosterior(c: ProfiledCurve, k: number, scale: number, follo
     if (!(wi > 0) || !Number.isFinite(fVar[i])) continue;
     wsum += wi; m1 += wi * fMean[i]; m2 += wi * (fMean[i] ** 2 + fVar[i]);
   }
-  const followMean = wsum > 0 ? m1 / wsum : c.best[follow];
-  const followSd = wsum > 0 ? Math.sqrt(Math.max(m2 / wsum - followMean ** 2, 0)) : NaN;
-  return { low: total > 0 ? quantile(0.05) : lower, high: total > 0 ? quantile(0.95) : upper, riseAtBound, better, followMean, followSd };
+  // The value: the conditional optimum at σ's median (the mean would follow the long tail of wide edges, where
+  // the edge position drifts far from where the counts drop); the spread: the whole distribution's.
+  const median = total > 0 ? quantile(0.5) : c.best[k];
+  let at = 0;
+  while (at + 1 < xs.length && xs[at + 1] < median) at++;
+  const frac = at + 1 < xs.length ? (median - xs[at]) / (xs[at + 1] - xs[at]) : 0;
+  const followAtMedian = at + 1 < xs.length ? fMean[at] + frac * (fMean[at + 1] - fMean[at]) : fMean[at];
+  const followCentre = wsum > 0 ? m1 / wsum : c.best[follow];
+  const followSd = wsum > 0 ? Math.sqrt(Math.max(m2 / wsum - followCentre ** 2, 0)) : NaN;
+  return {
+    low: total > 0 ? quantile(0.05) : lower, high: total > 0 ? quantile(0.95) : upper, riseAtBound, better,
+    followValue: followAtMedian, followSd,
+  };
 }
