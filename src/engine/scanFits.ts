@@ -204,7 +204,7 @@ function startFromScurve(model: ScurveModel, polarity: 1 | -1, theta: Float64Arr
 /**
  * A pixel starts from the ASIC curve scaled to it (amplitude, slope and background × k, σ a little narrower than
  * the ASIC edge, which dispersion broadens) with μ from its own 50 % crossing; one full fit from there converges in
- * a few steps. Falls back to the two-stage fit when the scale is unusable or that fit fails.
+ * a few steps. Falls back to the two-stage fit when the scale is unusable or that fit fails or fits badly.
  */
 function fitPixelCurve(fitter: PoissonCurveFitter, model: ScurveModel, job: PixelFitJob, n: ArrayLike<number>, scale: number,
   bounds: FitBounds, theta: Float64Array, scratch: Float64Array): CurveFitResult {
@@ -217,7 +217,12 @@ function fitPixelCurve(fitter: PoissonCurveFitter, model: ScurveModel, job: Pixe
     theta[SLOPE] = scale * a[SLOPE];
     theta[BACKGROUND] = scale * a[BACKGROUND];
     const fit = fitter.fit(model, job.thresholds, n, job.exposure, m, theta, model.free, bounds);
-    if (fit.converged && Number.isFinite(fit.errors[MU])) return fit;
+    if (fit.converged && Number.isFinite(fit.errors[MU])) {
+      if (!(chi2Survival(fit.deviance, fit.ndf) < BAD_FIT_P_VALUE)) return fit;
+      // a bad fit from the ASIC start may be a wrong minimum (e.g. a very wide edge): the pixel's own start decides
+      const own = fitCurve(fitter, model, job.thresholds, n, job.exposure, m, job.polarity, bounds, theta, scratch);
+      return own.converged && own.deviance < fit.deviance ? own : fit;
+    }
   }
   return fitCurve(fitter, model, job.thresholds, n, job.exposure, m, job.polarity, bounds, theta, scratch);
 }
