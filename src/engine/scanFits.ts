@@ -125,7 +125,6 @@ export function fitPixelRange(job: PixelFitJob, range: PixelRange, fitter = new 
     if (limit && row[R_STATUS] !== PixelStatus.Failed) {
       row[R_FLAGS] = (row[R_FLAGS] & ~(1 << SIGMA)) | SIGMA_UPPER_LIMIT_FLAG;
       row[R_SIGMA_UPPER] = limit.sigmaUpper;
-      row[R_THETA + MU] = limit.mu;
       row[R_ERROR + MU] = limit.muError;
     }
   }
@@ -135,15 +134,14 @@ export function fitPixelRange(job: PixelFitJob, range: PixelRange, fitter = new 
 export interface EdgeLimit {
   /** 95 % upper limit of σ. */
   sigmaUpper: number;
-  /** μ at σ's median and its error with σ integrated out (the fit's μ belongs to its too-sharp edge). */
-  mu: number;
+  /** μ's error with σ integrated out (the fit's parabolic error belongs to its too-sharp edge). */
   muError: number;
 }
 
 /**
  * The unresolved edge: σ at its lower bound, or the profile likelihood unable to exclude the bound (which stands for
- * σ = 0, an edge sharper than the threshold step) at 95 %. Then σ is reported as its 95 % upper limit and μ with σ
- * integrated out (sigmaPosterior): the fit's own μ and parabolic error belong to its too-sharp edge.
+ * σ = 0, an edge sharper than the threshold step) at 95 %. Then σ is reported as its 95 % upper limit and μ's error
+ * with σ integrated out (sigmaPosterior): the fit's parabolic error belongs to its too-sharp edge.
  * The profile at the bound can also reveal that the fit stopped in the wider of two minima (a sharp edge one step
  * further fits better): the fit then moves there.
  */
@@ -162,7 +160,7 @@ export function resolveEdge(c: ProfiledCurve, fit: CurveFitResult): { fit: Curve
     if (better) return better;
   }
   if (posterior.riseAtBound >= UPPER_LIMIT_95) return { fit };
-  return { fit, limit: { sigmaUpper: posterior.high, mu: posterior.followValue, muError: posterior.followSd } };
+  return { fit, limit: { sigmaUpper: posterior.high, muError: posterior.followSd } };
 }
 
 /** The fit stopped in a local minimum: fit again from a better point and resolve the edge there. */

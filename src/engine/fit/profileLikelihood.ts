@@ -92,8 +92,7 @@ export interface SigmaPosterior {
   high: number;
   /** Profile deviance at the lower bound minus the fit's: below 2.71 the likelihood cannot tell σ from the bound. */
   riseAtBound: number;
-  /** Parameter `follow` (μ): its optimum at σ's median, and its standard deviation with σ integrated out. */
-  followValue: number;
+  /** Parameter `follow` (μ): its rms distance from the fit's value with σ integrated out. */
   followSd: number;
   /** A profile point with a lower deviance than the fit: the fit stopped in a local minimum (θ there, else undefined). */
   better?: Float64Array;
@@ -138,25 +137,20 @@ export function sigmaPosterior(c: ProfiledCurve, k: number, scale: number, follo
     }
     return xs[xs.length - 1];
   };
-  // law of total variance over the grid: spread of the conditional optima plus their own parabolic variance
-  let m1 = 0, m2 = 0, wsum = 0;
+  // μ's error: its rms distance from the fit's value over σ's distribution (conditional optimum and its own
+  // parabolic variance at each σ). The value stays the fit's, where the counts drop: at σ's median or mean it
+  // would follow the long tail of wide edges and land tens of DAC away for the weakest pixels.
+  const mle = c.best[follow];
+  let spread = 0, wsum = 0;
   for (let i = 0; i < xs.length; i++) {
     const dx = ((i + 1 < xs.length ? xs[i + 1] : xs[i]) - (i > 0 ? xs[i - 1] : xs[i])) / 2;
     const wi = w[i] * dx;
     if (!(wi > 0) || !Number.isFinite(fVar[i])) continue;
-    wsum += wi; m1 += wi * fMean[i]; m2 += wi * (fMean[i] ** 2 + fVar[i]);
+    wsum += wi; spread += wi * ((fMean[i] - mle) ** 2 + fVar[i]);
   }
-  // The value: the conditional optimum at σ's median (the mean would follow the long tail of wide edges, where
-  // the edge position drifts far from where the counts drop); the spread: the whole distribution's.
-  const median = total > 0 ? quantile(0.5) : c.best[k];
-  let at = 0;
-  while (at + 1 < xs.length && xs[at + 1] < median) at++;
-  const frac = at + 1 < xs.length ? (median - xs[at]) / (xs[at + 1] - xs[at]) : 0;
-  const followAtMedian = at + 1 < xs.length ? fMean[at] + frac * (fMean[at + 1] - fMean[at]) : fMean[at];
-  const followCentre = wsum > 0 ? m1 / wsum : c.best[follow];
-  const followSd = wsum > 0 ? Math.sqrt(Math.max(m2 / wsum - followCentre ** 2, 0)) : NaN;
+  const followSd = wsum > 0 ? Math.sqrt(spread / wsum) : NaN;
   return {
     low: total > 0 ? quantile(0.05) : lower, high: total > 0 ? quantile(0.95) : upper, riseAtBound, better,
-    followValue: followAtMedian, followSd,
+    followSd,
   };
 }
