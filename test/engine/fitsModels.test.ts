@@ -27,10 +27,7 @@ for (const model of MODEL_NAMES) {
       const ok = good.filter(t => rows[t.row * SIZE + t.col].status === 'ok');
       assert.ok(ok.length >= 0.99 * good.length, `${model}: ${ok.length}/${good.length} truly good pixels ok`);
       const s = pullStats(ok.map(t => { const r = rows[t.row * SIZE + t.col]; return ((r.mu as number) - t.mu) / (r.mu_err as number); }));
-      // kbeta at 10 acquisitions: the fixed-separation second step lets sharp two-step edges mimic a smooth one
-      // (measured mean −0.25); the issue's target of 0.15 holds for the other models and for kbeta at 100.
-      const maxMean = model === 'kbeta' && nacq === 10 ? 0.35 : 0.15;
-      assert.ok(Math.abs(s.mean) < maxMean && s.rms > 0.8 && s.rms < 1.25, `${model} μ pulls mean ${s.mean} rms ${s.rms}`);
+      assert.ok(Math.abs(s.mean) < 0.15 && s.rms > 0.8 && s.rms < 1.25, `${model} μ pulls mean ${s.mean} rms ${s.rms}`);
       t0.diagnostic(`${model} ${nacq}: ok ${ok.length}/${good.length}, μ pulls ${s.mean.toFixed(3)}/${s.rms.toFixed(3)}`);
     });
   }
