@@ -9,6 +9,7 @@ import {
   R_STATUS, R_THETA, RESULT_FIELDS, ScanFitResult, STATUS_NAMES,
 } from './scanFits';
 import { FIT_PARAMETERS, N_PARAMS, seedThesisParameters } from './scurveModel';
+import { skippedAcquisitionsReport } from './input/acquisitionQuality';
 
 export type { FitSettings } from './scanFits';
 
@@ -140,7 +141,8 @@ function renderReport(flux: ScanFlux, fits: ScanFitResult, h: Heterogeneity): st
   lines.push(`| ${formatWithError(w.sigma_asic, w.sigma_asic_error)} | ${f(w.quadrature_sum)} | ${f(w.mean_sigma_squared)} | ${f(w.var_mu)} | ${f(w.ratio)} |`);
   lines.push('', '## μ by row mod 16', '', '| row mod 16 | ' + h.spatial.mu_by_row_mod16.map((_, i) => i).join(' | ') + ' |',
     '|---' .repeat(17) + '|', '| mean μ | ' + h.spatial.mu_by_row_mod16.map(v => f(v)).join(' | ') + ' |');
-  lines.push('', '## ASIC flux per threshold', '', '| threshold | good | bad | failed | flux (Hz) | error (Hz) |', '|---|---|---|---|---|---|');
+  lines.push('', ...skippedAcquisitionsReport(flux.perThreshold));
+  lines.push('## ASIC flux per threshold', '', '| threshold | good | bad | failed | flux (Hz) | error (Hz) |', '|---|---|---|---|---|---|');
   for (const t of flux.perThreshold) {
     lines.push(`| ${t.threshold} | ${t.good} | ${t.bad} | ${t.failed} | ${formatWithError(t.asicFlux, t.asicFluxError)} | ${formatNumberShown(t.asicFluxError, 2)} |`);
   }
