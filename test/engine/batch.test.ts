@@ -15,7 +15,7 @@ test('--dry-run writes the manifest, one array job 0-(N-1)%K and a collect job c
   const base = scratchDir('batch-dry'), root = path.join(base, 'root'), out = path.join(base, 'out');
   const scans = generateCampaign(root, 3);
   // a second scan in one folder, and a hidden folder that is not entered
-  generateScan({ dir: scans[1].folder, prefix: 'Module00_VP0-1_ECS_data_ST_', shutterSeconds: 2, thresholds: [1320, 1400], nacq: 1,
+  generateScan({ dir: scans[1].folder, prefix: 'Module00_VP0-1_ECS_data_ST_', shutterSeconds: 2, thresholds: [1320, 1400, 1480], nacq: 1,
     seed: 5, rows: 8, cols: 8, formatVariants: false });
   generateCampaign(path.join(root, '.hidden'), 1);
   const r = cli(['batch', root, '--scheduler', 'slurm', '--dry-run', '--out', out, '--max-parallel', '2',
