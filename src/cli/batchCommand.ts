@@ -9,7 +9,8 @@ import { defaultWorkerCount } from '../engine/workerPool';
 
 export const BATCH_USAGE = `  velo-calib batch <root> [--scheduler local|slurm] [--out DIR] [--max-parallel K] [--cpus-per-task C]
                      [--partition P] [--time T] [--mem M] [--dry-run] [analyse options: --model, --bad-cut,
-                     --bad-columns, --no-cut-bad, --no-fit, --polarity, --fit-range, --strict]
+                     --bad-columns, --no-cut-bad, --no-fit, --polarity, --fit-range, --outlier-sigma,
+                     --strict]
   velo-calib batch status <dir> [--json]     per task: pending, running, done, failed (with its last log line)
   velo-calib batch resubmit <dir>            runs only the failed (or never run) tasks again, then collect`;
 
@@ -18,7 +19,7 @@ class BatchUsageError extends Error {}
 const BATCH_VALUE_FLAGS = new Set(['scheduler', 'out', 'max-parallel', 'cpus-per-task', 'partition', 'time', 'mem']);
 const BATCH_BOOLEAN_FLAGS = new Set(['dry-run', 'json', 'help']);
 /** `analyse` options handed to every task unchanged (validated once here, by the caller's analyse parser). */
-const FORWARDED_VALUE_FLAGS = new Set(['model', 'bad-cut', 'bad-columns', 'polarity', 'fit-range']);
+const FORWARDED_VALUE_FLAGS = new Set(['model', 'bad-cut', 'bad-columns', 'polarity', 'fit-range', 'outlier-sigma']);
 const FORWARDED_BOOLEAN_FLAGS = new Set(['no-cut-bad', 'no-fit', 'strict']);
 
 interface BatchArgs { positional: string[]; flags: Map<string, string | true>; forwarded: string[] }

@@ -19,7 +19,7 @@ test('--dry-run writes the manifest, one array job 0-(N-1)%K and a collect job c
     seed: 5, rows: 8, cols: 8, formatVariants: false });
   generateCampaign(path.join(root, '.hidden'), 1);
   const r = cli(['batch', root, '--scheduler', 'slurm', '--dry-run', '--out', out, '--max-parallel', '2',
-    '--partition', 'debug', '--time', '0:30:00', '--mem', '2G', '--model', 'seed', '--strict']);
+    '--partition', 'debug', '--time', '0:30:00', '--mem', '2G', '--model', 'seed', '--strict', '--outlier-sigma', '4']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /4 scans under/);
   assert.match(r.stdout, /dry run: nothing submitted/);
@@ -37,7 +37,7 @@ test('--dry-run writes the manifest, one array job 0-(N-1)%K and a collect job c
   assert.match(array, /^#SBATCH --mem=2G$/m);
   assert.match(array, new RegExp(`^#SBATCH --output=${out}/logs/task-%a\\.log$`, 'm'));
   assert.ok(array.includes(`'${process.execPath}' '${CLI}' analyse "$folder" --scan "$scan" --out "$out"`), array);
-  assert.ok(array.includes(`'--model' 'seed' '--strict'`), array);
+  assert.ok(array.includes(`'--model' 'seed' '--strict' '--outlier-sigma' '4'`), array);
   const submit = fs.readFileSync(path.join(out, 'submit.sh'), 'utf8');
   assert.match(submit, /array_job=\$\(sbatch --parsable "\$\{array_range\[@\]\}" analyse\.sbatch\)/);
   assert.match(submit, /sbatch --parsable --dependency=afterok:"\$array_job" collect\.sbatch/);
