@@ -36,9 +36,11 @@ export function fluxFromCounts(counts: number, exposureSeconds: number): { value
   return { value: counts / exposureSeconds, error: Math.sqrt(counts) / exposureSeconds };
 }
 
-/** The value at quantile q (0…1) of sorted values (nearest rank below); NaN when empty. */
+/** The quantile q (0…1) of ascending sorted values, interpolated linearly between ranks; NaN when empty. */
 export function percentile(sorted: ArrayLike<number>, q: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))] : NaN;
+  if (sorted.length === 0) return NaN;
+  const pos = (sorted.length - 1) * Math.min(1, Math.max(0, q)), lo = Math.floor(pos), hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
 /** Text of one number in an output CSV (numpy-compatible `nan`, `inf`, `-inf`). */

@@ -75,3 +75,10 @@ export function asicReference(s: AnalysisSummary, quantity: string, threshold?: 
   if (quantity === 'mu' || quantity === 'sigma') return { value: asic.params[quantity as ParameterName] ?? null, label: `ASIC ${quantity === 'mu' ? 'μ' : 'σ'}` };
   return { value: null, label: '' };
 }
+
+/** "3 bad acquisitions and 1 unreadable file skipped" over the summaries of a run (empty when nothing was skipped). */
+export function skippedText(summaries: Array<Pick<AnalysisSummary, 'acquisitions'>>): string {
+  const bad = summaries.reduce((n, s) => n + s.acquisitions.bad, 0), failed = summaries.reduce((n, s) => n + s.acquisitions.failed, 0);
+  const parts = [bad ? `${bad} bad acquisition${bad > 1 ? 's' : ''}` : '', failed ? `${failed} unreadable file${failed > 1 ? 's' : ''}` : ''].filter(Boolean);
+  return parts.length ? `${parts.join(' and ')} skipped` : '';
+}

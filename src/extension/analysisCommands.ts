@@ -2,20 +2,13 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { REPORT_FILE } from '../contract/outputFiles';
-import { AnalysisSummary } from '../contract/summary';
+import { skippedText } from '../contract/summary';
 import { readSummary, resultsUpToDate, scanStates } from './analysisResults';
 import { AnalysisCancelled } from './engineRunner';
 import { PixelMapPanel } from './pixelMapPanel';
 import { progressReporter } from './progress';
 import { Services } from './services';
 import { analyseOptionsFromSettings, cliArguments } from './settings';
-
-/** "3 bad acquisitions and 1 unreadable file skipped" (empty when nothing was skipped). */
-export function skippedText(summaries: AnalysisSummary[]): string {
-  const bad = summaries.reduce((n, s) => n + s.acquisitions.bad, 0), failed = summaries.reduce((n, s) => n + s.acquisitions.failed, 0);
-  const parts = [bad ? `${bad} bad acquisition${bad > 1 ? 's' : ''}` : '', failed ? `${failed} unreadable file${failed > 1 ? 's' : ''}` : ''].filter(Boolean);
-  return parts.length ? `${parts.join(' and ')} skipped` : '';
-}
 
 export function registerAnalysisCommands(s: Services): void {
   const { runner, log, tree, registry, chooser } = s;
