@@ -30,7 +30,7 @@ let lockedRanges: Partial<Record<MapQuantity, [number, number]>> = {};
 let zoom = 1, panX = 0, panY = 0;
 
 const channel = connect<PixelMapApi, PixelMapPush, PixelMapState>(push => {
-  if (push.type === 'pixel') { selected = [push.row, push.col]; drawMarker(); showFit(push.row, push.col, push.fit); }
+  if (push.type === 'pixel') { selected = [push.row, push.col]; channel.saveState({ pixel: selected }); drawMarker(); showFit(push.row, push.col, push.fit); }
   if (push.type === 'lockedRange') {
     if (push.range) lockedRanges[push.quantity] = push.range; else delete lockedRanges[push.quantity];
     if (current?.quantity === push.quantity) draw();

@@ -17,6 +17,8 @@ export interface EngineRun {
 }
 
 const LAST_LOG_LINES = 15;
+/** How long a cancelled engine may take to discard its staging folder before it is killed. */
+const CANCEL_GRACE_MS = 10000;
 
 export class EngineRunner implements vscode.Disposable {
   private readonly running = new Map<string, EngineRun>();
@@ -78,7 +80,7 @@ export class EngineRunner implements vscode.Disposable {
       this.log.warn(`engine: cancelling the analysis of ${folder}`);
       if (child.connected) child.send({ type: 'cancel' } satisfies EngineCommand);
       // The engine discards its staging folder on cancel; if it does not exit promptly, kill it.
-      setTimeout(() => { if (child.exitCode === null) child.kill('SIGKILL'); }, 3000).unref();
+      setTimeout(() => { if (child.exitCode === null) child.kill('SIGKILL'); }, CANCEL_GRACE_MS).unref();
     };
     const run: EngineRun = { folder: key, child, cancel };
     this.running.set(key, run);
