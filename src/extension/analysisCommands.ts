@@ -3,7 +3,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { REPORT_FILE } from '../contract/outputFiles';
 import { skippedText } from '../contract/summary';
-import { readSummary, resultsUpToDate, scanStates } from './analysisResults';
+import { readSummary, resultFolder, resultsUpToDate, scanStates } from './analysisResults';
 import { AnalysisCancelled } from './engineRunner';
 import { PixelMapPanel } from './pixelMapPanel';
 import { progressReporter } from './progress';
@@ -40,7 +40,10 @@ export function registerAnalysisCommands(s: Services): void {
     }
     const options = analyseOptionsFromSettings(folder, scan);
     const name = scan ?? path.basename(folder);
-    const states = scanStates(options).filter(st => !scan || st.scan.id === scan);
+    const all = scanStates(options), states = all.filter(st => !scan || st.scan.id === scan);
+    // One scan of several: its results go where a whole-folder run puts them (`<out>/<scan id>`); the engine alone
+    // would write a lone scan straight into `<out>`.
+    if (scan && states.length === 1 && all.length > 1) options.out = resultFolder(options, states[0].scan, all.length);
     if (!force && resultsUpToDate(states)) {
       const dirs = states.map(st => st.result!.outputDir);
       log.info(`results for ${name} are up to date: reusing ${dirs.join(', ')}`);

@@ -42,9 +42,6 @@ export class FitDiagnosticsPanel extends WebviewHost<DiagnosticsApi, Diagnostics
     this.register({ dispose: () => { if (registry.diagnostics === this) registry.diagnostics = undefined; } });
   }
 
-  /** The scan and pixel on display. */
-  get shown(): Readonly<DiagnosticsState> { return this.state; }
-
   protected body(): string {
     return `<div id="toolbar"><span id="title"></span>
   <span class="hint">← ↑ → ↓ neighbouring pixel · P pin for overlay · C clear pins</span>

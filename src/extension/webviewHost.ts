@@ -47,7 +47,10 @@ export abstract class WebviewHost<A extends WebviewApi, Push> extends Disposable
     super();
     panel.webview.options = webviewOptions(host.extensionUri);
     panel.iconPath = vscode.Uri.joinPath(host.extensionUri, 'media', 'velo.svg');
-    this.ready.catch(() => { /* reported where it is awaited */ });
+    this.ready.catch(e => {
+      host.log.error(`${script}: ${(e as Error).message}`);
+      void vscode.window.showErrorMessage(`VELO: ${(e as Error).message}`, 'Show Log').then(c => { if (c) host.log.show(); });
+    });
     const timer = setTimeout(() => this.readyReject(new Error(`the ${script} view did not start within ${WEBVIEW_READY_TIMEOUT_MS / 1000} s`)),
       WEBVIEW_READY_TIMEOUT_MS);
     this.register({ dispose: () => clearTimeout(timer) });

@@ -80,7 +80,10 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
   const shot = name => page.screenshot({ path: path.join(shots, `${name}.png`) });
   const quickInput = page.locator('.quick-input-widget input[type="text"]:visible, .quick-input-widget input.input:visible').first();
   const quickRows = () => page.locator('.quick-input-widget .quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
+  /** Focus on the workbench (a focused webview keeps F1 to itself). */
+  const focusWorkbench = () => page.locator('.part.sidebar .composite.title').first().click().catch(() => {});
   async function palette(title) {
+    await focusWorkbench();
     await page.keyboard.press('F1');
     await page.locator('.quick-input-widget input').first().fill(`>${title}`);
     await page.locator('.quick-input-list .monaco-list-row', { hasText: title.replace(/^VELO: /, '') }).first().waitFor({ timeout: 10000 });
@@ -88,8 +91,10 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
   }
   /** Waits for the scan quick pick; returns its rows and picks the one containing `choose`. */
   async function pickScan(choose) {
-    const title = page.locator('.quick-input-widget .quick-input-title:visible');
-    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().waitFor({ timeout: 10000 });
+    // The scan pick has a title ("… of"); the palette's own list has none.
+    const title = page.locator('.quick-input-widget .quick-input-title:visible', { hasText: / of$/ });
+    await title.waitFor({ timeout: 10000 }).catch(() => {});
+    await page.waitForTimeout(300);
     const rows = await quickRows(), heading = await title.innerText().catch(() => '');
     await quickInput.fill(choose);
     await page.waitForTimeout(300);
@@ -213,14 +218,16 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
     // Live theme switches: the chart text keeps its contrast with the background (dark → light → high contrast).
     if (diag) {
       for (const [theme, cls] of [['Default Dark Modern', 'vscode-dark'], ['Default Light Modern', 'vscode-light'], ['Default High Contrast', 'vscode-high-contrast']]) {
-        setUserSetting('workbench.colorTheme', theme);
+        await palette('Preferences: Color Theme');
+        await quickInput.fill(theme);
+        await page.waitForTimeout(400);
+        await page.keyboard.press('Enter');
         await diag.locator(`body.${cls}`).waitFor({ timeout: 15000 }).catch(() => {});
         await page.waitForTimeout(500);
         const c = await chartTextContrast(diag, '#curve');
         check(c.theme.includes(cls) && c.contrast >= 4, `${theme}: chart text contrast ${c.contrast.toFixed(1)} against ${c.background}`);
         await shot(`5b-theme-${cls}`);
       }
-      setUserSetting('workbench.colorTheme', 'Default Dark Modern');
     }
 
     // The full-size 256×256 map (draw and quantity-switch times printed), zoom, Export CSV through the save dialog.
