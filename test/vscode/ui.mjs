@@ -73,7 +73,7 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
   check(install.status === 0, `vsix installs into code-server ${install.status === 0 ? '' : install.stderr}`);
   const settingsFile = path.join(run, 'ud', 'User', 'settings.json');
   const setUserSetting = (key, value) => fs.writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(settingsFile, 'utf8')), [key]: value }));
-  setUserSetting('workbench.colorTheme', 'Default Dark Modern');
+  setUserSetting('workbench.colorTheme', 'Dark Modern');
   const ctx = await launchBrowser(run);
   const page = ctx.pages()[0] ?? await ctx.newPage();
   page.on('pageerror', e => log('pageerror', e.message));
@@ -85,8 +85,13 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
   async function palette(title) {
     await focusWorkbench();
     await page.keyboard.press('F1');
-    await page.locator('.quick-input-widget input').first().fill(`>${title}`);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: title.replace(/^VELO: /, '') }).first().waitFor({ timeout: 10000 });
+    const input = page.locator('.quick-input-widget input').first();
+    await input.waitFor({ timeout: 10000 });
+    await page.waitForTimeout(200);
+    await input.fill(`>${title}`);
+    // Enter only once the list is filtered: the first row is the command (not a recently used one).
+    const first = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first();
+    for (let i = 0; i < 50 && !(await first.innerText().catch(() => '')).includes(title.replace(/^VELO: /, '')); i++) await page.waitForTimeout(100);
     await page.keyboard.press('Enter');
   }
   /** Waits for the scan quick pick; returns its rows and picks the one containing `choose`. */
@@ -217,11 +222,8 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
 
     // Live theme switches: the chart text keeps its contrast with the background (dark → light → high contrast).
     if (diag) {
-      for (const [theme, cls] of [['Default Dark Modern', 'vscode-dark'], ['Default Light Modern', 'vscode-light'], ['Default High Contrast', 'vscode-high-contrast']]) {
-        await palette('Preferences: Color Theme');
-        await quickInput.fill(theme);
-        await page.waitForTimeout(400);
-        await page.keyboard.press('Enter');
+      for (const [theme, cls] of [['Dark Modern', 'vscode-dark'], ['Light Modern', 'vscode-light'], ['Default High Contrast', 'vscode-high-contrast']]) {
+        setUserSetting('workbench.colorTheme', theme); // the settings file is watched: the theme changes live
         await diag.locator(`body.${cls}`).waitFor({ timeout: 15000 }).catch(() => {});
         await page.waitForTimeout(500);
         const c = await chartTextContrast(diag, '#curve');
@@ -355,11 +357,17 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
     await palette('Developer: Reload Window');
     await page.waitForTimeout(1500);
     await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
+    // Background tabs are restored when shown: bring each forward as a user would.
+    const showTab = text => page.locator('.tabs-container .tab', { hasText: text }).first().click().catch(() => {});
+    await page.locator('.tabs-container .tab').first().waitFor({ timeout: 60000 }).catch(() => {});
+    await showTab('Pixel Map · Module0_VP0-1_ECS_data_ST_1s310ms');
     const restoredMap = await findFrame(page, '#map[data-quantity="sigma"]', 30000);
     const restoredPixel = restoredMap && await restoredMap.locator('#pixelTable[data-pixel="7,11"]').waitFor({ timeout: 15000 }).then(() => true, () => false);
     check(restoredMap && restoredPixel, 'after a reload the pixel map is back with its quantity (σ) and pixel (7, 11)');
+    await showTab('Fit · pixel (7, 11)');
     const restoredDiag = await findFrame(page, 'body[data-pixel="7,11"] #params tr', 30000);
     check(!!restoredDiag, 'after a reload the fit diagnostics are back with their pixel (7, 11)');
+    await showTab('ASIC · Module0_VP0-1_ECS_data_ST_1s310ms');
     const restoredOverview = await findFrame(page, 'body[data-ready="true"] #conclusions li', 30000);
     check(!!restoredOverview, 'after a reload the ASIC overview is back');
     const errors = [];
