@@ -349,6 +349,22 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
       await map.click({ position: await at(map, 7, 11) });
       await small.locator('#pixelTable[data-pixel="7,11"]').waitFor({ timeout: 10000 }).catch(() => {});
     }
+    // Lock colour range: another scan's σ map takes the same range.
+    if (small) {
+      await small.locator('#lockRange').check();
+      const ticks = await small.locator('#barTicks').innerText();
+      await palette('VELO: Open Pixel Map');
+      await pickScan('multi-scan');
+      const other = await findFrame(page, '#title:has-text("multi-scan")', 20000);
+      if (other) {
+        await other.locator('#map[data-quantity]').waitFor({ timeout: 10000 });
+        await other.locator('#quantity').selectOption('sigma');
+        await other.locator('#map[data-quantity="sigma"]').waitFor({ timeout: 10000 });
+        const otherTicks = await other.locator('#barTicks').innerText();
+        check(await other.locator('#lockRange').isChecked() && otherTicks === ticks,
+          `"Lock colour range" gives another σ map the same range (${ticks.replace(/\n/g, ' ')} | ${otherTicks.replace(/\n/g, ' ')})`);
+      } else check(false, 'a second map opens for the lock check');
+    }
     await palette('VELO: Open ASIC Overview');
     await pickScan('small-scan');
     await findFrame(page, 'body[data-ready="true"] #conclusions li', 20000);
