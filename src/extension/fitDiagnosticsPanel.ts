@@ -16,14 +16,19 @@ export class FitDiagnosticsPanel extends WebviewHost<DiagnosticsApi, Diagnostics
     return new FitDiagnosticsPanel(registry, panel, { outputDir: state.outputDir, row, col });
   }
 
-  /** Shows pixel (row, col) of `outputDir` in the one diagnostics panel (created on first use). */
+  /**
+   * Shows pixel (row, col) of `outputDir` in the one diagnostics panel (created on first use). It never covers the
+   * map it serves: when it sits in the map's editor group it moves beside it.
+   */
   static async show(registry: PanelRegistry, outputDir: string, row: number, col: number): Promise<FitDiagnosticsPanel> {
     registry.used(outputDir);
     const existing = registry.diagnostics;
     if (existing) {
       await existing.ready;
       await existing.showPixel(outputDir, row, col);
-      if (!existing.panel.visible) existing.panel.reveal(existing.panel.viewColumn, true);
+      const mapColumn = registry.maps.get(outputDir)?.panel.viewColumn;
+      if (mapColumn !== undefined && existing.panel.viewColumn === mapColumn) existing.panel.reveal(mapColumn + 1, true);
+      else if (!existing.panel.visible) existing.panel.reveal(existing.panel.viewColumn, true);
       return existing;
     }
     const panel = vscode.window.createWebviewPanel(FitDiagnosticsPanel.viewType, 'VELO Fit Diagnostics',

@@ -222,8 +222,11 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
 
     // Live theme switches: the chart text keeps its contrast with the background (dark → light → high contrast).
     if (diag) {
-      for (const [theme, cls] of [['Dark Modern', 'vscode-dark'], ['Light Modern', 'vscode-light'], ['Default High Contrast', 'vscode-high-contrast']]) {
-        setUserSetting('workbench.colorTheme', theme); // the settings file is watched: the theme changes live
+      for (const [theme, cls] of [['Dark Modern', 'vscode-dark'], ['Light Modern', 'vscode-light'], ['Dark High Contrast', 'vscode-high-contrast']]) {
+        await palette('Preferences: Color Theme');
+        await quickInput.fill(theme);
+        await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${theme}$`) }) })
+          .first().click({ timeout: 10000 }).catch(e => log('theme pick:', e.message.split('\n')[0]));
         await diag.locator(`body.${cls}`).waitFor({ timeout: 15000 }).catch(() => {});
         await page.waitForTimeout(500);
         const c = await chartTextContrast(diag, '#curve');
