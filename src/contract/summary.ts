@@ -57,8 +57,8 @@ export function skippedAcquisitions(s: Pick<AnalysisSummary, 'bad_acquisitions' 
 
 /** Readable reason of a skipped acquisition (tree rows, tooltips). */
 export const SKIP_REASON_TEXT: Record<SkippedAcquisition['reason'], string> = {
-  'noisy-last-columns': 'bad: noisy last columns', empty: 'bad: empty matrix', 'count-outlier': 'bad: hit count outlier',
-  excluded: 'excluded',
+  'noisy-last-columns': 'bad: noisy last columns', empty: 'bad: empty acquisition',
+  'count-outlier': 'bad: total count inconsistent with the other acquisitions', excluded: 'excluded by hand (veloCalib.exclude)',
 };
 
 /** The ASIC value a map of `quantity` is compared with, and what it is (flux: mean per unmasked pixel, not the total). */

@@ -1,7 +1,7 @@
 // `veloCalib.*` settings → the analysis request → `velo-calib analyse` arguments. No vscode import (unit-tested):
 // settings.ts binds `readSetting` to the workspace configuration of the data folder.
 import * as path from 'path';
-import { DEFAULT_RESULT_SETTINGS, ResultSettings } from '../contract/analysisSettings';
+import { DEFAULT_OUTLIER_SIGMA, DEFAULT_RESULT_SETTINGS, parseExclusions, ResultSettings } from '../contract/analysisSettings';
 import type { ModelName } from '../contract/summary';
 
 /** What the extension asks the engine for: the result settings plus where, which scan and how many workers. */
@@ -25,6 +25,8 @@ export function requestFromSettings(folder: string, read: SettingReader, scan?: 
   const num = (key: string, fallback: number) => (typeof read(key) === 'number' && Number.isFinite(read(key)) ? read(key) as number : fallback);
   const range = FIT_RANGE.exec(text('fitRange'));
   const workers = read('workers');
+  let exclude: Array<[number, number]> = [];
+  try { exclude = parseExclusions((read('exclude') as string | string[] | undefined) ?? []); } catch { /* an invalid list excludes nothing */ }
   return {
     ...DEFAULT_RESULT_SETTINGS,
     folder,
@@ -36,6 +38,8 @@ export function requestFromSettings(folder: string, read: SettingReader, scan?: 
     model: (text('model') || DEFAULT_RESULT_SETTINGS.model) as ModelName,
     fitRange: range ? [Number(range[1]), Number(range[2])] : undefined,
     workers: typeof workers === 'number' && Number.isInteger(workers) && workers >= 0 ? workers : undefined,
+    outlierSigma: Math.max(0, num('outlierSigma', DEFAULT_OUTLIER_SIGMA)),
+    exclude,
     scan,
   };
 }
@@ -50,5 +54,7 @@ export function cliArguments(o: AnalysisRequest): string[] {
   if (o.workers !== undefined) args.push('--workers', String(o.workers));
   if (o.polarity !== 'auto') args.push('--polarity', String(o.polarity));
   if (o.scan) args.push('--scan', o.scan);
+  if (o.outlierSigma !== undefined) args.push('--outlier-sigma', String(o.outlierSigma));
+  if (o.exclude?.length) args.push('--exclude', o.exclude.map(([t, a]) => `${t}:${a}`).join(','));
   return args;
 }
