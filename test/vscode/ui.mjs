@@ -225,8 +225,15 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
       for (const [theme, cls] of [['Dark Modern', 'vscode-dark'], ['Light Modern', 'vscode-light'], ['Dark High Contrast', 'vscode-high-contrast']]) {
         await palette('Preferences: Color Theme');
         await quickInput.fill(theme);
-        await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${theme}$`) }) })
-          .first().click({ timeout: 10000 }).catch(e => log('theme pick:', e.message.split('\n')[0]));
+        // Move the focus to the theme's row (the picker previews each), then accept it.
+        const focused = page.locator('.quick-input-widget .quick-input-list .monaco-list-row.focused');
+        await page.waitForTimeout(400);
+        for (let i = 0; i < 25 && !new RegExp(`(^|\\n)${theme}(\\n|$)`).test(await focused.innerText().catch(() => '')); i++) {
+          await page.keyboard.press('ArrowDown');
+          await page.waitForTimeout(60);
+        }
+        log(`theme pick: focused "${(await focused.innerText().catch(() => '')).replace(/\n/g, ' ')}"`);
+        await page.keyboard.press('Enter');
         await diag.locator(`body.${cls}`).waitFor({ timeout: 15000 }).catch(() => {});
         await page.waitForTimeout(500);
         const c = await chartTextContrast(diag, '#curve');
