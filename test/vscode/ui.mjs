@@ -223,7 +223,10 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
     // Live theme switches: the chart text keeps its contrast with the background (dark → light → high contrast).
     if (diag) {
       for (const [theme, cls] of [['Dark Modern', 'vscode-dark'], ['Light Modern', 'vscode-light'], ['Dark High Contrast', 'vscode-high-contrast']]) {
-        await palette('Preferences: Color Theme');
+        await focusWorkbench();
+        await page.keyboard.press('Control+k');
+        await page.keyboard.press('Control+t'); // Preferences: Color Theme (the palette entry ranks the marketplace first)
+        await quickInput.waitFor({ timeout: 10000 }).catch(() => {});
         await quickInput.fill(theme);
         // Move the focus to the theme's row (the picker previews each), then accept it.
         const focused = page.locator('.quick-input-widget .quick-input-list .monaco-list-row.focused');
@@ -234,6 +237,7 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
         }
         log(`theme pick: focused "${(await focused.innerText().catch(() => '')).replace(/\n/g, ' ')}"`);
         await page.keyboard.press('Enter');
+        if (await quickInput.isVisible().catch(() => false)) await page.keyboard.press('Escape');
         await diag.locator(`body.${cls}`).waitFor({ timeout: 15000 }).catch(() => {});
         await page.waitForTimeout(500);
         const c = await chartTextContrast(diag, '#curve');
