@@ -227,11 +227,11 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
         await page.keyboard.press('Control+k');
         await page.keyboard.press('Control+t'); // Preferences: Color Theme (the palette entry ranks the marketplace first)
         await quickInput.waitFor({ timeout: 10000 }).catch(() => {});
-        await quickInput.fill(theme);
+        await quickInput.fill(theme.replace(/^Dark /, ''));
         // Move the focus to the theme's row (the picker previews each), then accept it.
         const focused = page.locator('.quick-input-widget .quick-input-list .monaco-list-row.focused');
         await page.waitForTimeout(400);
-        for (let i = 0; i < 25 && !new RegExp(`(^|\\n)${theme}(\\n|$)`).test(await focused.innerText().catch(() => '')); i++) {
+        for (let i = 0; i < 25 && !(await focused.innerText().catch(() => '')).trim().startsWith(theme); i++) {
           await page.keyboard.press('ArrowDown');
           await page.waitForTimeout(60);
         }
