@@ -17,8 +17,9 @@ export type EngineEvent =
 /** Extension host → child process. */
 export type EngineCommand = { type: 'cancel' };
 
-export { STATUS_NAMES } from './contract/quantities';
+export { FIT_FLAG_NAMES, STATUS_NAMES } from './contract/quantities';
 export type { MapQuantity };
+
 
 /** Environment flag telling dist/cli.js that it was forked by the extension and should talk over IPC. */
 export const ENGINE_IPC_ENV = 'VELO_CALIB_IPC';

@@ -7,6 +7,11 @@ export type StatusName = typeof STATUS_NAMES[number];
 export const STATUS_MASKED = 1;
 export const STATUS_DEAD = 2;
 
+/** Pixel fit flags by bit (the value in map_flags.csv is the sum of 2^bit; pixel_fits.csv lists the names):
+ *  a parameter at a bound of the fit, or σ quoted as a 95 % upper limit (then in map_sigma_upper.csv). */
+export const FIT_FLAG_NAMES = ['mu-at-limit', 'sigma-at-limit', 'amplitude-at-limit', 'slope-at-limit',
+  'background-at-limit', 'sigma-upper-limit'] as const;
+
 /** The five S-curve parameters, in the order of CurveSpec.params and the pixel_fits.csv columns. */
 export const PARAMETER_NAMES = ['mu', 'sigma', 'amplitude', 'slope', 'background'] as const;
 export type ParameterName = typeof PARAMETER_NAMES[number];

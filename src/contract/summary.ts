@@ -5,7 +5,7 @@ import type { ParameterName } from './quantities';
 export type ModelName = 'scurve' | 'seed' | 'seed-sqrt2' | 'kbeta';
 
 export interface ThresholdSummary {
-  threshold: number; files: number; good: number; bad: number; failed: number; all_bad: boolean;
+  threshold: number; files: number; good: number; bad: number; failed: number; excluded?: number; all_bad: boolean;
   exposure_s: number; asic_flux: number | null; asic_flux_error: number | null;
 }
 

@@ -128,7 +128,7 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
         item.id = `thr:${node.folder}:${node.scan.id}:${t.threshold}`;
         if (summary) {
           const skipped = [...skippedAt(node.result, t.threshold).entries()].map(([a, why]) => `#${a} ${why}`);
-          item.description = `${summary.good} good / ${summary.bad} bad${summary.failed ? ` / ${summary.failed} unreadable` : ''} · ASIC ${formatNumber(summary.asic_flux, 3)} Hz`;
+          item.description = `${summary.good} good / ${summary.bad} bad${summary.failed ? ` / ${summary.failed} unreadable` : ''}${summary.excluded ? ` / ${summary.excluded} excluded` : ''} · ASIC ${formatNumber(summary.asic_flux, 3)} Hz`;
           item.iconPath = summary.all_bad || skipped.length
             ? new vscode.ThemeIcon('warning', new vscode.ThemeColor(summary.all_bad ? 'list.errorForeground' : 'list.warningForeground'))
             : new vscode.ThemeIcon('pulse');
