@@ -5,7 +5,7 @@ import fs from 'fs';
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 const exists = f => fs.existsSync(f);
-const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', target: 'node20' };
+const common = { bundle: true, metafile: true, sourcemap: !production, minify: production, logLevel: 'warning', target: 'node20' };
 
 const builds = [
   { ...common, platform: 'node', format: 'cjs', outdir: 'dist',
@@ -33,8 +33,20 @@ async function buildKernel() {
 }
 await buildKernel();
 
+/** Engine code the extension host must never carry: it only forks the engine (fitting, flux, statistics). */
+const ENGINE_ONLY = /^(src\/engine\/(?!scanFiles\.ts)|node_modules\/@stdlib\/)/;
+
+function report(results) {
+  const outputs = Object.assign({}, ...results.map(r => r.metafile.outputs));
+  const rows = Object.entries(outputs).filter(([f]) => f.endsWith('.js')).sort(([a], [b]) => a.localeCompare(b));
+  console.log(rows.map(([f, o]) => `${f.padEnd(32)} ${(o.bytes / 1024).toFixed(0).padStart(5)} KB`).join('\n'));
+  const ext = outputs['dist/extension.js'];
+  const engineInputs = ext ? Object.keys(ext.inputs).filter(f => ENGINE_ONLY.test(f)) : [];
+  if (engineInputs.length) throw new Error(`dist/extension.js carries engine code: ${engineInputs.join(', ')}`);
+}
+
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
 } else {
-  await Promise.all(builds.map(b => esbuild.build(b)));
+  report(await Promise.all(builds.map(b => esbuild.build(b))));
 }

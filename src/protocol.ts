@@ -1,5 +1,7 @@
 // The one message vocabulary shared by the engine (CLI / child process), the extension host and the webviews.
 
+import type { MapQuantity } from './contract/quantities';
+
 export type AnalysisPhase = 'discover' | 'flux' | 'fit' | 'write';
 
 /** Child process (engine) → extension host; also the lines printed by `velo-calib analyse --json`. */
@@ -15,40 +17,69 @@ export type EngineEvent =
 /** Extension host → child process. */
 export type EngineCommand = { type: 'cancel' };
 
-/** Pixel fit status by code (the value in map_status.csv and pixel_maps.f64). */
-export const STATUS_NAMES = ['ok', 'masked', 'dead', 'failed', 'bad-fit', 'too-few-points'] as const;
+export { FIT_FLAG_NAMES, STATUS_NAMES } from './contract/quantities';
+export type { MapQuantity };
 
-/** Pixel fit flags by bit (the value in map_flags.csv is the sum of 2^bit; pixel_fits.csv lists the names):
- *  a parameter at a bound of the fit, or σ quoted as a 95 % upper limit (then in map_sigma_upper.csv). */
-export const FIT_FLAG_NAMES = ['mu-at-limit', 'sigma-at-limit', 'amplitude-at-limit', 'slope-at-limit',
-  'background-at-limit', 'sigma-upper-limit'] as const;
 
 /** Environment flag telling dist/cli.js that it was forked by the extension and should talk over IPC. */
 export const ENGINE_IPC_ENV = 'VELO_CALIB_IPC';
 
-/** Quantities the pixel map can show. */
-export type MapQuantity = 'flux' | 'mu' | 'sigma' | 'amplitude' | 'slope' | 'chi2_ndf' | 'pvalue' | 'status' | 'delta_deviance';
+// ---- Webviews ↔ extension host: requests with replies, and pushes ----------------------------------------------
+// The webview asks (`request`, with a messageId); the host answers exactly once (`reply`, inReplyTo = messageId,
+// `error` when its handler threw: the webview shows it). The host tells the webview of changes made elsewhere
+// (`push`). Each panel's vocabulary is a table method → [params, result].
+
+export type WebviewApi = Record<string, [unknown, unknown]>;
+
+export type WebviewRequest<A extends WebviewApi> = { [K in keyof A & string]: { kind: 'request'; messageId: number; method: K; params: A[K][0] } }[keyof A & string];
+
+export type HostMessage<Push> =
+  | { kind: 'reply'; inReplyTo: number; result?: unknown; error?: string }
+  | { kind: 'push'; push: Push };
+
+/** How long the host waits for a new webview to announce itself before it reports the panel as broken. */
+export const WEBVIEW_READY_TIMEOUT_MS = 15000;
 
 export interface PixelFitRow {
   status: string;
   values: Record<string, number | null>;
+  /** Fit flags (`sigma-upper-limit`, …), when the engine writes them. */
+  flags?: string[];
 }
 
-/** Extension host → pixel-map webview. Matrices travel as typed arrays, not 65k-row JSON. */
-export type ToPixelMapMessage =
-  | { type: 'init'; title: string; rows: number; cols: number; thresholds: number[]; quantities: MapQuantity[];
-      statusNames: string[]; initial: { quantity: MapQuantity; threshold?: number; pixel?: [number, number] } }
-  | { type: 'map'; quantity: MapQuantity; threshold?: number; values: Float64Array; errors?: Float64Array; status?: Uint8Array;
-      asicValue: number | null }
-  | { type: 'pixel'; row: number; col: number; fit: PixelFitRow | null };
+/** What a pixel-map panel shows; saved by the webview (setState) and handed back after a reload. */
+export interface PixelMapState {
+  outputDir: string; quantity?: MapQuantity; threshold?: number; pixel?: [number, number];
+  scale?: 'lin' | 'log'; logY?: boolean; range?: [number, number]; lockRange?: boolean;
+}
 
-/** Pixel-map webview → extension host. */
-export type FromPixelMapMessage =
-  | { type: 'ready' }
-  | { type: 'requestMap'; quantity: MapQuantity; threshold?: number }
-  | { type: 'selectPixel'; row: number; col: number }
-  | { type: 'export'; format: 'png' | 'csv'; quantity: MapQuantity; data: string }
-  | { type: 'drawn'; quantity: MapQuantity; milliseconds: number };
+export interface PixelMapInit {
+  title: string; folder: string; rows: number; cols: number; thresholds: number[]; quantities: MapQuantity[];
+  statusNames: string[]; quantity: MapQuantity; threshold: number;
+  /** The colour range locked for maps of a quantity, shared by every map panel. */
+  lockedRanges: Partial<Record<MapQuantity, [number, number]>>;
+}
+
+/** Matrices travel as typed arrays, not 65k-row JSON. */
+export interface MapData {
+  quantity: MapQuantity; threshold?: number; values: Float64Array; errors?: Float64Array; status?: Uint8Array;
+  /** σ upper limits where σ was not measured (NaN elsewhere), when the engine writes them. */
+  sigmaUpper?: Float64Array;
+  asicValue: number | null; asicLabel: string;
+}
+
+export type PixelMapApi = {
+  ready: [PixelMapState, PixelMapInit];
+  map: [{ quantity: MapQuantity; threshold?: number }, MapData];
+  /** `open`: also show the pixel in Fit Diagnostics (a click or arrow key; not a restore). */
+  selectPixel: [{ row: number; col: number; open: boolean }, PixelFitRow | null];
+  export: [{ format: 'png' | 'csv'; quantity: MapQuantity; threshold?: number; data: string }, string | null];
+  lockRange: [{ quantity: MapQuantity; range: [number, number] | null }, null];
+};
+
+export type PixelMapPush =
+  | { type: 'pixel'; row: number; col: number; fit: PixelFitRow | null }
+  | { type: 'lockedRange'; quantity: MapQuantity; range: [number, number] | null };
 
 /** A fitted curve as the webviews draw it (the model is evaluated in the webview from the engine's model code). */
 export interface CurveSpec {
@@ -67,24 +98,31 @@ export interface PixelCurve {
   /** Exposure T (s) per threshold; 0 where every acquisition was bad. */
   exposure: number[];
   fit: { curve: CurveSpec; errors: Array<number | null>; chi2: number | null; ndf: number | null } | null;
+  flags?: string[];
 }
 
-/** Extension host → fit-diagnostics webview. */
-export type ToDiagnosticsMessage =
-  | { type: 'init'; title: string; rows: number; cols: number; asic: CurveSpec | null }
-  | { type: 'pixel'; curve: PixelCurve; pin: boolean };
+export interface DiagnosticsState { outputDir: string; row: number; col: number }
 
-/** Fit-diagnostics webview → extension host. */
-export type FromDiagnosticsMessage =
-  | { type: 'ready' }
-  | { type: 'requestPixel'; row: number; col: number; pin: boolean }
-  | { type: 'openInMap'; row: number; col: number };
+export interface DiagnosticsInit { outputDir: string; title: string; rows: number; cols: number; asic: CurveSpec | null; curve: PixelCurve }
 
-/** Extension host → ASIC-overview webview. */
-export type ToOverviewMessage = {
-  type: 'overview'; title: string; thresholds: number[]; flux: Array<number | null>; fluxError: Array<number | null>;
-  allBad: number[]; fit: CurveSpec | null; fitErrors: Array<number | null>; chi2: number | null; ndf: number | null;
-  conclusions: string[]; keyNumbers: Array<[string, string]>;
+export type DiagnosticsApi = {
+  ready: [DiagnosticsState, DiagnosticsInit];
+  /** `pin`: add to the overlay instead of showing it. */
+  pixel: [{ row: number; col: number; pin: boolean }, PixelCurve];
+  openInMap: [{ row: number; col: number }, null];
 };
 
-export type FromOverviewMessage = { type: 'ready' };
+/** The map selected another pixel (maybe of another scan: then `init` replaces the panel's content). */
+export type DiagnosticsPush = { type: 'show'; init: DiagnosticsInit };
+
+export interface OverviewState { outputDir: string }
+
+export interface OverviewData {
+  title: string; folder: string; thresholds: number[]; flux: Array<number | null>; fluxError: Array<number | null>;
+  allBad: number[]; fit: CurveSpec | null; chi2: number | null; ndf: number | null;
+  conclusions: string[]; keyNumbers: Array<[string, string]>;
+}
+
+export type OverviewApi = {
+  ready: [OverviewState, OverviewData];
+};

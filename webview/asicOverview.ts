@@ -1,17 +1,19 @@
 // ASIC overview: ASIC flux vs threshold with its fit, key numbers and the plain-language conclusions.
-import type { FromOverviewMessage, ToOverviewMessage } from '../src/protocol';
-import { applyTheme, Chart, curvePoints, errorBarPlugin, PALETTE } from './charts';
+import type { OverviewApi, OverviewState } from '../src/protocol';
+import { curvePoints, errorBarPlugin, PALETTE, themedChart } from './charts';
 import { $, connect, setText, tableRows } from './vscodeApi';
 
-applyTheme();
-const chart = new Chart($<HTMLCanvasElement>('asicCurve'), {
+const chart = themedChart($<HTMLCanvasElement>('asicCurve'), {
   type: 'scatter', data: { datasets: [] }, plugins: [errorBarPlugin],
   options: { responsive: true, maintainAspectRatio: false, scales: { x: { title: { display: true, text: 'threshold (DAC)' } },
-    y: { title: { display: true, text: 'ASIC flux (Hz)' } } } },
+    y: { title: { display: true, text: 'ASIC flux, total (Hz)' } } }, plugins: { legend: { position: 'top' } } },
 });
 
-connect<FromOverviewMessage, ToOverviewMessage>(m => {
+const channel = connect<OverviewApi, never, OverviewState>(() => {});
+
+void channel.request('ready', channel.state).then(m => {
   setText($('title'), `ASIC overview · ${m.title}`);
+  setText($('folder'), m.folder);
   const idx = m.thresholds.map((_, j) => j).filter(j => m.flux[j] !== null);
   const datasets: object[] = [{ label: 'ASIC flux', data: idx.map(j => ({ x: m.thresholds[j], y: m.flux[j] })),
     errors: idx.map(j => m.fluxError[j]), borderColor: PALETTE[0], backgroundColor: PALETTE[0], pointRadius: 2.5 }];

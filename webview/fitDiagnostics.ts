@@ -1,31 +1,41 @@
 // Fit diagnostics of one pixel: flux vs threshold with error bars, fitted curve, ASIC curve scaled to the pixel,
-// pulls, parameter table; arrow keys step to neighbours, P pins the pixel for overlay.
-import type { CurveSpec, FromDiagnosticsMessage, PixelCurve, ToDiagnosticsMessage } from '../src/protocol';
+// pulls, parameter table (value ± error rounded to the error); arrow keys step to neighbours (every press counts,
+// from the pixel last asked for), P pins the pixel for overlay. Follows the maps: the host pushes the pixel to show.
+import { formatNumber, formatWithError } from '../src/contract/format';
+import { PARAMETER_NAMES, PARAMETER_UNITS } from '../src/contract/quantities';
+import type { DiagnosticsApi, DiagnosticsInit, DiagnosticsPush, DiagnosticsState, PixelCurve } from '../src/protocol';
 import { amplitudeOnlyFit } from '../src/engine/poissonFit';
 import { chi2Survival } from '../src/engine/statistics';
-import { applyTheme, Chart, curvePoints, errorBarPlugin, evaluateCurve, PALETTE } from './charts';
-import { $, connect, fmt, setText, tableRows } from './vscodeApi';
+import { curvePoints, errorBarPlugin, evaluateCurve, PALETTE, themedChart } from './charts';
+import { $, connect, setText, tableRows } from './vscodeApi';
 
-let rows = 0, cols = 0, asic: CurveSpec | null = null, current: PixelCurve | undefined;
+let init: DiagnosticsInit | undefined, current: PixelCurve | undefined;
+/** The pixel last asked for (arrow keys step from here, not from the last one drawn). */
+let target: [number, number] | undefined;
 const pinned: PixelCurve[] = [];
-applyTheme();
 
-const post = connect<FromDiagnosticsMessage, ToDiagnosticsMessage>(m => {
-  if (m.type === 'init') { rows = m.rows; cols = m.cols; asic = m.asic; setText($('title'), m.title); return; }
-  if (m.pin) { if (!pinned.some(p => p.row === m.curve.row && p.col === m.curve.col)) pinned.push(m.curve); } else current = m.curve;
-  render();
-});
+const channel = connect<DiagnosticsApi, DiagnosticsPush, DiagnosticsState>(push => { if (push.type === 'show') show(push.init); });
 
-const curveChart = new Chart($<HTMLCanvasElement>('curve'), {
+const curveChart = themedChart($<HTMLCanvasElement>('curve'), {
   type: 'scatter', data: { datasets: [] }, plugins: [errorBarPlugin],
   options: { responsive: true, maintainAspectRatio: false, scales: { x: { title: { display: true, text: 'threshold (DAC)' } },
     y: { title: { display: true, text: 'flux (Hz)' } } }, plugins: { legend: { position: 'top' } } },
 });
-const pullChart = new Chart($<HTMLCanvasElement>('pulls'), {
+const pullChart = themedChart($<HTMLCanvasElement>('pulls'), {
   type: 'bar', data: { labels: [], datasets: [] },
   options: { responsive: true, maintainAspectRatio: false, scales: { x: { title: { display: true, text: 'threshold (DAC)' } },
     y: { title: { display: true, text: 'pull (n − ν)/√ν' } } }, plugins: { legend: { display: false } } },
 });
+
+function show(next: DiagnosticsInit): void {
+  if (init && init.outputDir !== next.outputDir) pinned.length = 0;
+  init = next;
+  setText($('title'), next.title);
+  target = [next.curve.row, next.curve.col];
+  current = next.curve;
+  channel.saveState({ outputDir: next.outputDir, row: next.curve.row, col: next.curve.col });
+  render();
+}
 
 function points(c: PixelCurve) {
   const idx = c.thresholds.map((_, j) => j).filter(j => c.exposure[j] > 0);
@@ -37,14 +47,15 @@ function points(c: PixelCurve) {
 
 /** The ASIC shape scaled to the pixel by the amplitude-only maximum-likelihood fit: k = Σn / Σ(T·F_ASIC). */
 function asicScale(c: PixelCurve): number {
+  const asic = init?.asic;
   if (!asic) return NaN;
-  const shape = c.thresholds.map(t => evaluateCurve(asic!, t));
+  const shape = c.thresholds.map(t => evaluateCurve(asic, t));
   return amplitudeOnlyFit(c.counts, c.exposure, shape, c.thresholds.length).scale;
 }
 
 function render(): void {
-  if (!current) return;
-  const c = current, t0 = c.thresholds[0], t1 = c.thresholds[c.thresholds.length - 1];
+  if (!current || !init) return;
+  const c = current, asic = init.asic, t0 = c.thresholds[0], t1 = c.thresholds[c.thresholds.length - 1];
   const label = (p: PixelCurve) => `pixel (${p.row}, ${p.col})`;
   const own = points(c);
   const datasets: object[] = [{ label: `${label(c)} flux`, data: own.data, errors: own.errors, borderColor: PALETTE[0], backgroundColor: PALETTE[0], pointRadius: 2.5 }];
@@ -70,31 +81,48 @@ function render(): void {
   pullChart.data.datasets = [{ data: pulls, backgroundColor: pulls.map(p => (Math.abs(p) > 3 ? PALETTE[3] : PALETTE[0])) }];
   pullChart.update();
 
-  const names = ['mu', 'sigma', 'amplitude', 'slope', 'background'];
   const rowsOut: Array<[string, string]> = [['status', c.status]];
+  if (c.flags?.length) rowsOut.push(['flags', c.flags.join(', ')]);
   if (c.fit) {
-    names.forEach((n, i) => rowsOut.push([n, `${fmt(c.fit!.curve.params[i])} ± ${fmt(c.fit!.errors[i])}`]));
-    const p = c.fit.chi2 !== null && c.fit.ndf !== null ? chi2Survival(c.fit.chi2, c.fit.ndf) : NaN;
-    rowsOut.push(['deviance / ndf', `${fmt(c.fit.chi2)} / ${c.fit.ndf ?? 'n/a'}`], ['p-value', fmt(p)]);
+    const fit = c.fit;
+    PARAMETER_NAMES.forEach((n, i) => rowsOut.push([n, formatWithError(fit.curve.params[i], fit.errors[i], PARAMETER_UNITS[n])]));
+    const p = fit.chi2 !== null && fit.ndf !== null ? chi2Survival(fit.chi2, fit.ndf) : NaN;
+    rowsOut.push(['deviance / ndf', `${formatNumber(fit.chi2)} / ${fit.ndf ?? 'n/a'}`], ['p-value', formatNumber(p, 3)]);
   }
-  if (Number.isFinite(k)) rowsOut.push(['ASIC-shape scale k', fmt(k)]);
+  if (Number.isFinite(k)) rowsOut.push(['ASIC-shape scale k', formatNumber(k)]);
   rowsOut.push(['total counts', String(c.counts.reduce((s, v) => s + v, 0))]);
   tableRows($<HTMLTableElement>('params'), rowsOut, `${label(c)}${pinned.length ? ` · ${pinned.length} pinned` : ''}`);
   document.body.dataset.pixel = `${c.row},${c.col}`;
 }
 
-function pin(): void { if (current) post({ type: 'requestPixel', row: current.row, col: current.col, pin: true }); }
-function clearPins(): void { pinned.length = 0; render(); }
-$('pin').addEventListener('click', pin);
-$('clearPins').addEventListener('click', clearPins);
-document.addEventListener('keydown', ev => {
+async function showPixel(row: number, col: number): Promise<void> {
+  target = [row, col];
+  channel.saveState({ row, col });
+  const curve = await channel.request('pixel', { row, col, pin: false });
+  if (target[0] !== curve.row || target[1] !== curve.col) return; // a later press is on its way
+  current = curve;
+  render();
+}
+
+async function pin(): Promise<void> {
   if (!current) return;
-  const moves: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
-  const d = moves[ev.key];
+  const curve = await channel.request('pixel', { row: current.row, col: current.col, pin: true });
+  if (!pinned.some(p => p.row === curve.row && p.col === curve.col)) pinned.push(curve);
+  render();
+}
+function clearPins(): void { pinned.length = 0; render(); }
+$('pin').addEventListener('click', () => void pin());
+$('clearPins').addEventListener('click', clearPins);
+$('openInMap').addEventListener('click', () => { if (current) void channel.request('openInMap', { row: current.row, col: current.col }); });
+const MOVES: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+document.addEventListener('keydown', ev => {
+  if (!target || !init) return;
+  const d = MOVES[ev.key];
   if (d) {
     ev.preventDefault();
-    const row = Math.max(0, Math.min(rows - 1, current.row + d[0])), col = Math.max(0, Math.min(cols - 1, current.col + d[1]));
-    post({ type: 'requestPixel', row, col, pin: false });
-  } else if (ev.key === 'p' || ev.key === 'P') pin();
+    void showPixel(Math.max(0, Math.min(init.rows - 1, target[0] + d[0])), Math.max(0, Math.min(init.cols - 1, target[1] + d[1])));
+  } else if (ev.key === 'p' || ev.key === 'P') void pin();
   else if (ev.key === 'c' || ev.key === 'C') clearPins();
 });
+
+void channel.request('ready', channel.state).then(show);

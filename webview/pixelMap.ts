@@ -1,70 +1,86 @@
-// Pixel-map front end: the matrix drawn as one ImageData on a canvas (not 65,536 chart elements), colorbar,
-// histogram with the ASIC value, hover readout, zoom and pan, selection, export.
-import type { FromPixelMapMessage, MapQuantity, ToPixelMapMessage } from '../src/protocol';
-import { applyTheme, Chart, PALETTE } from './charts';
+// Pixel-map front end: the matrix drawn as one ImageData on a canvas (not 65,536 chart elements), scaled to the
+// panel with row/column axes; a colour bar with ticks and unit (a legend with counts for the fit status);
+// histogram with under/overflow and log-y; hover readout as value ± error; zoom, pan, selection, arrow keys,
+// export; the colour range can be locked for every map of the same quantity.
+import { formatNumber, formatWithError } from '../src/contract/format';
+import {
+  matrixCsv, PARAMETER_NAMES, PARAMETER_UNITS, percentile, QUANTITY_INFO, quantityLabel, STATUS_DEAD, STATUS_MASKED,
+} from '../src/contract/quantities';
+import type { MapData, MapQuantity, PixelFitRow, PixelMapApi, PixelMapInit, PixelMapPush, PixelMapState } from '../src/protocol';
+import { PALETTE, themedChart } from './charts';
 import { colormapTable } from './colormaps';
-import { $, connect, fmt, setText, tableRows } from './vscodeApi';
+import { histogram as binValues, LIMIT_COLOR, niceTicks, STATUS_COLORS } from './mapScale';
+import { $, connect, setText, tableRows } from './vscodeApi';
 
 const canvas = $<HTMLCanvasElement>('map'), bar = $<HTMLCanvasElement>('bar');
 const quantitySelect = $<HTMLSelectElement>('quantity'), thresholdSelect = $<HTMLSelectElement>('threshold');
 const scaleSelect = $<HTMLSelectElement>('scale'), rangeMode = $<HTMLSelectElement>('rangeMode');
 const rangeMin = $<HTMLInputElement>('rangeMin'), rangeMax = $<HTMLInputElement>('rangeMax');
+const lockBox = $<HTMLInputElement>('lockRange'), logYBox = $<HTMLInputElement>('logY');
 const readout = $('readout');
-
-const LABELS: Record<MapQuantity, string> = {
-  flux: 'flux (Hz)', mu: 'μ (DAC)', sigma: 'σ (DAC)', amplitude: 'amplitude (Hz)', slope: 'slope (Hz/DAC)',
-  chi2_ndf: 'deviance/ndf', pvalue: 'p-value', status: 'fit status', delta_deviance: 'Δdeviance vs ASIC',
-};
 /** Residual-like quantities get the diverging colormap. */
 const DIVERGING = new Set<MapQuantity>(['delta_deviance', 'slope']);
+const HIST_BINS = 50;
 
-let rows = 0, cols = 0, statusNames: string[] = [];
-let current: Extract<ToPixelMapMessage, { type: 'map' }> | undefined;
+let init: PixelMapInit | undefined;
+let current: MapData | undefined;
+let image: ImageData | undefined;
 let selected: [number, number] | undefined;
+let lockedRanges: Partial<Record<MapQuantity, [number, number]>> = {};
 let zoom = 1, panX = 0, panY = 0;
-/** When the user asked for another map: the switch time (request → drawn) is reported with the draw time. */
-let switchStarted: number | undefined;
 
-applyTheme();
-const histogram = new Chart($<HTMLCanvasElement>('histogram'), {
-  type: 'line', data: { datasets: [] },
-  options: { responsive: false, scales: { x: { type: 'linear' }, y: { beginAtZero: true, title: { display: true, text: 'pixels' } } },
-    plugins: { legend: { display: true, labels: { boxWidth: 10 } } } },
-});
-
-const post = connect<FromPixelMapMessage, ToPixelMapMessage>(m => {
-  switch (m.type) {
-    case 'init':
-      rows = m.rows; cols = m.cols; statusNames = m.statusNames;
-      setText($('title'), m.title);
-      quantitySelect.replaceChildren(...m.quantities.map(q => new Option(LABELS[q], q)));
-      thresholdSelect.replaceChildren(...m.thresholds.map(t => new Option(String(t), String(t))));
-      quantitySelect.value = m.initial.quantity;
-      if (m.initial.threshold !== undefined) thresholdSelect.value = String(m.initial.threshold);
-      $('thresholdLabel').hidden = m.initial.quantity !== 'flux';
-      if (m.initial.pixel) selected = m.initial.pixel;
-      break;
-    case 'map':
-      current = m;
-      quantitySelect.value = m.quantity;
-      $('thresholdLabel').hidden = m.quantity !== 'flux';
-      if (m.threshold !== undefined) thresholdSelect.value = String(m.threshold);
-      draw();
-      break;
-    case 'pixel': {
-      selected = [m.row, m.col];
-      draw();
-      const f = m.fit;
-      const table = $<HTMLTableElement>('pixelTable');
-      tableRows(table, f ? ['mu', 'sigma', 'amplitude', 'slope', 'background'].map(n => [n, `${fmt(f.values[n])} ± ${fmt(f.values[`${n}_err`])}`] as [string, string])
-        .concat([['deviance / ndf', `${fmt(f.values.chi2)} / ${f.values.ndf ?? 'n/a'}`]]) : [], `pixel (${m.row}, ${m.col}) · ${f?.status ?? 'no fit'}`);
-      table.dataset.pixel = `${m.row},${m.col}`;
-      break;
-    }
+const channel = connect<PixelMapApi, PixelMapPush, PixelMapState>(push => {
+  if (push.type === 'pixel') { selected = [push.row, push.col]; channel.saveState({ pixel: selected }); drawMarker(); showFit(push.row, push.col, push.fit); }
+  if (push.type === 'lockedRange') {
+    if (push.range) lockedRanges[push.quantity] = push.range; else delete lockedRanges[push.quantity];
+    if (current?.quantity === push.quantity) draw();
   }
 });
 
-/** The finite values of the current map, sorted (for percentiles and the histogram); kept until the map or scale changes. */
+const histChart = themedChart($<HTMLCanvasElement>('histogram'), {
+  type: 'bar', data: { labels: [], datasets: [] },
+  options: { responsive: true, maintainAspectRatio: false, animation: false,
+    scales: { x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 6 } }, y: { type: 'linear', title: { display: true, text: 'pixels' } } },
+    plugins: { legend: { display: false }, tooltip: { enabled: true } } },
+  plugins: [{
+    id: 'asicLine',
+    afterDatasetsDraw(chart) {
+      const at = (chart.options.plugins as { asicAt?: number }).asicAt;
+      if (at === undefined || !Number.isFinite(at)) return;
+      const x = chart.scales.x, px = x.getPixelForValue(Math.floor(at)) + (at - Math.floor(at)) * (x.getPixelForValue(1) - x.getPixelForValue(0));
+      const { top, bottom } = chart.chartArea, ctx = chart.ctx;
+      ctx.save(); ctx.strokeStyle = PALETTE[1]; ctx.lineWidth = 2; ctx.beginPath(); ctx.moveTo(px, top); ctx.lineTo(px, bottom); ctx.stroke(); ctx.restore();
+    },
+  }],
+});
+
+async function start(): Promise<void> {
+  const s = channel.state;
+  init = await channel.request('ready', s);
+  lockedRanges = { ...init.lockedRanges };
+  setText($('title'), `${init.title} · ${init.folder}`);
+  quantitySelect.replaceChildren(...init.quantities.map(q => new Option(quantityLabel(q), q)));
+  thresholdSelect.replaceChildren(...init.thresholds.map(t => new Option(String(t), String(t))));
+  scaleSelect.value = s.scale ?? 'lin';
+  logYBox.checked = !!s.logY;
+  if (s.range) { rangeMode.value = 'manual'; rangeMin.value = String(s.range[0]); rangeMax.value = String(s.range[1]); }
+  rangeMin.hidden = rangeMax.hidden = rangeMode.value !== 'manual';
+  layout();
+  await showMap(init.quantity, init.threshold);
+  if (s.pixel) await selectPixel(s.pixel, false);
+}
+
+async function showMap(quantity: MapQuantity, threshold?: number): Promise<void> {
+  const m = await channel.request('map', { quantity, threshold });
+  current = m;
+  quantitySelect.value = m.quantity;
+  $('thresholdLabel').hidden = m.quantity !== 'flux';
+  if (m.threshold !== undefined) thresholdSelect.value = String(m.threshold);
+  channel.saveState({ quantity: m.quantity, threshold: m.threshold ?? channel.state.threshold });
+  draw();
+}
+
+/** The finite values of the current map, sorted (percentiles, histogram); kept until the map or scale changes. */
 let sortedCache: { values: Float64Array; positiveOnly: boolean; sorted: Float64Array } | undefined;
 function sortedFinite(values: Float64Array, positiveOnly: boolean): Float64Array {
   if (sortedCache?.values !== values || sortedCache.positiveOnly !== positiveOnly) {
@@ -73,12 +89,10 @@ function sortedFinite(values: Float64Array, positiveOnly: boolean): Float64Array
   return sortedCache.sorted;
 }
 
-function percentile(sorted: Float64Array, q: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))] : NaN;
-}
-
-function colorRange(m: NonNullable<typeof current>, sorted: Float64Array): [number, number] {
-  if (m.quantity === 'status') return [0, statusNames.length - 1];
+function colorRange(m: MapData, sorted: Float64Array): [number, number] {
+  const locked = lockedRanges[m.quantity];
+  lockBox.checked = !!locked;
+  if (locked) return locked;
   if (rangeMode.value === 'manual' && Number.isFinite(rangeMin.valueAsNumber) && Number.isFinite(rangeMax.valueAsNumber)) {
     return [rangeMin.valueAsNumber, rangeMax.valueAsNumber];
   }
@@ -89,95 +103,175 @@ function colorRange(m: NonNullable<typeof current>, sorted: Float64Array): [numb
   return [lo, hi];
 }
 
+let shownRange: [number, number] = [0, 1];
+
 function draw(): void {
-  if (!current) return;
-  const t0 = performance.now();
-  const m = current, log = scaleSelect.value === 'log';
+  if (!current || !init) return;
+  const { rows, cols } = init, m = current, isStatus = m.quantity === 'status';
+  const log = scaleSelect.value === 'log' && !isStatus;
   const sorted = sortedFinite(m.values, log);
   const table = colormapTable(DIVERGING.has(m.quantity) ? 'diverging' : 'viridis');
-  const [lo, hi] = colorRange(m, sorted);
+  const [lo, hi] = isStatus ? [0, init.statusNames.length - 1] : colorRange(m, sorted);
+  shownRange = [lo, hi];
   const useLog = log && lo > 0;
   const a = useLog ? Math.log(lo) : lo, b = useLog ? Math.log(hi) : hi;
   canvas.width = cols; canvas.height = rows;
-  const ctx = canvas.getContext('2d')!;
-  const image = ctx.createImageData(cols, rows);
+  image = new ImageData(cols, rows);
   const px = image.data;
   for (let p = 0; p < rows * cols; p++) {
     const v = m.values[p], o = p * 4, st = m.status?.[p];
     px[o + 3] = 255;
-    if (st === 1) { px[o] = px[o + 1] = px[o + 2] = 110; continue; } // masked: grey
-    if (st === 2) { px[o] = px[o + 1] = px[o + 2] = 0; continue; } // dead: black
+    let rgb: readonly number[] | undefined;
+    if (isStatus) rgb = STATUS_COLORS[v] ?? [255, 0, 255];
+    else if (st === STATUS_MASKED) rgb = STATUS_COLORS[STATUS_MASKED];
+    else if (st === STATUS_DEAD) rgb = STATUS_COLORS[STATUS_DEAD];
+    else if (m.sigmaUpper && Number.isFinite(m.sigmaUpper[p])) rgb = (p + Math.floor(p / cols)) % 2 ? LIMIT_COLOR : [120, 120, 120];
+    if (rgb) { px[o] = rgb[0]; px[o + 1] = rgb[1]; px[o + 2] = rgb[2]; continue; }
     if (!Number.isFinite(v)) { px[o + 3] = 0; continue; } // no value: transparent (editor background)
     const x = ((useLog ? Math.log(Math.max(v, lo)) : v) - a) / (b - a);
     const k = Math.max(0, Math.min(255, Math.round(x * 255))) * 3;
     px[o] = table[k]; px[o + 1] = table[k + 1]; px[o + 2] = table[k + 2];
   }
+  drawMarker();
+  canvas.dataset.quantity = m.quantity;
+  if (isStatus) drawLegend(m); else drawColorbar(table, lo, hi, useLog);
+  drawHistogram(m, sorted, lo, hi, useLog);
+  const asic = m.asicValue !== null && Number.isFinite(m.asicValue) ? `${m.asicLabel} = ${formatNumber(m.asicValue)} ${QUANTITY_INFO[m.quantity].unit}` : '';
+  setText($('asic'), asic.trim());
+}
+
+function drawMarker(): void {
+  if (!image || !init) return;
+  const ctx = canvas.getContext('2d')!;
   ctx.putImageData(image, 0, 0);
-  if (selected) { ctx.strokeStyle = '#ff00ff'; ctx.lineWidth = Math.max(rows, cols) / 200; ctx.strokeRect(selected[1], selected[0], 1, 1); }
+  if (selected) { ctx.strokeStyle = '#ff00ff'; ctx.lineWidth = Math.max(init.rows, init.cols) / 200; ctx.strokeRect(selected[1], selected[0], 1, 1); }
+}
+
+function drawColorbar(table: Uint8Array, lo: number, hi: number, log: boolean): void {
+  $('colorbar').hidden = false; $('legend').hidden = true;
+  const h = bar.clientHeight || 200;
+  bar.height = h;
   const bctx = bar.getContext('2d')!;
-  for (let y = 0; y < bar.height; y++) {
-    const k = Math.round((1 - y / (bar.height - 1)) * 255) * 3;
+  for (let y = 0; y < h; y++) {
+    const k = Math.round((1 - y / (h - 1)) * 255) * 3;
     bctx.fillStyle = `rgb(${table[k]},${table[k + 1]},${table[k + 2]})`;
     bctx.fillRect(0, y, bar.width, 1);
   }
-  setText($('barMax'), m.quantity === 'status' ? statusNames[statusNames.length - 1] : fmt(hi));
-  setText($('barMin'), m.quantity === 'status' ? statusNames[0] : fmt(lo));
-  setText($('asic'), m.asicValue === null ? '' : `ASIC: ${LABELS[m.quantity]} = ${fmt(m.asicValue)}`);
-  const ms = performance.now() - t0;
-  canvas.dataset.drawMs = ms.toFixed(1);
-  if (switchStarted !== undefined) { canvas.dataset.switchMs = (performance.now() - switchStarted).toFixed(1); switchStarted = undefined; }
-  canvas.dataset.quantity = m.quantity;
-  post({ type: 'drawn', quantity: m.quantity, milliseconds: ms });
-  drawHistogram(m, sorted, lo, hi);
+  const pos = (v: number) => (log ? (Math.log(v) - Math.log(lo)) / (Math.log(hi) - Math.log(lo)) : (v - lo) / (hi - lo));
+  const ticks = niceTicks(lo, hi, log).map(v => {
+    const span = document.createElement('span');
+    span.style.top = `${(1 - pos(v)) * 100}%`;
+    setText(span, formatNumber(v, 3));
+    return span;
+  });
+  const unit = document.createElement('span');
+  unit.className = 'unit';
+  setText(unit, current ? quantityLabel(current.quantity) : '');
+  $('barTicks').replaceChildren(unit, ...ticks);
 }
 
-function drawHistogram(m: NonNullable<typeof current>, sorted: Float64Array, lo: number, hi: number): void {
-  const nBins = m.quantity === 'status' ? statusNames.length : 50;
-  const counts = new Array(nBins).fill(0);
-  const width = m.quantity === 'status' ? 1 : (hi - lo) / nBins;
-  const start = m.quantity === 'status' ? -0.5 : lo;
-  for (const v of sorted) {
-    const k = Math.floor((v - start) / width);
-    if (k >= 0 && k < nBins) counts[k]++;
-  }
-  const data = counts.map((c, k) => ({ x: start + (k + 0.5) * width, y: c }));
-  const datasets: object[] = [{ label: LABELS[m.quantity], data, stepped: 'middle', borderColor: PALETTE[0], backgroundColor: 'rgba(78,155,214,0.3)', fill: true, pointRadius: 0 }];
-  if (m.asicValue !== null && Number.isFinite(m.asicValue)) {
-    const top = Math.max(...counts, 1);
-    datasets.push({ label: 'ASIC', data: [{ x: m.asicValue, y: 0 }, { x: m.asicValue, y: top }], borderColor: PALETTE[1], pointRadius: 0, borderWidth: 2 });
-  }
-  histogram.data.datasets = datasets as never;
-  histogram.update();
+function drawLegend(m: MapData): void {
+  $('colorbar').hidden = true;
+  const legend = $('legend');
+  legend.hidden = false;
+  const counts = new Array<number>(init!.statusNames.length).fill(0);
+  for (const v of m.values) if (v >= 0 && v < counts.length) counts[v]++;
+  legend.replaceChildren(...init!.statusNames.map((name, code) => {
+    const li = document.createElement('li'), sw = document.createElement('span');
+    sw.className = 'swatch';
+    sw.style.background = `rgb(${STATUS_COLORS[code].join(',')})`;
+    li.append(sw, document.createTextNode(`${name}: ${counts[code]}`));
+    return li;
+  }));
+}
+
+function drawHistogram(m: MapData, sorted: Float64Array, lo: number, hi: number, log: boolean): void {
+  $('histBox').hidden = m.quantity === 'status';
+  if (m.quantity === 'status') return;
+  const h = binValues(sorted, lo, hi, HIST_BINS, log);
+  const labels = [`< ${formatNumber(lo, 3)}`, ...h.counts.map((_, k) => formatNumber((h.edges[k] + h.edges[k + 1]) / 2, 3)), `> ${formatNumber(hi, 3)}`];
+  const data = [h.underflow, ...h.counts, h.overflow];
+  const colors = data.map((_, k) => (k === 0 || k === data.length - 1 ? PALETTE[3] : PALETTE[0]));
+  histChart.data.labels = labels;
+  histChart.data.datasets = [{ label: quantityLabel(m.quantity), data, backgroundColor: colors, barPercentage: 1, categoryPercentage: 1 }];
+  const y = histChart.options.scales!.y as { type: string; beginAtZero?: boolean; min?: number };
+  y.type = logYBox.checked ? 'logarithmic' : 'linear';
+  const x = histChart.options.scales!.x as { title?: object };
+  x.title = { display: true, text: `${quantityLabel(m.quantity)} · outside [${formatNumber(lo, 3)}, ${formatNumber(hi, 3)}] at the ends` };
+  const asic = m.asicValue;
+  const frac = asic !== null && asic >= lo && asic <= hi ? (log ? Math.log(asic / lo) / Math.log(hi / lo) : (asic - lo) / (hi - lo)) * HIST_BINS + 0.5 : NaN;
+  (histChart.options.plugins as { asicAt?: number }).asicAt = frac;
+  histChart.update();
 }
 
 function pixelAt(ev: MouseEvent): [number, number] | undefined {
+  if (!init) return undefined;
   const r = canvas.getBoundingClientRect();
-  const col = Math.floor(((ev.clientX - r.left) / r.width) * cols), row = Math.floor(((ev.clientY - r.top) / r.height) * rows);
-  return row >= 0 && row < rows && col >= 0 && col < cols ? [row, col] : undefined;
+  const col = Math.floor(((ev.clientX - r.left) / r.width) * init.cols), row = Math.floor(((ev.clientY - r.top) / r.height) * init.rows);
+  return row >= 0 && row < init.rows && col >= 0 && col < init.cols ? [row, col] : undefined;
 }
 
 function describePixel(row: number, col: number): string {
-  if (!current) return '';
-  const p = row * cols + col, v = current.values[p], e = current.errors?.[p];
-  const st = current.status ? statusNames[current.status[p]] ?? '?' : undefined;
-  const value = current.quantity === 'status' ? statusNames[v] ?? 'n/a' : `${fmt(v)}${e !== undefined && Number.isFinite(e) ? ` ± ${fmt(e)}` : ''}`;
-  return `row ${row}, col ${col}: ${LABELS[current.quantity]} = ${value}${st ? ` · ${st}` : ''}`;
+  if (!current || !init) return '';
+  const p = row * init.cols + col, v = current.values[p], e = current.errors?.[p], q = current.quantity;
+  const st = current.status ? init.statusNames[current.status[p]] ?? '?' : undefined;
+  const limit = current.sigmaUpper?.[p];
+  let value: string;
+  if (q === 'status') value = init.statusNames[v] ?? 'n/a';
+  else if (limit !== undefined && Number.isFinite(limit)) value = `< ${formatNumber(limit, 3)} ${QUANTITY_INFO[q].unit} (upper limit)`;
+  else value = formatWithError(v, e, QUANTITY_INFO[q].unit);
+  return `row ${row}, col ${col}: ${QUANTITY_INFO[q].label} = ${value}${st && q !== 'status' ? ` · ${st}` : ''}`;
 }
 
-function requestMap(): void {
-  switchStarted = performance.now();
-  const quantity = quantitySelect.value as MapQuantity;
-  post({ type: 'requestMap', quantity, threshold: quantity === 'flux' ? Number(thresholdSelect.value) : undefined });
+function showFit(row: number, col: number, f: PixelFitRow | null): void {
+  if (!selected || selected[0] !== row || selected[1] !== col) return; // a later selection is on its way
+  const table = $<HTMLTableElement>('pixelTable');
+  const rowsOut: Array<[string, string]> = f ? PARAMETER_NAMES.map(n => [n, formatWithError(f.values[n], f.values[`${n}_err`], PARAMETER_UNITS[n])] as [string, string])
+    .concat([['deviance / ndf', `${formatNumber(f.values.chi2)} / ${f.values.ndf ?? 'n/a'}`]]) : [];
+  if (f?.flags?.length) rowsOut.push(['flags', f.flags.join(', ')]);
+  tableRows(table, rowsOut, `pixel (${row}, ${col}) · ${f?.status ?? 'no fit'}`);
+  table.dataset.pixel = `${row},${col}`;
+}
+
+async function selectPixel(p: [number, number], open: boolean): Promise<void> {
+  selected = p;
+  channel.saveState({ pixel: p });
+  drawMarker();
+  showFit(p[0], p[1], await channel.request('selectPixel', { row: p[0], col: p[1], open }));
+}
+
+/** Map size: as large as fits with the readout, colour bar and histogram in view (beside when wide, below when narrow). */
+function layout(): void {
+  const toolbar = $('toolbar').offsetHeight, read = readout.offsetHeight;
+  const W = document.documentElement.clientWidth - 24, H = window.innerHeight - toolbar - read - 40;
+  const AXES = 30, BAR = 90, SIDE = 260, HIST = 150;
+  const wide = Math.min(W - AXES - BAR - SIDE, H - AXES), tall = Math.min(W - AXES - BAR, H - AXES - HIST - 40);
+  const size = Math.max(96, Math.floor(Math.max(wide, tall)));
+  document.body.dataset.layout = wide >= tall ? 'wide' : 'tall';
+  document.body.style.setProperty('--map-size', `${size}px`);
+  drawAxes();
+  if (current && current.quantity !== 'status') draw();
+}
+
+/** Row and column numbers along the map, following zoom and pan. */
+function drawAxes(): void {
+  if (!init) return;
+  const size = $('mapBox').clientWidth;
+  const ticks = (n: number, horizontal: boolean) => niceTicks(0, n - 1, false, 4).map(i => {
+    const span = document.createElement('span');
+    const at = panX * +horizontal + panY * +!horizontal + zoom * ((i + 0.5) / n) * size;
+    if (at < 0 || at > size) return undefined;
+    span.style[horizontal ? 'left' : 'top'] = `${at}px`;
+    setText(span, String(i));
+    return span;
+  }).filter((s): s is HTMLSpanElement => !!s);
+  $('colAxis').replaceChildren(...ticks(init.cols, true));
+  $('rowAxis').replaceChildren(...ticks(init.rows, false));
 }
 
 function applyTransform(): void {
   canvas.style.transform = `translate(${panX}px, ${panY}px) scale(${zoom})`;
-}
-
-function select(p: [number, number]): void {
-  selected = p;
-  draw();
-  post({ type: 'selectPixel', row: p[0], col: p[1] });
+  drawAxes();
 }
 
 let drag: { x: number; y: number; moved: boolean } | undefined;
@@ -191,7 +285,7 @@ canvas.addEventListener('mousemove', ev => {
   const p = pixelAt(ev);
   setText(readout, p ? describePixel(p[0], p[1]) : '');
 });
-canvas.addEventListener('click', ev => { if (drag?.moved) return; const p = pixelAt(ev); if (p) select(p); });
+canvas.addEventListener('click', ev => { if (drag?.moved) return; const p = pixelAt(ev); if (p) void selectPixel(p, true); });
 canvas.addEventListener('wheel', ev => {
   ev.preventDefault();
   zoom = Math.max(1, Math.min(32, zoom * (ev.deltaY < 0 ? 1.25 : 0.8)));
@@ -199,35 +293,51 @@ canvas.addEventListener('wheel', ev => {
   applyTransform();
 }, { passive: false });
 $('resetZoom').addEventListener('click', () => { zoom = 1; panX = 0; panY = 0; applyTransform(); });
+const MOVES: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
 document.addEventListener('keydown', ev => {
-  if (!selected || (ev.target as HTMLElement).tagName === 'INPUT' || (ev.target as HTMLElement).tagName === 'SELECT') return;
-  const moves: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
-  const d = moves[ev.key];
-  if (!d) return;
+  const d = MOVES[ev.key], tag = (ev.target as HTMLElement).tagName;
+  if (!d || !selected || !init || tag === 'INPUT' || tag === 'SELECT') return;
   ev.preventDefault();
-  select([Math.max(0, Math.min(rows - 1, selected[0] + d[0])), Math.max(0, Math.min(cols - 1, selected[1] + d[1]))]);
+  // From the pixel last chosen, not the last one drawn: fast presses are never lost.
+  void selectPixel([Math.max(0, Math.min(init.rows - 1, selected[0] + d[0])), Math.max(0, Math.min(init.cols - 1, selected[1] + d[1]))], true);
 });
-quantitySelect.addEventListener('change', () => { rangeMode.value = 'auto'; rangeMin.hidden = rangeMax.hidden = true; requestMap(); });
-thresholdSelect.addEventListener('change', requestMap);
-scaleSelect.addEventListener('change', draw);
-rangeMode.addEventListener('change', () => { rangeMin.hidden = rangeMax.hidden = rangeMode.value !== 'manual'; draw(); });
-rangeMin.addEventListener('change', draw);
-rangeMax.addEventListener('change', draw);
-$('exportPng').addEventListener('click', () => {
+quantitySelect.addEventListener('change', () => {
+  rangeMode.value = 'auto'; rangeMin.hidden = rangeMax.hidden = true;
+  channel.saveState({ range: undefined });
+  void showMap(quantitySelect.value as MapQuantity, Number(thresholdSelect.value));
+});
+thresholdSelect.addEventListener('change', () => void showMap('flux', Number(thresholdSelect.value)));
+scaleSelect.addEventListener('change', () => { channel.saveState({ scale: scaleSelect.value as 'lin' | 'log' }); draw(); });
+logYBox.addEventListener('change', () => { channel.saveState({ logY: logYBox.checked }); draw(); });
+function rangeChanged(): void {
+  rangeMin.hidden = rangeMax.hidden = rangeMode.value !== 'manual';
+  const manual = rangeMode.value === 'manual' && rangeMin.valueAsNumber < rangeMax.valueAsNumber;
+  channel.saveState({ range: manual ? [rangeMin.valueAsNumber, rangeMax.valueAsNumber] : undefined });
+  if (current && lockedRanges[current.quantity] && manual) lock([rangeMin.valueAsNumber, rangeMax.valueAsNumber]); else draw();
+}
+rangeMode.addEventListener('change', rangeChanged);
+rangeMin.addEventListener('change', rangeChanged);
+rangeMax.addEventListener('change', rangeChanged);
+function lock(range: [number, number] | null): void {
   if (!current) return;
-  const scale = Math.max(1, Math.floor(1024 / Math.max(rows, cols)));
+  if (range) lockedRanges[current.quantity] = range; else delete lockedRanges[current.quantity];
+  void channel.request('lockRange', { quantity: current.quantity, range });
+  draw();
+}
+lockBox.addEventListener('change', () => lock(lockBox.checked ? shownRange : null));
+$('exportPng').addEventListener('click', () => {
+  if (!current || !init) return;
+  const scale = Math.max(1, Math.floor(1024 / Math.max(init.rows, init.cols)));
   const out = document.createElement('canvas');
-  out.width = cols * scale; out.height = rows * scale;
+  out.width = init.cols * scale; out.height = init.rows * scale;
   const ctx = out.getContext('2d')!;
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(canvas, 0, 0, out.width, out.height);
-  post({ type: 'export', format: 'png', quantity: current.quantity, data: out.toDataURL('image/png') });
+  void channel.request('export', { format: 'png', quantity: current.quantity, threshold: current.threshold, data: out.toDataURL('image/png') });
 });
 $('exportCsv').addEventListener('click', () => {
-  if (!current) return;
-  const lines: string[] = [];
-  for (let r = 0; r < rows; r++) {
-    lines.push(Array.from(current.values.subarray(r * cols, (r + 1) * cols), v => (Number.isFinite(v) ? String(v) : 'nan')).join(','));
-  }
-  post({ type: 'export', format: 'csv', quantity: current.quantity, data: lines.join('\n') + '\n' });
+  if (!current || !init) return;
+  void channel.request('export', { format: 'csv', quantity: current.quantity, threshold: current.threshold, data: matrixCsv(current.values, init.rows, init.cols) });
 });
+window.addEventListener('resize', layout);
+void start();

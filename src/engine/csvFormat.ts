@@ -1,24 +1,11 @@
-// Text forms of numbers and matrices in the output files (numpy-compatible `nan`).
+// Text forms of numbers and matrices in the output files (numpy-compatible `nan`): the contract's, under the
+// names the engine uses.
+import { csvNumber, matrixCsv } from '../contract/quantities';
 
-export function formatNumber(v: number): string {
-  if (Number.isNaN(v)) return 'nan';
-  if (v === Infinity) return 'inf';
-  if (v === -Infinity) return '-inf';
-  return String(v);
-}
-
-export function matrixToCsv(values: ArrayLike<number>, rows: number, cols: number): string {
-  const lines: string[] = new Array(rows);
-  const cells: string[] = new Array(cols);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) cells[c] = formatNumber(values[r * cols + c]);
-    lines[r] = cells.join(',');
-  }
-  return lines.join('\n') + '\n';
-}
+export { csvNumber as formatNumber, matrixCsv as matrixToCsv };
 
 export function columnToCsv(values: ArrayLike<number>): string {
   let s = '';
-  for (let i = 0; i < values.length; i++) s += formatNumber(values[i]) + '\n';
+  for (let i = 0; i < values.length; i++) s += csvNumber(values[i]) + '\n';
   return s;
 }

@@ -1,5 +1,6 @@
 // Small statistics used by goodness of fit and the heterogeneity analysis.
 import gammainc from '@stdlib/math-base-special-gammainc';
+import { percentile } from '../contract/quantities';
 
 /** P(χ²_ndf ≥ x). */
 export function chi2Survival(x: number, ndf: number): number {
@@ -41,10 +42,7 @@ export function describe(values: ArrayLike<number>): Distribution {
 
 /** Quantile by linear interpolation (sorts a copy). */
 export function quantile(values: number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const s = Float64Array.from(values).sort();
-  const pos = (s.length - 1) * q, lo = Math.floor(pos), hi = Math.ceil(pos);
-  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+  return percentile(Float64Array.from(values).sort(), q);
 }
 
 /** Least-squares slope and intercept of y on x. */

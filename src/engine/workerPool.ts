@@ -1,10 +1,11 @@
-// A small pool of worker threads fed one task at a time (dynamic scheduling keeps both cores busy
+// A small pool of worker threads fed one task at a time (dynamic scheduling keeps every core busy
 // even when tasks differ in size). The worker script sits next to this module: `dist/` in the bundle,
 // `out/src/engine/` in the compiled tests.
 import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 
+/** Workers when none are asked for (`--workers` absent, the setting empty): one per core. `0` means none. */
 export function defaultWorkerCount(): number {
   return Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
 }

@@ -1,101 +1,100 @@
 // Read access to one analysis output folder for the panels: summary, maps, one pixel's fit and counts.
-// Reads are small (a map, a CSV line, one pixel's 228 bytes of counts); nothing is recomputed here.
+// Reads are small (a map, a CSV line, one pixel's counts); nothing is recomputed here but the flux formula of the
+// contract. One instance per folder and summary version is shared by every panel (AnalysisOutput.open).
 import * as fs from 'fs';
 import * as path from 'path';
+import { mapFileName, PIXEL_COUNTS_FILE, PIXEL_FITS_FILE, pixelFluxFileName, SUMMARY_FILE } from '../contract/outputFiles';
+import { fluxFromCounts, PARAMETER_NAMES, STATUS_MASKED } from '../contract/quantities';
+import { AnalysisSummary } from '../contract/summary';
 import { CurveSpec, PixelCurve, PixelFitRow } from '../protocol';
 
-const PARAMS = ['mu', 'sigma', 'amplitude', 'slope', 'background'];
+export type { AnalysisSummary };
 
-export interface ThresholdSummary {
-  threshold: number; files: number; good: number; bad: number; failed: number; excluded?: number; all_bad: boolean;
-  exposure_s: number; asic_flux: number | null; asic_flux_error: number | null;
-}
-
-/** The parts of summary.json the extension reads (written by src/engine/analyse.ts and fitOutputs.ts). */
-export interface AnalysisSummary {
-  scan: { id: string; prefix: string; shutter: string; shutterSeconds: number };
-  shape: { rows: number; cols: number };
-  inputFingerprint: string;
-  thresholds: number[];
-  per_threshold: ThresholdSummary[];
-  /** [threshold, acquisition, reason]; results of older versions have no reason (noisy last columns). */
-  bad_acquisitions: Array<[number, number, string?]>;
-  excluded_acquisitions?: Array<[number, number]>;
-  mask: { maskedPixels: number };
-  acquisitions: { total: number; good: number; bad: number; failed: number };
-  fit?: { model: CurveSpec['model']; polarity: 1 | -1; pixel_maps?: { file: string; maps: string[] }; asic: { params: Record<string, number | null>; errors: Record<string, number | null>; chi2: number | null; ndf: number | null; per_pixel_amplitude: number | null; unmasked_pixels: number } };
-  heterogeneity?: { conclusions: string[]; mu: { mean: number; rms: number; robustRms: number; median_fit_error: number; intrinsic_rms: number }; sigma: { mean: number }; asic_width: { sigma_asic: number; quadrature_sum: number; ratio: number }; asic_shape_refit: { fraction_inconsistent: number }; status_counts: Record<string, number> };
-}
-
-/** Reads a CSV matrix written by the engine (numbers and `nan`). */
+/** Reads a CSV matrix written by the engine (numbers, `nan`, `inf`). */
 export function readResultMatrix(file: string): Float64Array {
   const cells = fs.readFileSync(file, 'latin1').trim().split(/[\n,]/);
-  return Float64Array.from(cells, c => (c === 'nan' ? NaN : Number(c)));
+  return Float64Array.from(cells, c => (c === 'nan' ? NaN : c === 'inf' ? Infinity : c === '-inf' ? -Infinity : Number(c)));
 }
 
+const NUMBER_CELL = (c: string | undefined) => (c === undefined || c === '' || c === 'nan' ? null : Number(c));
+
 export class AnalysisOutput {
+  private static readonly cache = new Map<string, { mtimeMs: number; output: AnalysisOutput }>();
   readonly summary: AnalysisSummary;
   private fitLines: string[] | undefined;
   private allMaps: Float64Array | undefined;
   private allCounts: Float32Array | undefined;
 
-  constructor(readonly dir: string) {
-    this.summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
+  /** The shared reader of `dir` (a new one when summary.json changed since). */
+  static open(dir: string): AnalysisOutput {
+    const mtimeMs = fs.statSync(path.join(dir, SUMMARY_FILE)).mtimeMs;
+    const hit = AnalysisOutput.cache.get(dir);
+    if (hit && hit.mtimeMs === mtimeMs) return hit.output;
+    const output = new AnalysisOutput(dir);
+    AnalysisOutput.cache.set(dir, { mtimeMs, output });
+    return output;
   }
 
-  get hasFits(): boolean { return fs.existsSync(path.join(this.dir, 'pixel_fits.csv')); }
+  constructor(readonly dir: string) {
+    this.summary = JSON.parse(fs.readFileSync(path.join(dir, SUMMARY_FILE), 'utf8'));
+  }
+
+  get hasFits(): boolean { return fs.existsSync(path.join(this.dir, PIXEL_FITS_FILE)); }
 
   file(name: string): string { return path.join(this.dir, name); }
 
   /**
-   * A per-pixel map by name (mu, sigma_err, status, chi2_ndf, pvalue, delta_deviance, …): a slice of
-   * pixel_maps.f64, read once; the CSV map when an older result has no binary file.
+   * A per-pixel map by name (mu, sigma_err, status, chi2_ndf, pvalue, delta_deviance, sigma_upper…): a slice of
+   * pixel_maps.f64, read once; the CSV map when an older result has no binary file; undefined when absent.
    */
   map(name: string): Float64Array | undefined {
-    const index = this.summary.fit?.pixel_maps?.maps.indexOf(name) ?? -1;
+    const maps = this.summary.fit?.pixel_maps;
+    const index = maps?.maps.indexOf(name) ?? -1;
     if (index < 0) {
-      const f = this.file(`map_${name}.csv`);
+      const f = this.file(mapFileName(name));
       return fs.existsSync(f) ? readResultMatrix(f) : undefined;
     }
     if (!this.allMaps) {
-      const bytes = fs.readFileSync(this.file(this.summary.fit!.pixel_maps!.file));
+      const bytes = fs.readFileSync(this.file(maps!.file));
       this.allMaps = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8);
     }
     const n = this.summary.shape.rows * this.summary.shape.cols;
     return this.allMaps.slice(index * n, (index + 1) * n);
   }
 
-  /** Reads the binary maps and counts in the background (non-blocking I/O) so that later switches are instant. */
+  /** Reads the binary maps, counts and fit table in the background (non-blocking I/O) so later requests are instant. */
   async preload(): Promise<void> {
     const maps = this.summary.fit?.pixel_maps;
-    const [m, c] = await Promise.all([
-      maps && !this.allMaps ? fs.promises.readFile(this.file(maps.file)).catch(() => undefined) : undefined,
-      !this.allCounts ? fs.promises.readFile(this.file('pixel_counts.f32')).catch(() => undefined) : undefined,
+    const read = (f: string) => fs.promises.readFile(this.file(f)).catch(() => undefined);
+    const [m, c, fits] = await Promise.all([
+      maps && !this.allMaps ? read(maps.file) : undefined,
+      !this.allCounts ? read(PIXEL_COUNTS_FILE) : undefined,
+      !this.fitLines && this.summary.fit ? read(PIXEL_FITS_FILE) : undefined,
     ]);
     if (m && !this.allMaps) this.allMaps = new Float64Array(m.buffer, m.byteOffset, m.length / 8);
     if (c && !this.allCounts) this.allCounts = new Float32Array(c.buffer, c.byteOffset, c.length / 4);
+    if (fits && !this.fitLines) this.fitLines = fits.toString('utf8').trim().split('\n');
   }
 
   private counts(): Float32Array {
     if (!this.allCounts) {
-      const bytes = fs.readFileSync(this.file('pixel_counts.f32'));
+      const bytes = fs.readFileSync(this.file(PIXEL_COUNTS_FILE));
       this.allCounts = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
     }
     return this.allCounts;
   }
 
-  /** Flux Σn/T and √Σn/T at a threshold from pixel_counts.f32 (masked pixels NaN, from the status map). */
+  /** Flux and its error at a threshold from pixel_counts.f32 (masked pixels NaN, from the status map). */
   fluxMap(threshold: number): { values: Float64Array; errors: Float64Array } {
     const j = this.summary.thresholds.indexOf(threshold);
     const status = this.map('status');
-    if (j < 0 || !status || !fs.existsSync(this.file('pixel_counts.f32'))) return this.fluxMapFromCsv(threshold);
+    if (j < 0 || !status || !fs.existsSync(this.file(PIXEL_COUNTS_FILE))) return this.fluxMapFromCsv(threshold);
     const m = this.summary.thresholds.length, n = status.length, T = this.summary.per_threshold[j].exposure_s;
     const counts = this.counts(), values = new Float64Array(n), errors = new Float64Array(n);
     for (let p = 0; p < n; p++) {
-      const c = counts[p * m + j];
-      const masked = status[p] === 1 || !(T > 0);
-      values[p] = masked ? NaN : c / T;
-      errors[p] = masked ? NaN : Math.sqrt(c) / T;
+      const f = status[p] === STATUS_MASKED ? { value: NaN, error: NaN } : fluxFromCounts(counts[p * m + j], T);
+      values[p] = f.value;
+      errors[p] = f.error;
     }
     return { values, errors };
   }
@@ -103,48 +102,59 @@ export class AnalysisOutput {
   private fluxMapFromCsv(threshold: number): { values: Float64Array; errors: Float64Array } {
     const id = this.summary.scan.id;
     return {
-      values: readResultMatrix(this.file(`Fluxperpixel_${id}_THR_${threshold}.csv`)),
-      errors: readResultMatrix(this.file(`UncertaintyFluxperpixel_${id}_THR_${threshold}.csv`)),
+      values: readResultMatrix(this.file(pixelFluxFileName(id, threshold, 'flux'))),
+      errors: readResultMatrix(this.file(pixelFluxFileName(id, threshold, 'uncertainty'))),
     };
   }
 
-  /** The pixel's row of pixel_fits.csv (the file is read once, lazily). */
+  /** The pixel's row of pixel_fits.csv by column name (the file is read once, lazily). */
   pixelFit(row: number, col: number): PixelFitRow | null {
     if (!this.hasFits) return null;
-    this.fitLines ??= fs.readFileSync(this.file('pixel_fits.csv'), 'utf8').trim().split('\n');
+    this.fitLines ??= fs.readFileSync(this.file(PIXEL_FITS_FILE), 'utf8').trim().split('\n');
     const header = this.fitLines[0].split(',');
     const line = this.fitLines[1 + row * this.summary.shape.cols + col];
     if (!line) return null;
     const cells = line.split(',');
     const values: Record<string, number | null> = {};
-    header.forEach((h, i) => { if (h !== 'status') values[h] = cells[i] === 'nan' ? null : Number(cells[i]); });
-    return { status: cells[2], values };
+    let status = 'unknown', flags: string[] = [];
+    header.forEach((h, i) => {
+      if (h === 'status') status = cells[i];
+      else if (h === 'flags') flags = (cells[i] ?? '').split(';').filter(Boolean);
+      else values[h] = NUMBER_CELL(cells[i]);
+    });
+    return { status, values, flags };
   }
 
   asicCurve(): CurveSpec | null {
     const f = this.summary.fit;
     if (!f) return null;
-    return { model: f.model, polarity: f.polarity, params: PARAMS.map(p => f.asic.params[p] ?? NaN) };
+    return { model: f.model, polarity: f.polarity, params: PARAMETER_NAMES.map(p => f.asic.params[p] ?? NaN) };
   }
 
   /** One pixel's summed counts per threshold, from pixel_counts.f32 (a single read of 4·nThresholds bytes). */
   pixelCurve(row: number, col: number): PixelCurve {
     const { rows, cols } = this.summary.shape;
-    if (row < 0 || col < 0 || row >= rows || col >= cols) throw new Error(`pixel (${row}, ${col}) is outside the ${rows}×${cols} matrix`);
-    const m = this.summary.thresholds.length;
-    const bytes = Buffer.alloc(4 * m);
-    const fd = fs.openSync(this.file('pixel_counts.f32'), 'r');
-    try { fs.readSync(fd, bytes, 0, bytes.length, 4 * m * (row * cols + col)); } finally { fs.closeSync(fd); }
-    const counts = Array.from({ length: m }, (_, j) => bytes.readFloatLE(4 * j));
+    if (!Number.isInteger(row) || !Number.isInteger(col) || row < 0 || col < 0 || row >= rows || col >= cols) {
+      throw new Error(`pixel (${row}, ${col}) is outside the ${rows}×${cols} matrix`);
+    }
+    const m = this.summary.thresholds.length, p = row * cols + col;
+    const counts = this.allCounts ? Array.from(this.allCounts.subarray(p * m, (p + 1) * m)) : this.readPixelCounts(p, m);
     const fit = this.pixelFit(row, col);
     const f = this.summary.fit;
     return {
-      row, col, status: fit?.status ?? (f ? 'unknown' : 'not fitted'),
+      row, col, status: fit?.status ?? (f ? 'unknown' : 'not fitted'), flags: fit?.flags,
       thresholds: this.summary.thresholds, counts, exposure: this.summary.per_threshold.map(t => t.exposure_s),
       fit: fit && f && fit.values.mu !== null ? {
-        curve: { model: f.model, polarity: f.polarity, params: PARAMS.map(p => fit.values[p] ?? NaN) },
-        errors: PARAMS.map(p => fit.values[`${p}_err`]), chi2: fit.values.chi2, ndf: fit.values.ndf,
+        curve: { model: f.model, polarity: f.polarity, params: PARAMETER_NAMES.map(n => fit.values[n] ?? NaN) },
+        errors: PARAMETER_NAMES.map(n => fit.values[`${n}_err`] ?? null), chi2: fit.values.chi2 ?? null, ndf: fit.values.ndf ?? null,
       } : null,
     };
+  }
+
+  private readPixelCounts(p: number, m: number): number[] {
+    const bytes = Buffer.alloc(4 * m);
+    const fd = fs.openSync(this.file(PIXEL_COUNTS_FILE), 'r');
+    try { fs.readSync(fd, bytes, 0, bytes.length, 4 * m * p); } finally { fs.closeSync(fd); }
+    return Array.from({ length: m }, (_, j) => bytes.readFloatLE(4 * j));
   }
 }

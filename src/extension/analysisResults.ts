@@ -1,9 +1,12 @@
 // Stored analysis results: where they are, whether they still match the inputs (fingerprint), what they say.
+// Paths are read through (a result folder may be a symlink to a versioned hidden directory).
 import * as fs from 'fs';
 import * as path from 'path';
-import { AnalyseOptions, chooseMask, defaultOutputFolder, resultSettings, scanOutputFolder } from '../engine/analyse';
+import { fingerprintSettings } from '../contract/analysisSettings';
+import { OUTPUT_FOLDER_NAME, SUMMARY_FILE } from '../contract/outputFiles';
+import { AnalysisSummary } from '../contract/summary';
 import { discoverScans, inputFingerprint, Scan } from '../engine/scanFiles';
-import { AnalysisSummary } from './analysisOutput';
+import { AnalysisRequest } from './analysisArguments';
 
 export interface StoredResult {
   scan: Scan;
@@ -13,8 +16,10 @@ export interface StoredResult {
   upToDate: boolean;
 }
 
-export function resultFolder(options: AnalyseOptions, scan: Scan, scanCount: number): string {
-  return scanOutputFolder(path.resolve(options.out ?? defaultOutputFolder(options.folder)), scan, scanCount);
+/** The output folder of one scan: `<out>/<scan id>` when the folder holds several scans, else `<out>`. */
+export function resultFolder(options: AnalysisRequest, scan: Scan, scanCount: number): string {
+  const out = path.resolve(options.out ?? path.join(options.folder, OUTPUT_FOLDER_NAME));
+  return scanCount > 1 ? path.join(out, scan.id) : out;
 }
 
 export interface ScanState {
@@ -23,23 +28,32 @@ export interface ScanState {
   result?: StoredResult;
 }
 
+/** The mask file the engine would use: the setting, else the folder's only mask candidate. */
+function maskFileFor(options: AnalysisRequest, candidates: string[]): string | undefined {
+  const file = options.mask ?? (candidates.length === 1 ? candidates[0] : undefined);
+  return file && fs.existsSync(file) ? file : undefined;
+}
+
 /** Every scan of `options.folder` with its stored result (marked up to date or stale), from one directory read. */
-export function scanStates(options: AnalyseOptions): ScanState[] {
+export function scanStates(options: AnalysisRequest): ScanState[] {
   const found = discoverScans(options.folder);
-  let maskFile: string | undefined;
-  try { maskFile = chooseMask(options.mask, found.maskCandidates).file ?? undefined; } catch { maskFile = undefined; }
+  const maskFile = maskFileFor(options, found.maskCandidates);
   return found.scans.map(scan => {
     const outputDir = resultFolder(options, scan, found.scans.length);
-    const file = path.join(outputDir, 'summary.json');
-    if (!fs.existsSync(file)) return { scan };
-    try {
-      const summary = JSON.parse(fs.readFileSync(file, 'utf8')) as AnalysisSummary;
-      const fingerprint = inputFingerprint(scan, resultSettings(options), maskFile && fs.existsSync(maskFile) ? maskFile : undefined);
-      return { scan, result: { scan, outputDir, summary, upToDate: summary.inputFingerprint === fingerprint } };
-    } catch {
-      return { scan }; // unreadable summary: treated as no result
-    }
+    const summary = readSummary(outputDir);
+    if (!summary) return { scan };
+    const fingerprint = inputFingerprint(scan, fingerprintSettings(options), maskFile);
+    return { scan, result: { scan, outputDir, summary, upToDate: summary.inputFingerprint === fingerprint } };
   });
+}
+
+/** The summary of an output folder; undefined when there is none or it cannot be read. */
+export function readSummary(outputDir: string): AnalysisSummary | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(outputDir, SUMMARY_FILE), 'utf8')) as AnalysisSummary;
+  } catch {
+    return undefined;
+  }
 }
 
 /** True when every scan has a stored result that still matches its inputs: nothing to recompute. */
@@ -48,6 +62,6 @@ export function resultsUpToDate(states: ScanState[]): boolean {
 }
 
 /** The stored results of a folder's scans. */
-export function storedResults(options: AnalyseOptions): StoredResult[] {
+export function storedResults(options: AnalysisRequest): StoredResult[] {
   return scanStates(options).flatMap(s => (s.result ? [s.result] : []));
 }

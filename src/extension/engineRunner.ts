@@ -1,5 +1,6 @@
-// Runs the engine in a child process (the bundled CLI) and talks to it through the typed protocol.
-// The extension host only waits for messages: no parsing or fitting ever happens here.
+// Runs the engine in child processes (the bundled CLI): analyses over the typed IPC protocol, and the demo
+// generator. Every child is tracked, cancellable, and killed when the extension is disposed; no parsing or
+// fitting ever happens in the extension host.
 import { ChildProcess, fork } from 'child_process';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -16,6 +17,8 @@ export interface EngineRun {
 }
 
 const LAST_LOG_LINES = 15;
+/** How long a cancelled engine may take to discard its staging folder before it is killed. */
+const CANCEL_GRACE_MS = 10000;
 
 export class EngineRunner implements vscode.Disposable {
   private readonly running = new Map<string, EngineRun>();
@@ -26,8 +29,32 @@ export class EngineRunner implements vscode.Disposable {
     return this.running.has(path.resolve(folder));
   }
 
-  get runs(): EngineRun[] {
-    return [...this.running.values()];
+  /** Every live child (analyses and generators). */
+  private readonly children = new Set<ChildProcess>();
+
+  private fork(args: string[], ipc: boolean): ChildProcess {
+    const child = fork(this.cliPath, args, {
+      env: { ...process.env, ...(ipc ? { [ENGINE_IPC_ENV]: '1' } : {}), ELECTRON_RUN_AS_NODE: '1' },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      execArgv: [],
+    });
+    this.children.add(child);
+    child.on('exit', () => this.children.delete(child));
+    return child;
+  }
+
+  /** Runs `velo-calib generate <dir>` (the demo scan); cancellable, killed on dispose. */
+  generate(dir: string, token?: vscode.CancellationToken): Promise<void> {
+    this.log.info(`engine: velo-calib generate ${dir}`);
+    const child = this.fork(['generate', dir], false);
+    let err = '';
+    child.stderr?.on('data', d => { err += d; });
+    const listener = token?.onCancellationRequested(() => child.kill('SIGTERM'));
+    return new Promise((resolve, reject) => child.on('exit', (code, signal) => {
+      listener?.dispose();
+      if (code === 0) resolve();
+      else reject(token?.isCancellationRequested ? new AnalysisCancelled() : new Error(`generate failed (${signal ?? `exit code ${code}`}): ${err.trim()}`));
+    }));
   }
 
   /**
@@ -38,11 +65,7 @@ export class EngineRunner implements vscode.Disposable {
     const key = path.resolve(folder);
     if (this.running.has(key)) return Promise.reject(new Error(`an analysis of ${folder} is already running`));
     this.log.info(`engine: velo-calib ${args.join(' ')}`);
-    const child = fork(this.cliPath, args, {
-      env: { ...process.env, [ENGINE_IPC_ENV]: '1', ELECTRON_RUN_AS_NODE: '1' },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      execArgv: [],
-    });
+    const child = this.fork(args, true);
     const lastLines: string[] = [];
     const remember = (line: string) => { lastLines.push(line); if (lastLines.length > LAST_LOG_LINES) lastLines.shift(); };
     const onOutput = (chunk: Buffer) => {
@@ -57,7 +80,7 @@ export class EngineRunner implements vscode.Disposable {
       this.log.warn(`engine: cancelling the analysis of ${folder}`);
       if (child.connected) child.send({ type: 'cancel' } satisfies EngineCommand);
       // The engine discards its staging folder on cancel; if it does not exit promptly, kill it.
-      setTimeout(() => { if (child.exitCode === null) child.kill('SIGKILL'); }, 3000).unref();
+      setTimeout(() => { if (child.exitCode === null) child.kill('SIGKILL'); }, CANCEL_GRACE_MS).unref();
     };
     const run: EngineRun = { folder: key, child, cancel };
     this.running.set(key, run);
@@ -89,13 +112,14 @@ export class EngineRunner implements vscode.Disposable {
   }
 
   cancelAll(): number {
-    const runs = this.runs;
+    const runs = [...this.running.values()];
     for (const r of runs) r.cancel();
     return runs.length;
   }
 
   dispose(): void {
-    for (const r of this.running.values()) r.child.kill('SIGKILL');
+    for (const child of this.children) child.kill('SIGKILL');
+    this.children.clear();
     this.running.clear();
   }
 }

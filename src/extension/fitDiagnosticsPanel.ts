@@ -1,78 +1,94 @@
-// Host of the per-pixel fit-diagnostics webview: one pixel's counts, fit and the ASIC curve scaled to it.
-import * as fs from 'fs';
-import * as path from 'path';
+// Host of the ONE fit-diagnostics panel: one pixel's counts, fit and the ASIC curve scaled to it. It follows the
+// maps (a pixel chosen in any map, of any scan, is shown here) and moves their marker when it steps to a neighbour.
 import * as vscode from 'vscode';
-import { FromDiagnosticsMessage, ToDiagnosticsMessage } from '../protocol';
+import { DiagnosticsApi, DiagnosticsInit, DiagnosticsPush, DiagnosticsState } from '../protocol';
 import { AnalysisOutput } from './analysisOutput';
-import { webviewOptions, WebviewHost } from './webviewHost';
+import type { PanelRegistry } from './panelRegistry';
+import { PixelMapPanel } from './pixelMapPanel';
+import { Handlers, webviewOptions, WebviewHost } from './webviewHost';
 
-const VIEW_TYPE = 'veloCalib.fitDiagnostics';
+export class FitDiagnosticsPanel extends WebviewHost<DiagnosticsApi, DiagnosticsPush> {
+  static readonly viewType = 'veloCalib.fitDiagnostics';
+  private state: DiagnosticsState;
 
-interface DiagnosticsState { outputDir: string; row: number; col: number }
-
-export class FitDiagnosticsPanel extends WebviewHost<ToDiagnosticsMessage, FromDiagnosticsMessage> {
-  private static current: FitDiagnosticsPanel | undefined;
-  readonly output: AnalysisOutput;
-  /** The pixel on display (for tests and the serializer). */
-  pixel: [number, number];
-
-  static register(context: vscode.ExtensionContext): void {
-    context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
-      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: DiagnosticsState | undefined) {
-        if (!state?.outputDir || !fs.existsSync(path.join(state.outputDir, 'summary.json'))) { panel.dispose(); return; }
-        FitDiagnosticsPanel.current = new FitDiagnosticsPanel(context, panel, state);
-      },
-    }));
+  static restore(registry: PanelRegistry, panel: vscode.WebviewPanel, state: DiagnosticsState): FitDiagnosticsPanel {
+    const row = Number.isInteger(state.row) ? state.row : 0, col = Number.isInteger(state.col) ? state.col : 0;
+    return new FitDiagnosticsPanel(registry, panel, { outputDir: state.outputDir, row, col });
   }
 
-  static async show(context: vscode.ExtensionContext, outputDir: string, row: number, col: number): Promise<FitDiagnosticsPanel> {
-    let p = FitDiagnosticsPanel.current;
-    if (p && p.output.dir !== outputDir) { p.panel.dispose(); p = undefined; }
-    if (p) {
-      await p.ready;
-      p.sendPixel(row, col, false);
-      p.panel.reveal(undefined, true);
-      return p;
+  /**
+   * Shows pixel (row, col) of `outputDir` in the one diagnostics panel (created on first use). It never covers the
+   * map it serves: when it sits in the map's editor group it moves beside it.
+   */
+  static async show(registry: PanelRegistry, outputDir: string, row: number, col: number): Promise<FitDiagnosticsPanel> {
+    registry.used(outputDir);
+    const existing = registry.diagnostics;
+    if (existing) {
+      await existing.ready;
+      await existing.showPixel(outputDir, row, col);
+      const mapColumn = registry.maps.get(outputDir)?.panel.viewColumn;
+      if (mapColumn !== undefined && existing.panel.viewColumn === mapColumn) existing.panel.reveal(mapColumn + 1, true);
+      else if (!existing.panel.visible) existing.panel.reveal(existing.panel.viewColumn, true);
+      return existing;
     }
-    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'VELO Fit Diagnostics', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-      webviewOptions(context.extensionUri));
-    p = FitDiagnosticsPanel.current = new FitDiagnosticsPanel(context, panel, { outputDir, row, col });
+    const panel = vscode.window.createWebviewPanel(FitDiagnosticsPanel.viewType, 'VELO Fit Diagnostics',
+      { viewColumn: registry.diagnosticsColumn(), preserveFocus: true }, webviewOptions(registry.host.extensionUri));
+    const p = new FitDiagnosticsPanel(registry, panel, { outputDir, row, col });
     await p.ready;
     return p;
   }
 
-  private constructor(context: vscode.ExtensionContext, panel: vscode.WebviewPanel, state: DiagnosticsState) {
-    super(context.extensionUri, panel, 'fitDiagnostics', { outputDir: state.outputDir });
-    this.output = new AnalysisOutput(state.outputDir);
-    this.pixel = [state.row, state.col];
-    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'velo.svg');
-    this.register({ dispose: () => { if (FitDiagnosticsPanel.current === this) FitDiagnosticsPanel.current = undefined; } });
+  private constructor(private readonly registry: PanelRegistry, panel: vscode.WebviewPanel, state: DiagnosticsState) {
+    super(registry.host, panel, 'fitDiagnostics', state);
+    this.state = state;
+    registry.diagnostics?.panel.dispose();
+    registry.diagnostics = this;
+    this.setTitle();
+    this.register({ dispose: () => { if (registry.diagnostics === this) registry.diagnostics = undefined; } });
   }
 
   protected body(): string {
     return `<div id="toolbar"><span id="title"></span>
   <span class="hint">← ↑ → ↓ neighbouring pixel · P pin for overlay · C clear pins</span>
-  <vscode-button id="pin" secondary>Pin</vscode-button><vscode-button id="clearPins" secondary>Clear pins</vscode-button></div>
+  <vscode-button id="pin" secondary>Pin</vscode-button><vscode-button id="clearPins" secondary>Clear pins</vscode-button>
+  <vscode-button id="openInMap" secondary>Show in map</vscode-button></div>
 <div id="charts"><div class="chartBox"><canvas id="curve" aria-label="flux vs threshold"></canvas></div>
 <div class="chartBox small"><canvas id="pulls" aria-label="pulls"></canvas></div></div>
 <table id="params"></table>`;
   }
 
-  protected async onReady(): Promise<void> {
-    const s = this.output.summary;
-    await this.post({ type: 'init', title: s.scan.id, rows: s.shape.rows, cols: s.shape.cols, asic: this.output.asicCurve() });
-    this.sendPixel(this.pixel[0], this.pixel[1], false);
+  protected handlers(): Handlers<DiagnosticsApi> {
+    return {
+      ready: state => {
+        if (state?.outputDir) this.state = { outputDir: state.outputDir, row: state.row, col: state.col };
+        return this.init();
+      },
+      pixel: ({ row, col, pin }) => {
+        const curve = AnalysisOutput.open(this.state.outputDir).pixelCurve(row, col);
+        if (!pin) {
+          this.state = { ...this.state, row, col };
+          this.setTitle();
+          void this.registry.maps.get(this.state.outputDir)?.markPixel(row, col);
+        }
+        return curve;
+      },
+      openInMap: async ({ row, col }) => { await PixelMapPanel.show(this.registry, this.state.outputDir, { pixel: [row, col] }); return null; },
+    };
   }
 
-  protected async onMessage(m: FromDiagnosticsMessage): Promise<void> {
-    if (m.type === 'requestPixel') this.sendPixel(m.row, m.col, m.pin);
+  private init(): DiagnosticsInit {
+    const output = AnalysisOutput.open(this.state.outputDir), s = output.summary;
+    this.setTitle();
+    return { outputDir: output.dir, title: s.scan.id, rows: s.shape.rows, cols: s.shape.cols, asic: output.asicCurve(),
+      curve: output.pixelCurve(this.state.row, this.state.col) };
   }
 
-  sendPixel(row: number, col: number, pin: boolean): void {
-    const { rows, cols } = this.output.summary.shape;
-    if (row < 0 || col < 0 || row >= rows || col >= cols) return;
-    if (!pin) this.pixel = [row, col];
-    this.panel.title = `Fit · pixel (${row}, ${col})`;
-    void this.post({ type: 'pixel', curve: this.output.pixelCurve(row, col), pin });
+  private async showPixel(outputDir: string, row: number, col: number): Promise<void> {
+    this.state = { outputDir, row, col };
+    await this.push({ type: 'show', init: this.init() });
+  }
+
+  private setTitle(): void {
+    this.panel.title = `Fit · pixel (${this.state.row}, ${this.state.col})`;
   }
 }

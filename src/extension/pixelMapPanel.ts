@@ -1,54 +1,48 @@
-// Host of the pixel-map webview: sends result maps as typed arrays; a clicked pixel opens its fit diagnostics.
-import * as fs from 'fs';
+// Host of the pixel-map webview: answers the webview's requests (init, maps as typed arrays, a pixel's fit,
+// export, colour-range lock); a clicked pixel is shown in the one Fit Diagnostics panel.
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { FromPixelMapMessage, MapQuantity, STATUS_NAMES, ToPixelMapMessage } from '../protocol';
+import { FIT_QUANTITIES, MapQuantity, STATUS_NAMES } from '../contract/quantities';
+import { asicReference } from '../contract/summary';
+import { MapData, PixelMapApi, PixelMapInit, PixelMapPush, PixelMapState } from '../protocol';
 import { AnalysisOutput } from './analysisOutput';
 import { FitDiagnosticsPanel } from './fitDiagnosticsPanel';
-import { webviewOptions, WebviewHost } from './webviewHost';
+import type { PanelRegistry } from './panelRegistry';
+import { Handlers, webviewOptions, WebviewHost } from './webviewHost';
 
-const VIEW_TYPE = 'veloCalib.pixelMap';
-const FIT_QUANTITIES: MapQuantity[] = ['mu', 'sigma', 'amplitude', 'slope', 'chi2_ndf', 'pvalue', 'status', 'delta_deviance'];
-
-export interface PixelMapState { outputDir: string; quantity?: MapQuantity; threshold?: number; pixel?: [number, number] }
-
-export class PixelMapPanel extends WebviewHost<ToPixelMapMessage, FromPixelMapMessage> {
-  private static readonly panels = new Map<string, PixelMapPanel>();
+export class PixelMapPanel extends WebviewHost<PixelMapApi, PixelMapPush> {
+  static readonly viewType = 'veloCalib.pixelMap';
   readonly output: AnalysisOutput;
-  /** Draw times reported by the webview, per quantity (ms). */
-  readonly lastDrawMs: Partial<Record<MapQuantity, number>> = {};
 
-  static register(context: vscode.ExtensionContext): void {
-    context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
-      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PixelMapState | undefined) {
-        if (!state?.outputDir || !fs.existsSync(path.join(state.outputDir, 'summary.json'))) { panel.dispose(); return; }
-        new PixelMapPanel(context, panel, state);
-      },
-    }));
+  static restore(registry: PanelRegistry, panel: vscode.WebviewPanel, state: PixelMapState): PixelMapPanel {
+    return new PixelMapPanel(registry, panel, state);
   }
 
-  static async show(context: vscode.ExtensionContext, outputDir: string, initial: Omit<PixelMapState, 'outputDir'> = {}): Promise<PixelMapPanel> {
-    let p = PixelMapPanel.panels.get(outputDir);
-    if (p) {
-      p.panel.reveal();
+  /** Shows the map of `outputDir` (reusing its panel), then the quantity / threshold / pixel asked for. */
+  static async show(registry: PanelRegistry, outputDir: string, initial: Omit<PixelMapState, 'outputDir'> = {}): Promise<PixelMapPanel> {
+    registry.used(outputDir);
+    let p = registry.maps.get(outputDir);
+    if (!p) {
+      const panel = vscode.window.createWebviewPanel(PixelMapPanel.viewType, 'VELO Pixel Map', registry.mainColumn(),
+        webviewOptions(registry.host.extensionUri));
+      p = new PixelMapPanel(registry, panel, { outputDir, ...initial });
       await p.ready;
-      if (initial.quantity) await p.sendMap(initial.quantity, initial.threshold);
-      if (initial.pixel) p.selectPixel(initial.pixel[0], initial.pixel[1]);
       return p;
     }
-    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'VELO Pixel Map', vscode.ViewColumn.Beside, webviewOptions(context.extensionUri));
-    p = new PixelMapPanel(context, panel, { outputDir, ...initial });
+    p.panel.reveal(p.panel.viewColumn);
     await p.ready;
+    if (initial.pixel) void p.markPixel(initial.pixel[0], initial.pixel[1]);
     return p;
   }
 
-  private constructor(private readonly context: vscode.ExtensionContext, panel: vscode.WebviewPanel, private readonly initial: PixelMapState) {
-    super(context.extensionUri, panel, 'pixelMap', { outputDir: initial.outputDir });
-    this.output = new AnalysisOutput(initial.outputDir);
-    PixelMapPanel.panels.set(initial.outputDir, this);
+  private constructor(private readonly registry: PanelRegistry, panel: vscode.WebviewPanel, state: PixelMapState) {
+    super(registry.host, panel, 'pixelMap', state);
+    this.output = AnalysisOutput.open(state.outputDir);
+    registry.maps.get(state.outputDir)?.panel.dispose();
+    registry.maps.set(state.outputDir, this);
     panel.title = `Pixel Map · ${this.output.summary.scan.id}`;
-    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'velo.svg');
-    this.register({ dispose: () => PixelMapPanel.panels.delete(initial.outputDir) });
+    this.register({ dispose: () => { if (registry.maps.get(state.outputDir) === this) registry.maps.delete(state.outputDir); } });
+    this.register(panel.onDidChangeViewState(e => { if (e.webviewPanel.active) registry.used(state.outputDir); }));
   }
 
   protected body(): string {
@@ -59,81 +53,92 @@ export class PixelMapPanel extends WebviewHost<ToPixelMapMessage, FromPixelMapMe
   <label>Range <select id="rangeMode"><option value="auto">auto (1–99 %)</option><option value="manual">manual</option></select></label>
   <input id="rangeMin" type="number" step="any" aria-label="range minimum" hidden>
   <input id="rangeMax" type="number" step="any" aria-label="range maximum" hidden>
+  <label title="Use this colour range for every map of this quantity"><input id="lockRange" type="checkbox"> Lock colour range</label>
+  <label><input id="logY" type="checkbox"> log y</label>
   <vscode-button id="resetZoom" secondary>Reset zoom</vscode-button>
   <vscode-button id="exportPng" secondary>Export PNG</vscode-button>
   <vscode-button id="exportCsv" secondary>Export CSV</vscode-button>
   <span id="title"></span>
 </div>
+<div id="readout" role="status">hover a pixel</div>
 <div id="main">
-  <div id="mapBox"><canvas id="map" width="256" height="256" aria-label="pixel map" tabindex="0"></canvas></div>
+  <div id="mapArea">
+    <div></div><div id="colAxis" class="axis" aria-label="column"></div><div></div>
+    <div id="rowAxis" class="axis" aria-label="row"></div>
+    <div id="mapBox"><canvas id="map" width="256" height="256" aria-label="pixel map" tabindex="0"></canvas></div>
+    <div id="scaleBox">
+      <div id="colorbar"><canvas id="bar" width="14" height="200"></canvas><div id="barTicks"></div></div>
+      <ul id="legend" hidden></ul>
+    </div>
+  </div>
   <div id="side">
-    <div id="colorbar"><canvas id="bar" width="16" height="256"></canvas><div id="barLabels"><span id="barMax"></span><span id="barMin"></span></div></div>
-    <div id="readout" role="status">hover a pixel</div>
     <div id="asic"></div>
+    <div id="histBox"><canvas id="histogram" aria-label="histogram"></canvas></div>
     <table id="pixelTable"></table>
-    <div id="histBox"><canvas id="histogram" width="320" height="180" aria-label="histogram"></canvas></div>
   </div>
 </div>`;
   }
 
-  protected async onReady(): Promise<void> {
+  protected handlers(): Handlers<PixelMapApi> {
+    return {
+      ready: state => this.init(state),
+      map: ({ quantity, threshold }) => this.mapData(quantity, threshold),
+      selectPixel: ({ row, col, open }) => {
+        if (open && this.output.hasFits) void this.showDiagnostics(row, col);
+        return this.output.pixelFit(row, col);
+      },
+      export: ({ format, quantity, threshold, data }) => this.exportMap(format, quantity, threshold, data),
+      lockRange: ({ quantity, range }) => { this.registry.lockRange(quantity, range, this); return null; },
+    };
+  }
+
+  private init(state: PixelMapState): PixelMapInit {
     const s = this.output.summary;
     const quantities: MapQuantity[] = this.output.hasFits ? ['flux', ...FIT_QUANTITIES] : ['flux'];
-    const quantity = this.initial.quantity ?? (this.output.hasFits ? 'mu' : 'flux');
-    const threshold = this.initial.threshold ?? s.thresholds[0];
-    await this.post({ type: 'init', title: s.scan.id, rows: s.shape.rows, cols: s.shape.cols, thresholds: s.thresholds, quantities,
-      statusNames: [...STATUS_NAMES], initial: { quantity, threshold, pixel: this.initial.pixel } });
-    await this.sendMap(quantity, threshold);
-    if (this.initial.pixel) this.selectPixel(this.initial.pixel[0], this.initial.pixel[1], false);
     void this.output.preload();
+    return {
+      title: s.scan.id, folder: s.dataFolder ?? path.dirname(this.output.dir), rows: s.shape.rows, cols: s.shape.cols,
+      thresholds: s.thresholds, quantities, statusNames: [...STATUS_NAMES],
+      quantity: state.quantity && quantities.includes(state.quantity) ? state.quantity : quantities.includes('mu') ? 'mu' : 'flux',
+      threshold: state.threshold !== undefined && s.thresholds.includes(state.threshold) ? state.threshold : s.thresholds[0],
+      lockedRanges: this.registry.lockedRanges,
+    };
   }
 
-  protected async onMessage(m: FromPixelMapMessage): Promise<void> {
-    switch (m.type) {
-      case 'requestMap': await this.sendMap(m.quantity, m.threshold); break;
-      case 'selectPixel': this.selectPixel(m.row, m.col); break;
-      case 'drawn': this.lastDrawMs[m.quantity] = m.milliseconds; break;
-      case 'export': await this.exportMap(m.format, m.quantity, m.data); break;
-    }
-  }
-
-  async sendMap(quantity: MapQuantity, threshold?: number): Promise<void> {
+  mapData(quantity: MapQuantity, threshold?: number): MapData {
     const out = this.output, s = out.summary;
-    let values: Float64Array, errors: Float64Array | undefined, asicValue: number | null = null;
-    if (quantity === 'flux') {
-      const thr = threshold ?? s.thresholds[0];
-      ({ values, errors } = out.fluxMap(thr));
-      const asic = s.per_threshold.find(t => t.threshold === thr)?.asic_flux ?? null;
-      const unmasked = s.shape.rows * s.shape.cols - s.mask.maskedPixels;
-      asicValue = asic !== null && unmasked ? asic / unmasked : null; // mean flux per unmasked pixel
-      threshold = thr;
-    } else {
-      values = out.map(quantity)!;
-      errors = out.map(`${quantity}_err`);
-      const asic = s.fit?.asic;
-      if (asic && quantity === 'amplitude') asicValue = asic.per_pixel_amplitude;
-      else if (asic && (quantity === 'mu' || quantity === 'sigma' || quantity === 'slope')) {
-        asicValue = quantity === 'slope' && asic.params.slope !== null ? asic.params.slope / asic.unmasked_pixels : asic.params[quantity] ?? null;
-      }
-      threshold = undefined;
-    }
-    const statusMap = out.map('status');
-    await this.post({ type: 'map', quantity, threshold, values, errors, status: statusMap && Uint8Array.from(statusMap), asicValue });
+    const thr = quantity === 'flux' ? threshold ?? s.thresholds[0] : undefined;
+    const { values, errors } = quantity === 'flux' ? out.fluxMap(thr!) : { values: out.map(quantity), errors: out.map(`${quantity}_err`) };
+    if (!values) throw new Error(`this result has no ${quantity} map`);
+    const status = out.map('status');
+    const asic = asicReference(s, quantity, thr);
+    return {
+      quantity, threshold: thr, values, errors, status: status && Uint8Array.from(status),
+      sigmaUpper: quantity === 'sigma' ? out.map('sigma_upper') : undefined, asicValue: asic.value, asicLabel: asic.label,
+    };
   }
 
-  /** Marks the pixel in the map and opens (or updates) the fit diagnostics beside it. */
-  selectPixel(row: number, col: number, openDiagnostics = true): void {
-    void this.post({ type: 'pixel', row, col, fit: this.output.pixelFit(row, col) });
-    if (openDiagnostics && this.output.hasFits) void FitDiagnosticsPanel.show(this.context, this.output.dir, row, col);
+  /** Marks a pixel in this map (another panel or a command chose it). */
+  markPixel(row: number, col: number): Thenable<boolean> {
+    return this.push({ type: 'pixel', row, col, fit: this.output.pixelFit(row, col) });
   }
 
-  private async exportMap(format: 'png' | 'csv', quantity: MapQuantity, data: string): Promise<void> {
-    const base = `${this.output.summary.scan.id}_${quantity}.${format}`;
-    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(this.output.dir, base)),
+  showLockedRange(quantity: MapQuantity, range: [number, number] | null): Thenable<boolean> {
+    return this.push({ type: 'lockedRange', quantity, range });
+  }
+
+  private showDiagnostics(row: number, col: number): Promise<unknown> {
+    return FitDiagnosticsPanel.show(this.registry, this.output.dir, row, col).catch(e => this.host.log.error(`fit diagnostics: ${(e as Error).message}`));
+  }
+
+  private async exportMap(format: 'png' | 'csv', quantity: MapQuantity, threshold: number | undefined, data: string): Promise<string | null> {
+    const base = `${this.output.summary.scan.id}_${quantity}${threshold !== undefined ? `_THR_${threshold}` : ''}.${format}`;
+    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(path.dirname(this.output.dir), base)),
       filters: format === 'png' ? { 'PNG image': ['png'] } : { CSV: ['csv'] } });
-    if (!target) return;
+    if (!target) return null;
     const bytes = format === 'png' ? Buffer.from(data.replace(/^data:image\/png;base64,/, ''), 'base64') : Buffer.from(data, 'utf8');
     await vscode.workspace.fs.writeFile(target, bytes);
     void vscode.window.showInformationMessage(`VELO: map exported to ${target.fsPath}`);
+    return target.fsPath;
   }
 }

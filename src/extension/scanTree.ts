@@ -1,6 +1,10 @@
 // "VELO Scans" tree: data folders → scans → thresholds → acquisitions, with analysis results once available.
+import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { formatNumber, formatWithError } from '../contract/format';
+import { isHiddenEntry, OUTPUT_FOLDER_NAME, SUMMARY_FILE } from '../contract/outputFiles';
+import { SKIP_REASON_TEXT, skippedAcquisitions } from '../contract/summary';
 import { Scan, ThresholdFiles } from '../engine/scanFiles';
 import { scanStates, StoredResult } from './analysisResults';
 import { analyseOptionsFromSettings } from './settings';
@@ -9,21 +13,31 @@ export type ScanTreeNode =
   | { kind: 'folder'; folder: string }
   | { kind: 'scan'; folder: string; scan: Scan; result?: StoredResult }
   | { kind: 'threshold'; folder: string; scan: Scan; thresholds: ThresholdFiles; result?: StoredResult }
-  | { kind: 'acquisition'; file: string; name: string; acquisition: number; bad: boolean; skipReason?: string };
+  | { kind: 'acquisition'; file: string; name: string; acquisition: number;
+      /** Why the analysis left this file out (bad, excluded, unreadable), when it did. */
+      skipped?: string };
 
 const SCAN_GLOB = '**/*_THR_*_*.csv';
-const EXCLUDE_GLOB = '**/{node_modules,velo-calib,.git}/**';
+const EXCLUDE_GLOB = `**/{node_modules,${OUTPUT_FOLDER_NAME},.*}/**`;
 
-function formatFlux(v: number | null | undefined): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return 'n/a';
-  return v >= 1000 || v < 0.01 ? v.toExponential(2) : v.toPrecision(3);
+/** True for files the engine writes (its output folders, staging and versioned hidden folders): not scan data. */
+export function isEngineOutput(file: string): boolean {
+  const parts = file.split(/[\\/]/);
+  if (parts.slice(0, -1).some(p => p === OUTPUT_FOLDER_NAME || isHiddenEntry(p))) return true;
+  const dir = path.dirname(file);
+  return fs.existsSync(path.join(dir, SUMMARY_FILE)) || fs.existsSync(path.join(path.dirname(dir), SUMMARY_FILE));
 }
 
-/** Why an acquisition was left out (summary.json `bad_acquisitions` reasons, `excluded_acquisitions`). */
-const SKIP_REASON_TEXT: Record<string, string> = {
-  'noisy-last-columns': 'noisy last columns', empty: 'empty acquisition', 'count-outlier': 'total count inconsistent with the other acquisitions',
-  excluded: 'excluded by hand (veloCalib.exclude)',
-};
+/** Why each acquisition of a threshold was left out: acquisition → reason. */
+function skippedAt(result: StoredResult | undefined, threshold: number): Map<number, string> {
+  const out = new Map<number, string>();
+  if (!result) return out;
+  for (const a of skippedAcquisitions(result.summary)) if (a.threshold === threshold) out.set(a.acquisition, SKIP_REASON_TEXT[a.reason]);
+  for (const f of result.summary.skipped_files ?? []) {
+    if (f.threshold === threshold) out.set(f.acquisition, `unreadable: ${f.reason}${f.line ? ` (line ${f.line}${f.column ? `, column ${f.column}` : ''})` : ''}`);
+  }
+  return out;
+}
 
 export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ScanTreeNode | undefined>();
@@ -35,7 +49,7 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
   constructor() {
     // A scan still being taken: new files appear; refresh at most every 500 ms.
     const watcher = vscode.workspace.createFileSystemWatcher('**/*.{csv,json}');
-    const poke = () => this.scheduleRefresh();
+    const poke = (uri: vscode.Uri) => { if (!isEngineOutput(uri.fsPath)) this.scheduleRefresh(); };
     this.disposables.push(watcher, watcher.onDidCreate(poke), watcher.onDidDelete(poke), watcher.onDidChange(poke),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.refresh()),
       vscode.workspace.onDidChangeConfiguration(e => { if (e.affectsConfiguration('veloCalib')) this.refresh(); }));
@@ -69,13 +83,9 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
       case 'scan':
         return node.scan.thresholds.map(thresholds => ({ kind: 'threshold', folder: node.folder, scan: node.scan, thresholds, result: node.result }));
       case 'threshold': {
-        const summary = node.result?.summary, thr = node.thresholds.threshold;
-        const skipped = new Map<number, string>();
-        for (const [t, a, reason] of summary?.bad_acquisitions ?? []) if (t === thr) skipped.set(a, SKIP_REASON_TEXT[reason ?? 'noisy-last-columns'] ?? reason!);
-        for (const [t, a] of summary?.excluded_acquisitions ?? []) if (t === thr) skipped.set(a, SKIP_REASON_TEXT.excluded);
-        return node.thresholds.acquisitions.map(a => ({
-          kind: 'acquisition', file: a.path, name: a.name, acquisition: a.acquisition, bad: skipped.has(a.acquisition), skipReason: skipped.get(a.acquisition),
-        }));
+        const skipped = skippedAt(node.result, node.thresholds.threshold);
+        return node.thresholds.acquisitions.map(a => ({ kind: 'acquisition', file: a.path, name: a.name, acquisition: a.acquisition,
+          skipped: skipped.get(a.acquisition) }));
       }
       default:
         return [];
@@ -117,9 +127,13 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
         const item = new vscode.TreeItem(`THR ${t.threshold}`, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `thr:${node.folder}:${node.scan.id}:${t.threshold}`;
         if (summary) {
-          item.description = `${summary.good} good / ${summary.bad} bad${summary.failed ? ` / ${summary.failed} unreadable` : ''}${summary.excluded ? ` / ${summary.excluded} excluded` : ''} · ${formatFlux(summary.asic_flux)} Hz`;
-          item.iconPath = summary.all_bad ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : new vscode.ThemeIcon('pulse');
-          item.tooltip = summary.all_bad ? 'Every acquisition at this threshold is bad: flux is NaN' : `ASIC flux ${formatFlux(summary.asic_flux)} ± ${formatFlux(summary.asic_flux_error)} Hz`;
+          const skipped = [...skippedAt(node.result, t.threshold).entries()].map(([a, why]) => `#${a} ${why}`);
+          item.description = `${summary.good} good / ${summary.bad} bad${summary.failed ? ` / ${summary.failed} unreadable` : ''}${summary.excluded ? ` / ${summary.excluded} excluded` : ''} · ASIC ${formatNumber(summary.asic_flux, 3)} Hz`;
+          item.iconPath = summary.all_bad || skipped.length
+            ? new vscode.ThemeIcon('warning', new vscode.ThemeColor(summary.all_bad ? 'list.errorForeground' : 'list.warningForeground'))
+            : new vscode.ThemeIcon('pulse');
+          item.tooltip = [summary.all_bad ? 'Every acquisition at this threshold is bad: flux is NaN'
+            : `ASIC flux (total) ${formatWithError(summary.asic_flux, summary.asic_flux_error, 'Hz')}`, ...skipped].join('\n');
           item.command = { command: 'veloCalib.openThresholdMap', title: 'Open Threshold Flux Map', arguments: [node.folder, node.scan.id, t.threshold] };
         } else {
           item.description = `${t.acquisitions.length} acquisitions`;
@@ -130,10 +144,10 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
       }
       case 'acquisition': {
         const item = new vscode.TreeItem(`#${node.acquisition}`, vscode.TreeItemCollapsibleState.None);
-        item.description = node.bad ? `skipped (${node.skipReason})` : node.name;
-        if (node.bad) item.tooltip = `${node.name}\nskipped: ${node.skipReason}`;
+        item.description = node.skipped ? `${node.skipped} · ${node.name}` : node.name;
+        item.tooltip = node.skipped ? `${node.name}\nleft out of the analysis: ${node.skipped}` : node.name;
         item.resourceUri = vscode.Uri.file(node.file);
-        item.iconPath = node.bad ? new vscode.ThemeIcon('error') : vscode.ThemeIcon.File;
+        item.iconPath = node.skipped ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : vscode.ThemeIcon.File;
         item.command = { command: 'vscode.open', title: 'Open Acquisition', arguments: [vscode.Uri.file(node.file)] };
         item.contextValue = 'acquisition';
         return item;

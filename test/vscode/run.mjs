@@ -65,6 +65,8 @@ async function launchBrowser(run) {
 }
 
 async function exthost(run, ws) {
+  const suite = path.join(root, 'out/test/vscode/suite/index.js');
+  if (!fs.existsSync(suite)) throw new Error(`${suite} is missing: compile the suite first (npx tsc -p .)`);
   const server = await startCodeServer(run, ws, ['--vscode-option', 'enable-smoke-test-driver']);
   const ctx = await launchBrowser(run);
   try {
@@ -81,7 +83,7 @@ async function exthost(run, ws) {
     });
     await page.exposeFunction('codeAutomationExit', code => finish(code));
     const host = `127.0.0.1:${server.port}`, remote = p => `vscode-remote://${host}${p}`;
-    const payload = JSON.stringify([['extensionDevelopmentPath', remote(root)], ['extensionTestsPath', remote(path.join(here, 'suite'))], ['skipWelcome', 'true']]);
+    const payload = JSON.stringify([['extensionDevelopmentPath', remote(root)], ['extensionTestsPath', remote(path.join(root, 'out/test/vscode/suite'))], ['skipWelcome', 'true']]);
     page.on('console', m => { if (process.env.DEBUG) console.log('  [console]', m.type(), m.text().slice(0, 300)); });
     await page.goto(`http://${host}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(payload)}`);
     const code = await Promise.race([done, new Promise(r => setTimeout(() => r('timeout'), Number(process.env.EXTHOST_TIMEOUT_MS ?? 240000)))]);

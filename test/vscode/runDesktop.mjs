@@ -12,7 +12,7 @@ const root = path.resolve(here, '../..');
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'velo-calib-desktop-'));
 const ws = prepareWorkspace(base);
 try {
-  await runTests({ extensionDevelopmentPath: root, extensionTestsPath: path.join(here, 'suite'), launchArgs: [ws, '--disable-extensions'] });
+  await runTests({ extensionDevelopmentPath: root, extensionTestsPath: path.join(root, 'out/test/vscode/suite'), launchArgs: [ws, '--disable-extensions'] });
 } catch (e) {
   console.error('desktop extension-host tests failed:', e.message);
   process.exitCode = 1;

@@ -4,13 +4,15 @@
 import erfc from '@stdlib/math-base-special-erfc';
 import gammainc from '@stdlib/math-base-special-gammainc';
 import { quantile } from '../statistics';
+import { DEFAULT_OUTLIER_SIGMA, parseExclusions } from '../../contract/analysisSettings';
+
+/** The default significance (Gaussian σ, one-sided) and the exclusion grammar live in the contract (the extension
+ *  reads them too). */
+export { DEFAULT_OUTLIER_SIGMA, parseExclusions };
 
 /** Why an acquisition was skipped although it could be read (summary.json `bad_acquisitions[i][2]`). */
 export type BadAcquisitionReason = 'noisy-last-columns' | 'empty' | 'count-outlier';
 export const BAD_ACQUISITION_REASONS: readonly BadAcquisitionReason[] = ['noisy-last-columns', 'empty', 'count-outlier'];
-
-/** Default significance (in Gaussian σ, one-sided) beyond which an acquisition's total is an outlier. */
-export const DEFAULT_OUTLIER_SIGMA = 5;
 
 /** Fewer acquisitions than this at a threshold: no median worth testing against. */
 const MIN_ACQUISITIONS_FOR_TEST = 3;
@@ -42,16 +44,6 @@ export function countVerdicts(totals: number[], sigma: number): Array<'empty' | 
     else if (pAtLeast < pCut) verdicts[i] = 'count-outlier';
   });
   return verdicts;
-}
-
-/** `THR:ACQ[,THR:ACQ…]` (CLI) or a list of such strings (setting) → pairs; throws with the offending item. */
-export function parseExclusions(text: string | string[]): Array<[number, number]> {
-  const items = (Array.isArray(text) ? text : [text]).flatMap(t => t.split(/[,\s]+/)).filter(Boolean);
-  return items.map(item => {
-    const m = /^(\d+):(\d+)$/.exec(item);
-    if (!m) throw new Error(`"${item}": expected THR:ACQ (threshold and acquisition number), e.g. 1440:3`);
-    return [Number(m[1]), Number(m[2])];
-  });
 }
 
 /** Outcome of one acquisition as the report needs it (a subset of the accumulator's AcquisitionOutcome). */

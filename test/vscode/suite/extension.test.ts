@@ -1,27 +1,39 @@
 // Runs inside a real VS Code extension host with the real `vscode` API: commands, tree, runner, panels.
-const assert = require('assert');
-const fs = require('fs');
-const path = require('path');
-const vscode = require('vscode');
+// Compiled by tsc to out/test/vscode/suite (test/vscode/run.mjs exthost, npm run test:desktop).
+import * as assert from 'assert';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { overviewData } from '../../../src/extension/asicOverviewPanel';
+import type { VeloCalibApi } from '../../../src/extension/extension';
+import type { PixelMapPanel } from '../../../src/extension/pixelMapPanel';
+import type { ScanTreeNode } from '../../../src/extension/scanTree';
 
 const EXTENSION_ID = 'velo-calib.velo-calib';
-const COMMANDS = ['analyseFolder', 'analyseScanFolder', 'openPixelMap', 'showPixel', 'openAsicOverview', 'generateDemo',
+const COMMANDS = ['analyseFolder', 'analyseScanFolder', 'analyseScan', 'openPixelMap', 'showPixel', 'openAsicOverview', 'generateDemo',
   'exportReport', 'cancelAnalysis', 'refresh', 'openAcquisition', 'openThresholdMap'].map(c => `veloCalib.${c}`);
 
-const ws = () => vscode.workspace.workspaceFolders[0].uri.fsPath;
+const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 const small = () => path.join(ws(), 'small-scan');
 const big = () => path.join(ws(), 'big-scan');
-let api;
+let api: VeloCalibApi;
 
-async function waitFor(predicate, what, ms = 30000) {
+async function waitFor(predicate: () => unknown, what: string, ms = 30000): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) { if (await predicate()) return; await new Promise(r => setTimeout(r, 100)); }
   throw new Error(`timed out waiting for ${what}`);
 }
 
+type Node<K extends ScanTreeNode['kind']> = Extract<ScanTreeNode, { kind: K }>;
+const children = async <K extends ScanTreeNode['kind']>(node?: ScanTreeNode) => (await api.tree.getChildren(node)) as Node<K>[];
+const item = (node: ScanTreeNode) => api.tree.getTreeItem(node);
+const folderNode = async (folder: string) => (await children<'folder'>()).find(f => f.folder === folder)!;
+const tabLabels = () => vscode.window.tabGroups.all.flatMap(g => g.tabs.map(t => t.label));
+
 describe('velo-calib in a real extension host', () => {
   before(async () => {
-    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    const ext = vscode.extensions.getExtension<VeloCalibApi>(EXTENSION_ID);
     assert.ok(ext, 'extension is installed');
     api = await ext.activate();
   });
@@ -32,48 +44,54 @@ describe('velo-calib in a real extension host', () => {
   });
 
   it('the VELO Scans tree lists data folders, scans and a generated scan\'s thresholds', async () => {
-    const folders = await api.tree.getChildren();
-    assert.deepStrictEqual(folders.map(f => path.basename(f.folder)).sort(), ['big-scan', 'small-scan']);
-    const smallNode = folders.find(f => f.folder === small());
-    const [scan] = await api.tree.getChildren(smallNode);
+    const folders = await children<'folder'>();
+    assert.deepStrictEqual(folders.map(f => path.basename(f.folder)).sort(), ['big-scan', 'multi-scan', 'small-scan']);
+    const [scan] = await children<'scan'>(await folderNode(small()));
     assert.strictEqual(scan.scan.id, 'Module0_VP0-1_ECS_data_ST_1s310ms');
-    const item = api.tree.getTreeItem(scan);
-    assert.match(item.description, /29 thresholds · 145 acquisitions · not analysed/);
-    const thresholds = await api.tree.getChildren(scan);
+    assert.match(String(item(scan).description), /29 thresholds · 145 acquisitions · not analysed/);
+    const thresholds = await children<'threshold'>(scan);
     assert.deepStrictEqual(thresholds.map(t => t.thresholds.threshold), Array.from({ length: 29 }, (_, i) => 1320 + 10 * i));
-    const acquisitions = await api.tree.getChildren(thresholds[0]);
+    const acquisitions = await children<'acquisition'>(thresholds[0]);
     assert.strictEqual(acquisitions.length, 5);
-    assert.strictEqual(api.tree.getTreeItem(acquisitions[0]).command.command, 'vscode.open');
+    assert.strictEqual(item(acquisitions[0]).command!.command, 'vscode.open');
   });
 
-  it('Analyse Folder runs the engine in a child process end to end and writes the outputs', async () => {
-    const dirs = await vscode.commands.executeCommand('veloCalib.analyseFolder', vscode.Uri.file(small()));
+  it('Analyse Folder runs the engine in a child process end to end; skipped files are marked in the tree', async () => {
+    const dirs = await vscode.commands.executeCommand<string[]>('veloCalib.analyseFolder', vscode.Uri.file(small()));
     assert.deepStrictEqual(dirs, [path.join(small(), 'velo-calib')]);
     const summary = JSON.parse(fs.readFileSync(path.join(dirs[0], 'summary.json'), 'utf8'));
     const truth = JSON.parse(fs.readFileSync(path.join(small(), 'truth', 'truth.json'), 'utf8'));
-    assert.deepStrictEqual(summary.bad_acquisitions.map(String).sort(), truth.badAcquisitions.map(String).sort());
+    assert.deepStrictEqual(summary.bad_acquisitions.map((b: number[]) => String(b.slice(0, 2))).sort(), truth.badAcquisitions.map(String).sort());
     for (const f of ['pixel_fits.csv', 'asic_fit.json', 'report.md', 'map_mu.csv']) assert.ok(fs.existsSync(path.join(dirs[0], f)), f);
     api.tree.refresh();
-    const [folder] = (await api.tree.getChildren()).filter(f => f.folder === small());
-    const [scan] = await api.tree.getChildren(folder);
-    assert.match(api.tree.getTreeItem(scan).description, /analysed$/);
-    const thresholds = await api.tree.getChildren(scan);
-    const allBad = thresholds.find(t => t.thresholds.threshold === truth.allBadThreshold);
-    const allBadItem = api.tree.getTreeItem(allBad);
-    assert.strictEqual(allBadItem.iconPath.id, 'warning');
-    assert.match(api.tree.getTreeItem(thresholds[0]).description, /good \/ \d+ bad · [\d.e+-]+ Hz/);
+    const [scan] = await children<'scan'>(await folderNode(small()));
+    assert.match(String(item(scan).description), /analysed$/);
+    const thresholds = await children<'threshold'>(scan);
+    const allBad = thresholds.find(t => t.thresholds.threshold === truth.allBadThreshold)!;
+    assert.strictEqual((item(allBad).iconPath as vscode.ThemeIcon).id, 'warning');
+    // A threshold with one bad acquisition (not all): warning icon, and the file's row says why.
+    const [badThr, badAcq] = truth.badAcquisitions.find(([t]: number[]) => t !== truth.allBadThreshold);
+    const withBad = thresholds.find(t => t.thresholds.threshold === badThr)!;
+    assert.strictEqual((item(withBad).iconPath as vscode.ThemeIcon).id, 'warning');
+    assert.match(String(item(withBad).tooltip), new RegExp(`#${badAcq} bad: noisy last columns`));
+    const acq = (await children<'acquisition'>(withBad)).find(a => a.acquisition === badAcq)!;
+    assert.strictEqual((item(acq).iconPath as vscode.ThemeIcon).id, 'warning');
+    assert.match(String(item(acq).description), /^bad: noisy last columns · /);
+    const good = (await children<'acquisition'>(withBad)).find(a => a.acquisition !== badAcq)!;
+    assert.strictEqual(item(good).iconPath, vscode.ThemeIcon.File);
+    assert.match(String(item(thresholds[0]).description), /good \/ \d+ bad · ASIC [\d.e+-]+ Hz/);
   });
 
-  it('reuses results while the inputs are unchanged and offers a re-run when they change', async () => {
+  it('reuses results while the inputs are unchanged and re-runs when they change', async () => {
     const summaryFile = path.join(small(), 'velo-calib', 'summary.json');
     const before = fs.statSync(summaryFile).mtimeMs;
-    const dirs = await vscode.commands.executeCommand('veloCalib.analyseFolder', vscode.Uri.file(small()));
+    const dirs = await vscode.commands.executeCommand<string[]>('veloCalib.analyseFolder', vscode.Uri.file(small()));
     assert.deepStrictEqual(dirs, [path.join(small(), 'velo-calib')]);
     assert.strictEqual(fs.statSync(summaryFile).mtimeMs, before, 'not recomputed');
-    const file = fs.readdirSync(small()).find(n => n.includes('_THR_1320_0.csv'));
+    const file = fs.readdirSync(small()).find(n => n.includes('_THR_1320_0.csv'))!;
     const future = new Date(Date.now() + 60000);
     fs.utimesSync(path.join(small(), file), future, future); // same data, new mtime: inputs changed
-    const again = await vscode.commands.executeCommand('veloCalib.analyseFolder', vscode.Uri.file(small()));
+    const again = await vscode.commands.executeCommand<string[]>('veloCalib.analyseFolder', vscode.Uri.file(small()));
     assert.deepStrictEqual(again, dirs);
     assert.ok(fs.statSync(summaryFile).mtimeMs > before, 'recomputed after the inputs changed');
   });
@@ -103,69 +121,67 @@ describe('velo-calib in a real extension host', () => {
     await waitFor(() => api.runner.isRunning(big()), 'the run to start');
     await assert.rejects(api.runner.run(big(), ['analyse', big()], () => {}), /already running/);
     await waitFor(() => fs.existsSync(out) && fs.readdirSync(out).some(n => n.startsWith('.staging-')), 'the fit phase (staging folder)');
-    api.runner.runs.find(r => r.folder === big()).child.kill('SIGKILL');
+    // Kill the engine as the OS would (found by its command line, as a user would with ps).
+    const pid = Number(execFileSync('pgrep', ['-f', out], { encoding: 'utf8' }).trim().split('\n')[0]);
+    process.kill(pid, 'SIGKILL');
     await assert.rejects(run, /killed by SIGKILL[\s\S]*Last engine output:[\s\S]*scan Module0_VP0-1_ECS_data_ST_1s310ms/);
     assert.ok(!api.runner.isRunning(big()));
     const left = fs.existsSync(out) ? fs.readdirSync(out).filter(n => !n.startsWith('.staging-')) : [];
     assert.deepStrictEqual(left, [], 'a killed run publishes nothing');
   });
 
-  it('opens the pixel map for an analysed scan and shows a pixel\'s fit', async () => {
+  it('opens the pixel map of an analysed scan; Show Pixel shows the fit diagnostics', async () => {
     const dir = path.join(small(), 'velo-calib');
-    const panel = await vscode.commands.executeCommand('veloCalib.showPixel', dir, 3, 7);
-    assert.ok(panel.panel.visible);
-    assert.match(panel.panel.webview.html, /Content-Security-Policy/);
-    const fit = panel.output.pixelFit(3, 7);
+    const map = await vscode.commands.executeCommand<PixelMapPanel>('veloCalib.openPixelMap', dir);
+    assert.ok(map.panel.visible);
+    assert.match(map.panel.webview.html, /Content-Security-Policy/);
+    const fit = map.output.pixelFit(3, 7)!;
     const line = fs.readFileSync(path.join(dir, 'pixel_fits.csv'), 'utf8').split('\n')[1 + 3 * 32 + 7].split(',');
     assert.strictEqual(fit.status, line[2]);
     assert.strictEqual(fit.values.mu, Number(line[3]));
-    await waitFor(() => panel.lastDrawMs.mu !== undefined, 'the webview to draw the μ map');
+    await vscode.commands.executeCommand('veloCalib.showPixel', dir, 3, 7);
+    await waitFor(() => tabLabels().includes('Fit · pixel (3, 7)'), 'the diagnostics tab');
     assert.strictEqual(await vscode.commands.executeCommand('veloCalib.showPixel', dir, 32, 0), undefined, 'row 32 is outside a 32×32 matrix');
+    // One diagnostics panel, one map panel per scan: asking again reuses them.
+    await vscode.commands.executeCommand('veloCalib.showPixel', dir, 4, 7);
+    await vscode.commands.executeCommand('veloCalib.openPixelMap', dir);
+    await waitFor(() => tabLabels().includes('Fit · pixel (4, 7)'), 'the diagnostics to follow');
+    assert.strictEqual(tabLabels().filter(l => l.startsWith('Fit · pixel')).length, 1);
+    assert.strictEqual(tabLabels().filter(l => l.startsWith('Pixel Map · ')).length, 1);
   });
 
-  it('a threshold in the tree opens its flux map (the item command)', async () => {
-    const folder = (await api.tree.getChildren()).find(f => f.folder === small());
-    const [scan] = await api.tree.getChildren(folder);
-    const [, second] = await api.tree.getChildren(scan);
-    const item = api.tree.getTreeItem(second);
-    assert.strictEqual(item.command.command, 'veloCalib.openThresholdMap');
-    const panel = await vscode.commands.executeCommand(item.command.command, ...item.command.arguments);
-    await waitFor(() => panel.lastDrawMs.flux !== undefined, 'the flux map to be drawn');
-    assert.deepStrictEqual(item.command.arguments.slice(1), [scan.scan.id, 1330]);
-    // The map the panel sends (from the binary counts) is exactly the written flux CSV.
-    const csv = fs.readFileSync(path.join(small(), 'velo-calib', `Fluxperpixel_${scan.scan.id}_THR_1330.csv`), 'utf8')
-      .trim().split('\n').flatMap(l => l.split(',')).map(v => (v === 'nan' ? NaN : Number(v)));
-    assert.deepStrictEqual(Array.from(panel.output.fluxMap(1330).values), csv);
-    const muCsv = fs.readFileSync(path.join(small(), 'velo-calib', 'map_mu.csv'), 'utf8').trim().split('\n').flatMap(l => l.split(',')).map(v => (v === 'nan' ? NaN : Number(v)));
-    assert.deepStrictEqual(Array.from(panel.output.map('mu')), muCsv);
-  });
-
-  it('fit diagnostics show the pixel\'s counts from pixel_counts.f32 and step to neighbours', async () => {
-    const dir = path.join(small(), 'velo-calib');
-    const map = await vscode.commands.executeCommand('veloCalib.showPixel', dir, 10, 12);
-    await waitFor(() => vscode.window.tabGroups.all.some(g => g.tabs.some(t => /^Fit · pixel \(10, 12\)$/.test(t.label))), 'the diagnostics tab');
-    const curve = map.output.pixelCurve(10, 12);
-    const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
-    const j = 3, thr = summary.thresholds[j];
-    const flux = fs.readFileSync(path.join(dir, `Fluxperpixel_${summary.scan.id}_THR_${thr}.csv`), 'utf8').trim().split('\n')[10].split(',')[12];
-    assert.strictEqual(curve.counts[j] / curve.exposure[j], Number(flux), 'counts/T equals the written pixel flux');
-    assert.strictEqual(curve.fit.curve.params[0], map.output.pixelFit(10, 12).values.mu);
+  it('a threshold in the tree opens its flux map (the item command), equal to the written CSV', async () => {
+    const [scan] = await children<'scan'>(await folderNode(small()));
+    const [, second] = await children<'threshold'>(scan);
+    const command = item(second).command!;
+    assert.strictEqual(command.command, 'veloCalib.openThresholdMap');
+    assert.deepStrictEqual(command.arguments!.slice(1), [scan.scan.id, 1330]);
+    const panel = await vscode.commands.executeCommand<PixelMapPanel>(command.command, ...command.arguments!);
+    const read = (f: string) => fs.readFileSync(path.join(small(), 'velo-calib', f), 'utf8').trim().split('\n').flatMap(l => l.split(','))
+      .map(v => (v === 'nan' ? NaN : Number(v)));
+    assert.deepStrictEqual(Array.from(panel.mapData('flux', 1330).values), read(`Fluxperpixel_${scan.scan.id}_THR_1330.csv`));
+    assert.deepStrictEqual(Array.from(panel.mapData('mu').values), read('map_mu.csv'));
+    assert.strictEqual(panel.mapData('flux', 1330).asicLabel, 'ASIC flux / pixel', 'the map names the ASIC value per pixel');
   });
 
   it('the ASIC overview shows the ASIC fit and the conclusions', async () => {
     const dir = path.join(small(), 'velo-calib');
-    const overview = await vscode.commands.executeCommand('veloCalib.openAsicOverview', dir);
+    const overview = await vscode.commands.executeCommand<{ output: PixelMapPanel['output'] }>('veloCalib.openAsicOverview', dir);
     const asic = JSON.parse(fs.readFileSync(path.join(dir, 'asic_fit.json'), 'utf8'));
-    assert.strictEqual(overview.lastMessage.fit.params[0], asic.params.mu);
-    assert.ok(overview.lastMessage.conclusions.length >= 5);
-    assert.ok(overview.lastMessage.allBad.length === 1, 'the all-bad threshold is listed');
+    const data = overviewData(overview.output);
+    assert.strictEqual(data.fit!.params[0], asic.params.mu);
+    assert.ok(data.conclusions.length >= 5);
+    assert.ok(data.allBad.length === 1, 'the all-bad threshold is listed');
+    assert.ok(data.keyNumbers.some(([k, v]) => k === 'ASIC μ' && / ± .* DAC$/.test(v)), 'value ± error with its unit');
   });
 
-  it('exports the report through the given target', async () => {
+  it('exports the report through the given target; the report names its scan and folder', async () => {
     const target = vscode.Uri.file(path.join(ws(), 'exported-report.md'));
     const written = await vscode.commands.executeCommand('veloCalib.exportReport', path.join(small(), 'velo-calib'), target);
     assert.strictEqual(written, target.fsPath);
-    assert.match(fs.readFileSync(target.fsPath, 'utf8'), /# VELO threshold scan report/);
+    const text = fs.readFileSync(target.fsPath, 'utf8');
+    assert.match(text, /# VELO threshold scan report/);
+    assert.ok(text.includes('Module0_VP0-1_ECS_data_ST_1s310ms'), 'names its scan');
   });
 
   it('Generate Demo Scan writes a full-size scan with its truth into the given folder', async () => {
@@ -182,13 +198,9 @@ describe('velo-calib in a real extension host', () => {
 
   it('a changed setting makes stored results stale (fingerprint includes the settings)', async () => {
     const dir = path.join(small(), 'velo-calib');
-    const config = vscode.workspace.getConfiguration('veloCalib');
+    const config = vscode.workspace.getConfiguration('veloCalib', vscode.Uri.file(small()));
     api.tree.refresh();
-    const scanItem = async () => {
-      const folder = (await api.tree.getChildren()).find(f => f.folder === small());
-      const [scan] = await api.tree.getChildren(folder);
-      return api.tree.getTreeItem(scan).description;
-    };
+    const scanItem = async () => String(item((await children<'scan'>(await folderNode(small())))[0]).description);
     assert.match(await scanItem(), /· analysed$/);
     await config.update('badCut', 3, vscode.ConfigurationTarget.Workspace);
     try {
@@ -204,9 +216,8 @@ describe('velo-calib in a real extension host', () => {
     const id = 'Module0_VP0-1_ECS_data_ST_1s310ms';
     const added = path.join(small(), `${id}_THR_1610_0.csv`);
     const thresholdsNow = async () => {
-      const folder = (await api.tree.getChildren()).find(f => f.folder === small());
-      const [scan] = await api.tree.getChildren(folder);
-      return (await api.tree.getChildren(scan)).map(t => t.thresholds.threshold);
+      const [scan] = await children<'scan'>(await folderNode(small()));
+      return (await children<'threshold'>(scan)).map(t => t.thresholds.threshold);
     };
     assert.strictEqual((await thresholdsNow()).length, 29);
     fs.copyFileSync(path.join(small(), `${id}_THR_1600_0.csv`), added);
@@ -225,9 +236,8 @@ describe('velo-calib in a real extension host', () => {
     fs.writeFileSync(path.join(evil, name), '0,1\n2,3\n');
     try {
       api.tree.refresh();
-      const folder = (await api.tree.getChildren()).find(f => f.folder === evil);
-      const [scan] = await api.tree.getChildren(folder);
-      const tooltip = api.tree.getTreeItem(scan).tooltip;
+      const [scan] = await children<'scan'>(await folderNode(evil));
+      const tooltip = item(scan).tooltip as vscode.MarkdownString;
       assert.ok(!tooltip.isTrusted);
       assert.ok(!tooltip.value.includes('[run](command:'), tooltip.value);
       assert.ok(!tooltip.supportHtml, 'raw HTML in a name is never rendered');

@@ -1,0 +1,68 @@
+// What the numbers are: fit statuses, parameter names, map quantities with their units, and the flux formula.
+// No Node import: engine, extension and webviews share it.
+
+/** Pixel fit status by code (the value in map_status.csv and pixel_maps.f64). */
+export const STATUS_NAMES = ['ok', 'masked', 'dead', 'failed', 'bad-fit', 'too-few-points'] as const;
+export type StatusName = typeof STATUS_NAMES[number];
+export const STATUS_MASKED = 1;
+export const STATUS_DEAD = 2;
+
+/** Pixel fit flags by bit (the value in map_flags.csv is the sum of 2^bit; pixel_fits.csv lists the names):
+ *  a parameter at a bound of the fit, or σ quoted as a 95 % upper limit (then in map_sigma_upper.csv). */
+export const FIT_FLAG_NAMES = ['mu-at-limit', 'sigma-at-limit', 'amplitude-at-limit', 'slope-at-limit',
+  'background-at-limit', 'sigma-upper-limit'] as const;
+
+/** The five S-curve parameters, in the order of CurveSpec.params and the pixel_fits.csv columns. */
+export const PARAMETER_NAMES = ['mu', 'sigma', 'amplitude', 'slope', 'background'] as const;
+export type ParameterName = typeof PARAMETER_NAMES[number];
+
+export const PARAMETER_UNITS: Record<ParameterName, string> = { mu: 'DAC', sigma: 'DAC', amplitude: 'Hz', slope: 'Hz/DAC', background: 'Hz' };
+
+/** Quantities the pixel map can show. */
+export type MapQuantity = 'flux' | 'mu' | 'sigma' | 'amplitude' | 'slope' | 'chi2_ndf' | 'pvalue' | 'status' | 'delta_deviance';
+export const FIT_QUANTITIES: MapQuantity[] = ['mu', 'sigma', 'amplitude', 'slope', 'chi2_ndf', 'pvalue', 'status', 'delta_deviance'];
+
+export const QUANTITY_INFO: Record<MapQuantity, { label: string; unit: string }> = {
+  flux: { label: 'flux', unit: 'Hz' }, mu: { label: 'μ', unit: 'DAC' }, sigma: { label: 'σ', unit: 'DAC' },
+  amplitude: { label: 'amplitude', unit: 'Hz' }, slope: { label: 'slope', unit: 'Hz/DAC' },
+  chi2_ndf: { label: 'deviance/ndf', unit: '' }, pvalue: { label: 'p-value', unit: '' }, status: { label: 'fit status', unit: '' },
+  delta_deviance: { label: 'Δdeviance vs ASIC', unit: '' },
+};
+
+/** `μ (DAC)`: a quantity with its unit, for axes and selectors. */
+export function quantityLabel(q: MapQuantity): string {
+  const { label, unit } = QUANTITY_INFO[q];
+  return unit ? `${label} (${unit})` : label;
+}
+
+/** Flux of a pixel: summed counts n over the summed exposure T (s), with its Poisson error √n / T. NaN without exposure. */
+export function fluxFromCounts(counts: number, exposureSeconds: number): { value: number; error: number } {
+  if (!(exposureSeconds > 0)) return { value: NaN, error: NaN };
+  return { value: counts / exposureSeconds, error: Math.sqrt(counts) / exposureSeconds };
+}
+
+/** The quantile q (0…1) of ascending sorted values, interpolated linearly between ranks; NaN when empty. */
+export function percentile(sorted: ArrayLike<number>, q: number): number {
+  if (sorted.length === 0) return NaN;
+  const pos = (sorted.length - 1) * Math.min(1, Math.max(0, q)), lo = Math.floor(pos), hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+/** Text of one number in an output CSV (numpy-compatible `nan`, `inf`, `-inf`). */
+export function csvNumber(v: number): string {
+  if (Number.isNaN(v)) return 'nan';
+  if (v === Infinity) return 'inf';
+  if (v === -Infinity) return '-inf';
+  return String(v);
+}
+
+/** A rows×cols matrix as CSV text, one line per row (the engine's output files and the map's Export CSV). */
+export function matrixCsv(values: ArrayLike<number>, rows: number, cols: number): string {
+  const lines: string[] = new Array(rows);
+  const cells: string[] = new Array(cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) cells[c] = csvNumber(values[r * cols + c]);
+    lines[r] = cells.join(',');
+  }
+  return lines.join('\n') + '\n';
+}

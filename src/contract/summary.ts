@@ -1,0 +1,84 @@
+// The typed summary.json: what the extension and the webviews read of an analysis (written by the engine's
+// analyse.ts and fitOutputs.ts). No Node import. Readers accept the older and newer forms of evolving fields.
+import type { ParameterName } from './quantities';
+
+export type ModelName = 'scurve' | 'seed' | 'seed-sqrt2' | 'kbeta';
+
+export interface ThresholdSummary {
+  threshold: number; files: number; good: number; bad: number; failed: number; excluded?: number; all_bad: boolean;
+  exposure_s: number; asic_flux: number | null; asic_flux_error: number | null;
+}
+
+/** Why an acquisition was left out of the flux. */
+export type BadReason = 'noisy-last-columns' | 'empty' | 'count-outlier';
+
+export interface AsicFitSummary {
+  params: Record<string, number | null>; errors: Record<string, number | null>; chi2: number | null; ndf: number | null;
+  per_pixel_amplitude: number | null; unmasked_pixels: number;
+}
+
+export interface AnalysisSummary {
+  dataFolder?: string;
+  scan: { id: string; prefix: string; shutter: string; shutterSeconds: number };
+  shape: { rows: number; cols: number };
+  inputFingerprint: string;
+  thresholds: number[];
+  per_threshold: ThresholdSummary[];
+  /** `[thr, acq]` pairs (older results) or `[thr, acq, reason]` triples. */
+  bad_acquisitions: Array<[number, number] | [number, number, BadReason]>;
+  /** Acquisitions excluded by the user (`[thr, acq]`), when any. */
+  excluded_acquisitions?: Array<[number, number]>;
+  /** Unreadable files: name, place and what was wrong (line/column when known). */
+  skipped_files?: Array<{ file: string; threshold: number; acquisition: number; reason: string; line?: number; column?: number }>;
+  mask: { maskedPixels: number };
+  acquisitions: { total: number; good: number; bad: number; failed: number };
+  fit?: {
+    model: ModelName; polarity: 1 | -1; pixel_maps?: { file: string; maps: string[] };
+    asic: AsicFitSummary;
+  };
+  heterogeneity?: {
+    conclusions: string[];
+    mu: { mean: number; rms: number; robustRms: number; median_fit_error: number; intrinsic_rms: number };
+    sigma: { mean: number }; asic_width: { sigma_asic: number; quadrature_sum: number; ratio: number };
+    asic_shape_refit: { fraction_inconsistent: number }; status_counts: Record<string, number>;
+  };
+}
+
+/** One left-out acquisition: bad (with the reason) or excluded by the user. */
+export interface SkippedAcquisition { threshold: number; acquisition: number; reason: BadReason | 'excluded' }
+
+/** Bad and excluded acquisitions of a summary in one list, whichever form the summary uses. */
+export function skippedAcquisitions(s: Pick<AnalysisSummary, 'bad_acquisitions' | 'excluded_acquisitions'>): SkippedAcquisition[] {
+  const bad = (s.bad_acquisitions ?? []).map(([threshold, acquisition, reason]) =>
+    ({ threshold, acquisition, reason: reason ?? 'noisy-last-columns' as BadReason }));
+  const excluded = (s.excluded_acquisitions ?? []).map(([threshold, acquisition]) => ({ threshold, acquisition, reason: 'excluded' as const }));
+  return [...bad, ...excluded];
+}
+
+/** Readable reason of a skipped acquisition (tree rows, tooltips). */
+export const SKIP_REASON_TEXT: Record<SkippedAcquisition['reason'], string> = {
+  'noisy-last-columns': 'bad: noisy last columns', empty: 'bad: empty acquisition',
+  'count-outlier': 'bad: total count inconsistent with the other acquisitions', excluded: 'excluded by hand (veloCalib.exclude)',
+};
+
+/** The ASIC value a map of `quantity` is compared with, and what it is (flux: mean per unmasked pixel, not the total). */
+export function asicReference(s: AnalysisSummary, quantity: string, threshold?: number): { value: number | null; label: string } {
+  const unmasked = s.shape.rows * s.shape.cols - s.mask.maskedPixels;
+  if (quantity === 'flux') {
+    const total = s.per_threshold.find(t => t.threshold === threshold)?.asic_flux ?? null;
+    return { value: total !== null && unmasked > 0 ? total / unmasked : null, label: 'ASIC flux / pixel' };
+  }
+  const asic = s.fit?.asic;
+  if (!asic) return { value: null, label: '' };
+  if (quantity === 'amplitude') return { value: asic.per_pixel_amplitude, label: 'ASIC amplitude / pixel' };
+  if (quantity === 'slope') return { value: asic.params.slope !== null ? asic.params.slope / asic.unmasked_pixels : null, label: 'ASIC slope / pixel' };
+  if (quantity === 'mu' || quantity === 'sigma') return { value: asic.params[quantity as ParameterName] ?? null, label: `ASIC ${quantity === 'mu' ? 'μ' : 'σ'}` };
+  return { value: null, label: '' };
+}
+
+/** "3 bad acquisitions and 1 unreadable file skipped" over the summaries of a run (empty when nothing was skipped). */
+export function skippedText(summaries: Array<Pick<AnalysisSummary, 'acquisitions'>>): string {
+  const bad = summaries.reduce((n, s) => n + s.acquisitions.bad, 0), failed = summaries.reduce((n, s) => n + s.acquisitions.failed, 0);
+  const parts = [bad ? `${bad} bad acquisition${bad > 1 ? 's' : ''}` : '', failed ? `${failed} unreadable file${failed > 1 ? 's' : ''}` : ''].filter(Boolean);
+  return parts.length ? `${parts.join(' and ')} skipped` : '';
+}

@@ -1,0 +1,13 @@
+// Extension-host test entry with the run() shape of an @vscode/test-electron suite: the same compiled file
+// (out/test/vscode/suite) runs under code-server here (test/vscode/run.mjs exthost) and under desktop VS Code
+// (npm run test:desktop).
+import * as path from 'path';
+import Mocha from 'mocha';
+
+export function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'bdd', timeout: 60000, color: false, reporter: 'spec' });
+  mocha.addFile(path.resolve(__dirname, 'extension.test.js'));
+  return new Promise((resolve, reject) => {
+    mocha.run(failures => (failures ? reject(new Error(`${failures} tests failed.`)) : resolve()));
+  });
+}
