@@ -118,10 +118,22 @@ async function analyseScan(scan: Scan, maskChoice: MaskChoice, outDir: string, o
     if (t.good === 0) emit({ type: 'log', level: 'warn', message: `threshold ${t.threshold}: no good acquisition (flux = NaN)` });
   }
 
+  await publishScanResults(scan, maskChoice, flux, outDir, options, emit);
+}
+
+/**
+ * Writes every output of a scan from its flux (flux files, fits, report, summary.json) as one atomic publication
+ * and emits `result`. Shared by `analyse` and the live watch (which adds `extraSummary`, e.g. its live state, and
+ * may skip the fits of a snapshot with `fit: false`). Returns the summary written and the files published.
+ */
+export async function publishScanResults(scan: Scan, maskChoice: MaskChoice, flux: ScanFlux, outDir: string,
+  options: AnalyseOptions, emit: (e: EngineEvent) => void, extraSummary?: Record<string, unknown>,
+): Promise<{ summary: Record<string, unknown>; files: string[] }> {
   removeStaleStaging(outDir);
   const staged = new StagedOutput(outDir);
+  let summary: Record<string, unknown>, files: string[];
   try {
-    const summary = fluxSummary(scan, flux, maskChoice, options);
+    summary = fluxSummary(scan, flux, maskChoice, options);
     writeFluxOutputs(staged, scan, flux);
     if (options.fit) {
       const fitSettings: FitSettings = {
@@ -133,13 +145,15 @@ async function analyseScan(scan: Scan, maskChoice: MaskChoice, outDir: string, o
       Object.assign(summary, fitSummary);
     }
     if (options.signal?.aborted) throw new Error('cancelled');
+    Object.assign(summary, extraSummary);
     staged.write('summary.json', JSON.stringify(summary, null, 1) + '\n');
-    staged.commit('summary.json');
+    files = staged.commit('summary.json');
   } catch (e) {
     staged.discard();
     throw e;
   }
   emit({ type: 'result', scan: scan.id, outputDir: outDir, summaryFile: path.join(outDir, 'summary.json') });
+  return { summary, files };
 }
 
 function fluxSummary(scan: Scan, flux: ScanFlux, mask: MaskChoice, options: AnalyseOptions) {

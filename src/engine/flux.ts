@@ -107,6 +107,13 @@ export async function computeScanFlux(scan: Scan, shape: MatrixShape, mask: Uint
       workerScript('fluxWorker'), config, tasks, { workers: options.workers, signal: options.signal }, accept);
   }
 
+  return assembleScanFlux(scan, shape, mask, sums);
+}
+
+/** The scan's flux from the summed counts and outcomes of each threshold (`sums[i]` ↔ `scan.thresholds[i]`,
+ *  outcomes in acquisition order): shared by the batch analysis and the live watch. */
+export function assembleScanFlux(scan: Scan, shape: MatrixShape, mask: Uint8Array,
+  sums: Array<Pick<ThresholdSums, 'counts' | 'outcomes'>>): ScanFlux {
   let maskedPixels = 0;
   for (let p = 0; p < mask.length; p++) maskedPixels += mask[p];
   const perThreshold = scan.thresholds.map((t, i): ThresholdFlux => {
