@@ -132,14 +132,19 @@ class FolderWatch {
     const scans = this.selectScans(found);
     const ready: Array<{ scan: Scan; file: AcquisitionFile; pending: Pending }> = [];
     const now = Date.now();
+    const listed = new Set<string>();
     for (const scan of scans) {
-      const watched = this.scans.get(scan.id);
+      const watched = this.scans.get(scan.id) ?? this.resume(scan);
       if (watched) this.resetChanged(watched, scan);
       for (const t of scan.thresholds) {
         for (const a of t.acquisitions) {
+          listed.add(a.path);
           const rec = watched?.live.recorded(a.threshold, a.name);
           if (rec && rec.size === a.size && rec.mtimeMs === a.mtimeMs) continue;
-          if (rec) watched!.live.forgetUnreadable(a.threshold, a.name); // unreadable before, changed since: read again
+          if (rec && rec.outcome.status === 'error') { // unreadable before (incomplete?), changed since: read again
+            watched!.live.forgetUnreadable(a.threshold, a.name);
+            this.emit({ type: 'log', level: 'info', message: `${a.name}: unreadable at ${rec.size} bytes, now ${a.size} bytes: reading it again` });
+          }
           let p = this.pending.get(a.path);
           if (!p || p.size !== a.size || p.mtimeMs !== a.mtimeMs) {
             p = { size: a.size, mtimeMs: a.mtimeMs, since: now };
@@ -150,6 +155,7 @@ class FolderWatch {
         }
       }
     }
+    for (const name of this.pending.keys()) if (!listed.has(name)) this.pending.delete(name); // gone before it was read
     for (const { scan, file, pending } of ready) {
       if (this.options.stop.aborted && !final) break;
       await this.readFile(scan, file, pending, final);
@@ -173,6 +179,7 @@ class FolderWatch {
       for (const w of this.scans.values()) void w.reader.close();
       this.scans.clear();
       this.pending.clear();
+      this.unresumable.clear();
     } else if (choice.source === 'auto') {
       this.emit({ type: 'log', level: 'info', message: `using mask ${path.basename(choice.file!)} found in the folder` });
     } else if (choice.source === 'none') {
@@ -216,40 +223,50 @@ class FolderWatch {
     }
   }
 
-  private async watched(scan: Scan, file: AcquisitionFile): Promise<Watched> {
-    const existing = this.scans.get(scan.id);
-    if (existing) return existing;
+  /** A scan seen for the first time: resumed from its checkpoint when there is a usable one. */
+  private resume(scan: Scan): Watched | undefined {
+    if (this.unresumable.has(scan.id)) return undefined;
     const checkpoint = new LiveCheckpoint(checkpointFolder(this.outRoot, scan.id), this.checkpointKey());
     const loaded = checkpoint.load(scan.id, shape => this.maskFor(shape));
-    let live: LiveScan;
-    if (loaded && 'scan' in loaded) {
-      live = loaded.scan;
-      this.emit({ type: 'log', level: 'info', message: `scan ${scan.id}: resumed from the checkpoint, ${live.recordedFiles} files already counted` });
-    } else {
+    if (!loaded || 'reason' in loaded) {
       if (loaded) this.emit({ type: 'log', level: 'warn', message: `scan ${scan.id}: ${loaded.reason}; starting from nothing` });
-      // The shape of the scan, from its first complete file (as the batch analysis takes it from its first file).
-      const shape = new MatrixReader().readWithShape(file.path).shape;
-      live = new LiveScan(scan.id, scan.shutterSeconds, shape, this.maskFor(shape));
+      this.unresumable.add(scan.id);
+      return undefined;
     }
+    this.emit({ type: 'log', level: 'info', message: `scan ${scan.id}: resumed from the checkpoint, ${loaded.scan.recordedFiles} files already counted` });
+    return this.start(scan, loaded.scan, checkpoint);
+  }
+
+  private readonly unresumable = new Set<string>();
+
+  /** The scan's state, started from its first complete file when it was neither seen nor resumed. */
+  private watched(scan: Scan, file: AcquisitionFile): Watched {
+    const existing = this.scans.get(scan.id);
+    if (existing) return existing;
+    // The shape of the scan, from its first complete file (as the batch analysis takes it from its first file).
+    const shape = new MatrixReader().readWithShape(file.path).shape;
+    const live = new LiveScan(scan.id, scan.shutterSeconds, shape, this.maskFor(shape));
+    return this.start(scan, live, new LiveCheckpoint(checkpointFolder(this.outRoot, scan.id), this.checkpointKey()));
+  }
+
+  private start(scan: Scan, live: LiveScan, checkpoint: LiveCheckpoint): Watched {
     const reader = new AcquisitionReader({
       shape: live.shape, mask: live.mask, shutterSeconds: scan.shutterSeconds,
       cut: { cutBad: this.options.cutBad, badCut: this.options.badCut, badColumns: this.options.badColumns },
     }, (this.options.workers ?? 1) > 0);
     const w: Watched = { live, reader, checkpoint, lastCheckpoint: Date.now(), badInARow: 0, doneThresholds: 0 };
     this.scans.set(scan.id, w);
-    this.resetChanged(w, scan);
     return w;
   }
 
   private async readFile(scan: Scan, file: AcquisitionFile, pending: Pending, final: boolean): Promise<void> {
     let w: Watched;
     try {
-      w = await this.watched(scan, file);
+      w = this.watched(scan, file);
     } catch (e) {
       if (final) throw e;
       return; // the first file is not readable yet (still being written): try again later
     }
-    if (w.live.recorded(file.threshold, file.name)) return; // resumed from the checkpoint as it is
     const { outcome, counts } = await w.reader.read(file.path, file.acquisition);
     let after: fs.Stats | undefined;
     try { after = fs.statSync(file.path); } catch { /* vanished while read */ }
@@ -346,7 +363,7 @@ class FolderWatch {
     if (!w) return;
     const now = Date.now();
     if (!force && now - w.lastCheckpoint < this.options.checkpointSeconds * 1000) return;
-    if (!force && ![...w.live.thresholds.values()].some(t => t.dirty)) return;
+    if (![...w.live.thresholds.values()].some(t => t.dirty)) return; // what is on disk is current
     w.checkpoint.save(w.live);
     w.lastCheckpoint = now;
     this.emit({ type: 'log', level: 'info', message: `checkpoint: scan ${scanId}, ${w.live.recordedFiles} files counted` });
