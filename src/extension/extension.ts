@@ -9,6 +9,7 @@ import { resultsUpToDate, scanStates, storedResults } from './analysisResults';
 import { AnalysisCancelled, EngineRunner } from './engineRunner';
 import { AsicOverviewPanel } from './asicOverviewPanel';
 import { FitDiagnosticsPanel } from './fitDiagnosticsPanel';
+import { registerLiveWatch } from './liveWatch';
 import { PixelMapPanel } from './pixelMapPanel';
 import { ScanTreeProvider } from './scanTree';
 import { analyseOptionsFromSettings, cliArguments } from './settings';
@@ -114,6 +115,7 @@ export function activate(context: vscode.ExtensionContext): VeloCalibApi {
   }
 
   const register = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  registerLiveWatch(context, runner, tree, log, () => pickFolder('Folder of the scan being taken'));
   register('veloCalib.analyseFolder', (uri?: vscode.Uri | string) => analyseFolder(uri));
   register('veloCalib.analyseScanFolder', (arg?: vscode.Uri | { folder: string }) =>
     analyseFolder(arg instanceof vscode.Uri ? arg : arg && 'folder' in arg ? arg.folder : undefined));
