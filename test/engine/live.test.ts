@@ -118,6 +118,7 @@ test('a scan written file by file while watched: the final outputs are those of 
   const alerts = watch.events.filter((e): e is Extract<EngineEvent, { type: 'alert' }> => e.type === 'alert');
   assert.ok(alerts.some(a => a.kind === 'changed-file' && a.file === replaced), 'the replaced file is reported');
   assert.ok(alerts.some(a => a.kind === 'bad-run'), 'the all-bad threshold raises a bad-run alert');
+  assert.deepEqual(alerts.filter(a => a.kind === 'edge').map(a => a.message), [], 'a regular scan raises no edge alert');
   const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
   assert.deepEqual(summary.skipped_files.map((s: { file: string }) => s.file), [broken]);
   assert.equal(summary.live, undefined, 'the final summary is the batch one');
@@ -163,4 +164,28 @@ test('a watcher killed mid-scan resumes from its checkpoint: no double counting,
   const batchOut = path.join(path.dirname(target), 'batch');
   analyse(target, batchOut);
   assertSameAsBatch(out, batchOut);
+});
+
+test('an edge that is not where the thresholds so far put it raises an alert', async () => {
+  // The scan so far (thresholds up to 1480, edge at ≈1446) then thresholds of a scan whose edge is 80 DAC later,
+  // as if the source had slipped or the threshold DAC shifted.
+  const common = { nacq: 5, seed: 7, rows: 16, cols: 16, badFraction: 0, allBadThresholdIndex: -1 };
+  const { dir: early, truth } = generated('live-edge-a', { ...common, thresholds: [1320, 1340, 1360, 1380, 1400, 1420, 1440, 1460, 1480, 1500, 1520, 1540, 1560, 1580, 1600] });
+  const { dir: late } = generated('live-edge-b', { ...common, thresholds: [1400, 1420, 1440, 1460, 1480, 1500, 1520, 1540, 1560, 1580, 1600, 1620, 1640, 1660, 1680] });
+  const target = path.join(scratchDir('live-edge'), 'scan');
+  const out = path.join(path.dirname(target), 'out');
+  const thr = (n: string) => Number(/_THR_(\d+)_/.exec(n)![1]);
+  const before = acquisitionNames(early).filter(n => thr(n) <= 1480);
+  const after = acquisitionNames(late).filter(n => thr(n) > 1480 && thr(n) <= 1600);
+  const steps: WriteStep[] = [{ name: truth.maskFile, how: 'whole', delayMs: 0 },
+    ...before.map((name): WriteStep => ({ name, how: 'whole', delayMs: 5 })),
+    ...after.map((name, i): WriteStep => ({ name, how: 'whole', delayMs: 5, source: late,
+      afterFitUpTo: i === 0 ? { summary: path.join(out, 'summary.json'), threshold: 1480 } : undefined }))];
+  fs.mkdirSync(target, { recursive: true });
+  const watch = startWatch(target, out, '--idle-exit', '3');
+  assert.equal(await startWriter({ source: early, target, steps }), 0);
+  assert.equal((await watch.exited).code, 0, watch.stderr());
+  const edge = watch.events.find(e => e.type === 'alert' && e.kind === 'edge');
+  assert.ok(edge, 'edge alert');
+  assert.match((edge as { message: string }).message, /^threshold (1500|1520|1540): ASIC flux .* where the fit of the thresholds up to 14[68]0 expects/);
 });

@@ -9,6 +9,8 @@ export type WriteHow = 'whole' | 'chunks' | 'rename' | 'broken' | 'replace';
 export interface WriteStep {
   name: string;
   how: WriteHow;
+  /** Folder to copy from, when not the plan's. */
+  source?: string;
   /** Wait before this step (ms). */
   delayMs: number;
   /** Pause between the chunks of a `chunks` write (ms). */
@@ -18,6 +20,8 @@ export interface WriteStep {
   /** `replace`: wait until this checkpoint manifest lists `name` (so the file was counted before it changes);
    *  `chunks`: wait for it after the first chunk (the incomplete file was read before it is completed). */
   afterCountedIn?: string;
+  /** Wait until the live `summary.json` says the pixel fits cover the thresholds up to `threshold`. */
+  afterFitUpTo?: { summary: string; threshold: number };
 }
 
 export interface WritePlan {
@@ -41,11 +45,22 @@ async function waitCounted(manifest: string, name: string): Promise<void> {
   }
 }
 
+async function waitFitUpTo(summary: string, threshold: number): Promise<void> {
+  for (;;) {
+    try {
+      const s = JSON.parse(fs.readFileSync(summary, 'utf8')) as { live?: { fit_up_to_threshold: number | null } };
+      if ((s.live?.fit_up_to_threshold ?? -Infinity) >= threshold) return;
+    } catch { /* not written yet */ }
+    await sleep(50);
+  }
+}
+
 export async function writeScan(plan: WritePlan): Promise<void> {
   fs.mkdirSync(plan.target, { recursive: true });
   for (const step of plan.steps.slice(plan.from ?? 0, plan.to)) {
     await sleep(step.delayMs);
-    const data = fs.readFileSync(path.join(plan.source, step.from ?? step.name));
+    if (step.afterFitUpTo) await waitFitUpTo(step.afterFitUpTo.summary, step.afterFitUpTo.threshold);
+    const data = fs.readFileSync(path.join(step.source ?? plan.source, step.from ?? step.name));
     const target = path.join(plan.target, step.name);
     switch (step.how) {
       case 'whole': fs.writeFileSync(target, data); break;

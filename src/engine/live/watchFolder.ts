@@ -333,9 +333,10 @@ class FolderWatch {
   }
 
   /**
-   * The edge check: once a refit has seen the edge (its μ inside the thresholds it had), every later threshold's
-   * ASIC flux must follow that fit's curve within 5 errors or 10 % of the plateau; otherwise the edge is not where
-   * the thresholds so far put it (a source that slipped, a shifted threshold DAC).
+   * The edge check: once a refit has seen the edge (flux below a quarter of its maximum, μ ± 2σ inside the
+   * thresholds it had), every later threshold's ASIC flux must follow that fit's curve within 5 errors or 10 % of
+   * the plateau; otherwise the edge is not where the thresholds so far put it (a source that slipped, a shifted
+   * threshold DAC).
    */
   private checkEdge(w: Watched): void {
     const pr = w.prediction;
@@ -377,7 +378,7 @@ class FolderWatch {
 
   /** A live snapshot when due; never more than one at a time, and at most ~20 % of the time spent publishing. */
   private maybePublish(scans: Scan[]): void {
-    if (this.publishing || !this.changedSincePublish) return;
+    if (this.publishing || (!this.changedSincePublish && !this.refitDue)) return;
     const now = Date.now();
     const refit = this.refitDue && now - this.lastRefit >= this.options.refitSeconds * 1000;
     if (!refit && now - this.lastPublish < Math.max(this.options.publishSeconds * 1000, 5 * this.publishCost)) return;
@@ -423,7 +424,12 @@ class FolderWatch {
     const a = fit?.asic;
     const theta = a ? ['mu', 'sigma', 'amplitude', 'slope', 'background'].map(k => a.params[k] ?? NaN) : [];
     const first = snap.flux.thresholds[0];
-    if (a?.converged && theta.every(Number.isFinite) && theta[0] > first && theta[0] < upTo && !w.prediction?.warned) {
+    // Trusted only when the fit has seen the whole edge: the measured flux has fallen below a quarter of its
+    // maximum, and μ ± 2σ lies inside the thresholds the fit had.
+    const measured = snap.flux.perThreshold.map(t => t.asicFlux).filter(Number.isFinite);
+    const dropped = measured.length > 0 && Math.min(...measured) < 0.25 * Math.max(...measured);
+    if (a?.converged && dropped && theta.every(Number.isFinite) && theta[0] - 2 * theta[1] > first && theta[0] + 2 * theta[1] < upTo &&
+      !w.prediction?.warned) {
       w.prediction = { model: fit!.model, polarity: fit!.polarity, theta, upTo, warned: false };
     }
   }
