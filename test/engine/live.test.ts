@@ -3,10 +3,10 @@
 // a watcher killed mid-scan resumes from its checkpoint without counting or reading a counted file again.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { ChildProcess, fork, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { EngineEvent } from '../../src/protocol';
+import { ENGINE_IPC_ENV, EngineCommand, EngineEvent } from '../../src/protocol';
 import { generated, scratchDir } from './helpers';
 import { WritePlan, WriteStep } from './liveWriter';
 
@@ -188,4 +188,28 @@ test('an edge that is not where the thresholds so far put it raises an alert', a
   const edge = watch.events.find(e => e.type === 'alert' && e.kind === 'edge');
   assert.ok(edge, 'edge alert');
   assert.match((edge as { message: string }).message, /^threshold (1500|1520|1540): ASIC flux .* where the fit of the thresholds up to 14[68]0 expects/);
+});
+
+test('forked as the extension forks it, a cancel over IPC stops the watch and publishes the batch result', async () => {
+  const { dir: source, truth } = generated('live-ipc-src', { thresholds: [1320, 1360, 1400, 1440, 1480, 1520, 1560, 1600], nacq: 4, seed: 9, rows: 16, cols: 16 });
+  const target = path.join(scratchDir('live-ipc'), 'scan');
+  const out = path.join(path.dirname(target), 'out');
+  const names = acquisitionNames(source);
+  fs.mkdirSync(target, { recursive: true });
+  const child = fork(CLI, ['watch', target, '--out', out, ...FAST], { env: { ...process.env, [ENGINE_IPC_ENV]: '1' }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const events: EngineEvent[] = [];
+  child.on('message', (e: EngineEvent) => events.push(e));
+  const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)));
+  const steps: WriteStep[] = [{ name: truth.maskFile, how: 'whole', delayMs: 0 }, ...names.map((name): WriteStep => ({ name, how: 'whole', delayMs: 10 }))];
+  assert.equal(await startWriter({ source, target, steps }), 0);
+  // Stop as soon as some files are counted: the rest is read at the stop, before the final publication.
+  while (!events.some(e => e.type === 'live')) await new Promise(r => setTimeout(r, 50));
+  child.send({ type: 'cancel' } satisfies EngineCommand);
+  assert.equal(await exited, 0);
+  assert.ok(events.some(e => e.type === 'log' && /^stopped: publishing/.test(e.message)));
+  const done = events[events.length - 1];
+  assert.deepEqual(done, { type: 'done', outputDirs: [out] });
+  const batchOut = path.join(path.dirname(target), 'batch');
+  analyse(target, batchOut);
+  assertSameAsBatch(out, batchOut);
 });
