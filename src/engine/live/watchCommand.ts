@@ -6,10 +6,16 @@ import { AnalyseOptions } from '../analyse';
 import { parseThresholdRange } from '../generate';
 import { DEFAULT_WATCH_TIMING, watchFolder, WatchOptions } from './watchFolder';
 
-export const WATCH_USAGE = `  velo-calib watch <folder> [--idle-exit SECONDS] [--settle-ms MS] [--poll-ms MS] [--publish-seconds S]
-                     [--refit-seconds S] [--bad-run K] [--expect-thresholds FROM:TO:STEP] [--expect-nacq N]
-                     [any option of analyse]
-                             follow a scan being taken; final outputs = analyse of the complete folder`;
+/** The line of the CLI's usage (kept to one: the extension shows the last lines of a failed run). */
+export const WATCH_USAGE = '  velo-calib watch <folder> [--idle-exit S] [options of analyse]   follow a scan being taken (watch --help)';
+
+const WATCH_HELP = `velo-calib watch <folder> [--idle-exit SECONDS] [--settle-ms MS] [--poll-ms MS] [--publish-seconds S]
+                 [--refit-seconds S] [--bad-run K] [--expect-thresholds FROM:TO:STEP] [--expect-nacq N]
+                 [any option of analyse: --out DIR --mask FILE --bad-cut HZ … --json]
+
+Follows a scan being taken: every complete new acquisition is read once and summed; live snapshots and refits
+are published as the scan goes; when idle for --idle-exit seconds, or on Ctrl-C / SIGTERM, the final outputs are
+published: those of \`velo-calib analyse\` on the complete folder. Restart-safe (checkpoint in <out>/.velo-live/).`;
 
 interface Channel { ipc: boolean; controller: AbortController; emit: (e: EngineEvent) => void }
 
@@ -49,6 +55,7 @@ export function parseWatchArgs(argv: string[]): { rest: string[]; numbers: Parti
 
 export async function runWatch(argv: string[], cli: WatchCli): Promise<number> {
   let options: WatchOptions, channel: Channel;
+  if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(WATCH_HELP + '\n'); return 0; }
   try {
     const { rest, numbers, expectThresholds } = parseWatchArgs(argv);
     const analyse = cli.analyseOptions(rest);
@@ -62,7 +69,7 @@ export async function runWatch(argv: string[], cli: WatchCli): Promise<number> {
     } as WatchOptions;
   } catch (e) {
     if (!(e instanceof WatchUsageError)) throw e;
-    process.stderr.write(`velo-calib: ${e.message}\n\nUsage:\n${WATCH_USAGE}\n`);
+    process.stderr.write(`velo-calib: ${e.message}\n\n${WATCH_HELP}\n`);
     return 2;
   }
   const human = !channel.ipc && !argv.includes('--json');

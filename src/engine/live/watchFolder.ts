@@ -69,6 +69,7 @@ class FolderWatch {
   /** Changed counted files already reported (name@size@mtime), so a change is reported once. */
   private readonly reported = new Set<string>();
   private maskChoice: MaskChoice | undefined;
+  private maskKey = '';
   private lastChange = Date.now();
   private readonly countTimes: number[] = [];
   private filesCounted = 0;
@@ -173,9 +174,11 @@ class FolderWatch {
   /** The mask the batch analysis would use now; if it differs from the one used so far, everything is read again. */
   private checkMask(found: ScanFolder): void {
     const choice = chooseMask(this.options.mask, found.maskCandidates);
-    if (this.maskChoice && choice.file === this.maskChoice.file) return;
+    const key = maskKey(choice.file);
+    if (this.maskChoice && key === this.maskKey) return;
+    this.maskKey = key;
     if (this.maskChoice) {
-      this.emit({ type: 'log', level: 'warn', message: `the mask is now ${choice.file ?? 'none'}: every file is read again` });
+      this.emit({ type: 'log', level: 'warn', message: `the mask changed (${choice.file ?? 'none'}): every file is read again` });
       for (const w of this.scans.values()) void w.reader.close();
       this.scans.clear();
       this.pending.clear();
@@ -194,9 +197,8 @@ class FolderWatch {
 
   /** What the sums depend on besides the files: the cut and the mask (name, size, mtime). */
   private checkpointKey(): string {
-    const o = this.options, file = this.maskChoice?.file;
-    const st = file ? fs.statSync(file) : undefined;
-    return JSON.stringify({ badCut: o.badCut, badColumns: o.badColumns, cutBad: o.cutBad, mask: file ? [file, st!.size, st!.mtimeMs] : null });
+    const o = this.options;
+    return JSON.stringify({ badCut: o.badCut, badColumns: o.badColumns, cutBad: o.cutBad, mask: this.maskKey });
   }
 
   /** Counted files that changed or vanished: reported, and their threshold is summed again from its files. */
@@ -459,6 +461,17 @@ class FolderWatch {
       dirs.push(dir);
     }
     return dirs;
+  }
+}
+
+/** The mask file as the sums depend on it: its path, size and mtime (a rewritten mask is another mask). */
+function maskKey(file: string | null): string {
+  if (!file) return 'none';
+  try {
+    const st = fs.statSync(file);
+    return `${file}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return `${file}:missing`;
   }
 }
 
