@@ -5,6 +5,7 @@ import * as path from 'path';
 import { analyseFolder, AnalyseOptions, AnalysisInputError, DEFAULT_ANALYSE_OPTIONS } from './engine/analyse';
 import { ScanAbortedError } from './engine/flux';
 import { generateScan, parseThresholdRange } from './engine/generate';
+import { DEFAULT_OUTLIER_SIGMA, parseExclusions } from './engine/input/acquisitionQuality';
 import { MatrixFormatError } from './engine/matrixParser';
 import { MODEL_NAMES, ModelName } from './engine/scurveModel';
 import { runWatch, WATCH_USAGE } from './engine/live/watchCommand';
@@ -16,8 +17,10 @@ Usage:
   velo-calib analyse <folder> [--out DIR] [--mask FILE] [--bad-cut HZ] [--bad-columns N] [--no-cut-bad]
                      [--no-fit] [--model scurve|seed|seed-sqrt2|kbeta] [--polarity auto|1|-1]
                      [--fit-range FROM:TO] [--scan ID] [--workers N] [--strict] [--json]
+                     [--outlier-sigma N] [--exclude THR:ACQ[,THR:ACQ…]]
   velo-calib generate <dir> [--thresholds 1320:1600:5] [--nacq 10] [--seed 1] [--size 256]
                      [--polarity 1|-1] [--shutter-ms 1310] [--no-variants]
+                     [--model scurve|seed|seed-sqrt2|kbeta] [--no-dispersion]
   velo-calib demo [dir]      generate the demo scan (default ./demo-scan) and analyse it
 ${WATCH_USAGE}
 
@@ -30,8 +33,8 @@ class UsageError extends Error {}
 interface ParsedArgs { positional: string[]; flags: Map<string, string | true> }
 
 const VALUE_FLAGS = new Set(['out', 'mask', 'bad-cut', 'bad-columns', 'model', 'polarity', 'fit-range', 'scan', 'workers',
-  'thresholds', 'nacq', 'seed', 'size', 'shutter-ms']);
-const BOOLEAN_FLAGS = new Set(['no-cut-bad', 'no-fit', 'strict', 'json', 'no-variants', 'help']);
+  'outlier-sigma', 'exclude', 'thresholds', 'nacq', 'seed', 'size', 'shutter-ms']);
+const BOOLEAN_FLAGS = new Set(['no-cut-bad', 'no-fit', 'strict', 'json', 'no-variants', 'no-dispersion', 'help']);
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const positional: string[] = [], flags = new Map<string, string | true>();
@@ -80,6 +83,10 @@ export function analyseOptionsFromArgs(args: ParsedArgs): AnalyseOptions {
   }
   const badColumns = numberFlag(args.flags, 'bad-columns', DEFAULT_ANALYSE_OPTIONS.badColumns, true);
   if (badColumns < 1) throw new UsageError('--bad-columns must be ≥ 1');
+  const outlierSigma = numberFlag(args.flags, 'outlier-sigma', DEFAULT_OUTLIER_SIGMA);
+  if (outlierSigma < 0) throw new UsageError('--outlier-sigma must be ≥ 0 (0 turns the count-outlier test off)');
+  let exclude: Array<[number, number]>;
+  try { exclude = parseExclusions(stringFlag(args.flags, 'exclude') ?? ''); } catch (e) { throw new UsageError(`--exclude ${(e as Error).message}`); }
   return {
     ...DEFAULT_ANALYSE_OPTIONS,
     folder,
@@ -94,6 +101,8 @@ export function analyseOptionsFromArgs(args: ParsedArgs): AnalyseOptions {
     model,
     polarity: pol === 'auto' ? 'auto' : (Number(pol) as 1 | -1),
     fitRange,
+    outlierSigma,
+    exclude,
     scan: stringFlag(args.flags, 'scan'),
   };
 }
@@ -164,6 +173,13 @@ async function runAnalyse(options: AnalyseOptions, json: boolean): Promise<numbe
 /** The demo scan is what `generate` makes without options: 57 thresholds × 10 acquisitions, 256×256. */
 const DEMO_SCAN = { thresholds: '1320:1600:5', nacq: 10, seed: 1 };
 
+/** `generate --model NAME --no-dispersion`: the pixel model and whether pixels differ (defaults leave the output as it was). */
+function generatorModelOptions(args: ParsedArgs): { model?: ModelName; dispersion?: boolean } {
+  const model = stringFlag(args.flags, 'model') as ModelName | undefined;
+  if (model !== undefined && !MODEL_NAMES.includes(model)) throw new UsageError(`--model "${model}": expected one of ${MODEL_NAMES.join(', ')}`);
+  return { ...(model ? { model } : {}), ...(args.flags.has('no-dispersion') ? { dispersion: false } : {}) };
+}
+
 function runGenerate(args: ParsedArgs): number {
   const dir = args.positional[1];
   if (!dir) throw new UsageError('generate needs a target folder');
@@ -176,6 +192,7 @@ function runGenerate(args: ParsedArgs): number {
     rows: size, cols: size, polarity: pol as 1 | -1,
     shutterSeconds: numberFlag(args.flags, 'shutter-ms', 1310, true) / 1000,
     formatVariants: !args.flags.has('no-variants'),
+    ...generatorModelOptions(args),
   });
   process.stderr.write(`generated ${truth.thresholds.length} thresholds × ${truth.nacq} acquisitions in ${dir} ` +
     `(${truth.badAcquisitions.length} bad acquisitions; truth in ${path.join(dir, 'truth')})\n`);

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { writeFileAtomic } from './atomicFiles';
 import { formatNumber } from './csvFormat';
 import { Random } from './random';
-import { AMPLITUDE, BACKGROUND, MU, N_PARAMS, scurveModel, SIGMA, SLOPE } from './scurveModel';
+import { AMPLITUDE, BACKGROUND, makeModel, ModelName, MU, N_PARAMS, SIGMA, SLOPE } from './scurveModel';
 
 export interface GenerateOptions {
   dir: string;
@@ -24,7 +24,21 @@ export interface GenerateOptions {
   formatVariants?: boolean;
   /** Peak plateau flux in Hz (default 1.0). */
   peakFlux?: number;
+  /** The S-curve model every pixel follows, in the fit's parameterisation (default `scurve`). */
+  model?: ModelName;
+  /** Pixel-to-pixel spread of μ and σ (default true); false: every pixel has the same edge, so the ASIC curve
+   *  is exactly one curve of the model. */
+  dispersion?: boolean;
+  /** Faults for tests, each drawn on the side so every other file stays exactly as without them. */
+  faults?: AcquisitionFaults;
   onProgress?: (done: number, total: number) => void;
+}
+
+export interface AcquisitionFaults {
+  /** (threshold, acquisition) pairs written all zero: a read-out dropout. */
+  empty?: Array<[number, number]>;
+  /** (threshold, acquisition, factor ≥ 1): every pixel counts at factor × its rate (an over-counting acquisition). */
+  overCounting?: Array<[number, number, number]>;
 }
 
 export type PixelKind = 'good' | 'dead' | 'hot';
@@ -42,8 +56,14 @@ export interface GeneratedTruth {
   maskFile: string;
   badAcquisitions: Array<[number, number]>;
   allBadThreshold: number | null;
+  /** Present only when faults were asked for. */
+  faults?: AcquisitionFaults;
   params: { mu0: number; muSpread: number; sigma0: number; peakFlux: number; slopeFraction: number; background: number };
   source: { row: number; col: number; height: number };
+  /** Present when not the default `scurve`. */
+  model?: ModelName;
+  /** Present (false) when generated without dispersion. */
+  dispersion?: boolean;
 }
 
 export function shutterText(seconds: number): string {
@@ -99,8 +119,10 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
     for (let c = 0; c < cols; c++) {
       const p = r * cols + c, o = p * N_PARAMS;
       const rowOffset = muSpread * (0.4 * ((r % 16) < 8 ? 1 : -1) + 0.5 * (r / rows - 0.5));
+      // the same random draws with and without dispersion: everything else in the scan stays identical
       theta[o + MU] = mu0 + doubleColumnOffset[c >> 1] + rowOffset + rng.gaussian() * muSpread;
       theta[o + SIGMA] = Math.max(sigma0 * (1 + 0.08 * rng.gaussian()), 1);
+      if (options.dispersion === false) { theta[o + MU] = mu0; theta[o + SIGMA] = sigma0; }
       const d2 = (r - source.row) ** 2 + (c - source.col) ** 2, h2 = source.height ** 2;
       const amplitude = peakFlux * Math.pow(h2 / (h2 + d2), 1.5);
       theta[o + AMPLITUDE] = amplitude;
@@ -118,12 +140,16 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
   const badFraction = options.badFraction ?? 0.03;
   const isBad = (ti: number, acq: number, u: number) => ti === allBadIndex || u < badFraction;
   const badAcquisitions: Array<[number, number]> = [];
-  const model = scurveModel(polarity);
+  const model = makeModel(options.model ?? 'scurve', polarity);
   const lambda = new Float64Array(n);
   const variants = options.formatVariants ?? true;
   let out: Uint8Array = new Uint8Array(n * 8 + 1024);
   const total = thresholds.length * options.nacq;
   let done = 0;
+  const faultKey = (t: number, acq: number) => `${t}:${acq}`;
+  const emptyFaults = new Set((options.faults?.empty ?? []).map(([t, a]) => faultKey(t, a)));
+  const overCounting = new Map((options.faults?.overCounting ?? []).map(([t, a, f]) => [faultKey(t, a), f]));
+  const faultRng = new Random(options.seed + 7919); // the extra counts: the main sequence stays untouched
   for (let ti = 0; ti < thresholds.length; ti++) {
     const t = thresholds[ti];
     for (let p = 0; p < n; p++) {
@@ -138,6 +164,7 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
       const asFloat = variant < 0.08, crlf = variant >= 0.08 && variant < 0.16, bom = variant >= 0.16 && variant < 0.2;
       const finalNewline = !(variant >= 0.2 && variant < 0.24);
       if (asFloat) out = ensure(out, n * 26 + 1024);
+      const empty = emptyFaults.has(faultKey(t, acq)), extra = (overCounting.get(faultKey(t, acq)) ?? 1) - 1;
       let k = 0;
       if (bom) { out[k++] = 0xef; out[k++] = 0xbb; out[k++] = 0xbf; }
       for (let r = 0; r < rows; r++) {
@@ -145,7 +172,9 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
           const p = r * cols + c;
           let mean = lambda[p];
           if (bad && c >= cols - NOISY_COLUMNS) mean += BAD_COLUMN_FLUX * shutterSeconds;
-          const count = rng.poisson(mean);
+          let count = rng.poisson(mean);
+          if (extra > 0) count += faultRng.poisson(mean * extra);
+          if (empty) count = 0;
           if (c > 0) out[k++] = 44;
           k = asFloat ? writeNumpyFloat(out, k, count) : writeInt(out, k, count);
         }
@@ -164,7 +193,10 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
   const truth: GeneratedTruth = {
     prefix, shutterText: st, shutterSeconds, polarity, rows, cols, thresholds, nacq: options.nacq, seed: options.seed,
     maskFile, badAcquisitions, allBadThreshold: allBadIndex >= 0 && allBadIndex < thresholds.length ? thresholds[allBadIndex] : null,
+    ...(options.faults ? { faults: options.faults } : {}),
     params: { mu0, muSpread, sigma0, peakFlux, slopeFraction, background }, source,
+    ...(options.model && options.model !== 'scurve' ? { model: options.model } : {}),
+    ...(options.dispersion === false ? { dispersion: false } : {}),
   };
   writeFileAtomic(path.join(options.dir, 'truth', 'truth.json'), JSON.stringify(truth, null, 1) + '\n');
   const lines = ['row,col,kind,masked,mu,sigma,amplitude,slope,background'];

@@ -83,13 +83,13 @@ test('a scan written file by file while watched: the final outputs are those of 
   const target = path.join(scratchDir('live-dir'), 'scan');
   const out = path.join(path.dirname(target), 'live-out');
   const names = acquisitionNames(source);
-  const chunked = names[20], replaced = names[30], broken = names[40];
+  const chunked = names[20], replaced = names[30], broken = names[40], empty = names[7]; // empty on the plateau: implausible
   const steps: WriteStep[] = [{ name: truth.maskFile, how: 'whole', delayMs: 0 }];
   // The checkpoint lists every file read, unreadable ones too: the writer waits on it to complete the chunked file
   // only after the watcher has read it incomplete, and to replace a file only after it was counted.
   const manifest = path.join(out, '.velo-live', SCAN_ID, 'manifest.json');
   names.forEach((name, i) => {
-    const how = name === chunked ? 'chunks' : name === broken ? 'broken' : i % 5 === 3 ? 'rename' : i % 7 === 5 ? 'chunks' : 'whole';
+    const how = name === chunked ? 'chunks' : name === broken ? 'broken' : name === empty ? 'empty' : i % 5 === 3 ? 'rename' : i % 7 === 5 ? 'chunks' : 'whole';
     // bursts of files, then a pause; one file written in chunks with pauses longer than the settle time
     steps.push({ name, how, delayMs: i % 10 === 0 ? 400 : 10, pauseMs: 40, afterCountedIn: name === chunked ? manifest : undefined });
   });
@@ -122,6 +122,9 @@ test('a scan written file by file while watched: the final outputs are those of 
   const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
   assert.deepEqual(summary.skipped_files.map((s: { file: string }) => s.file), [broken]);
   assert.equal(summary.live, undefined, 'the final summary is the batch one');
+  const [, thr, acq] = /_THR_(\d+)_(\d+)\.csv$/.exec(empty)!.map(Number);
+  assert.deepEqual(summary.bad_acquisitions.find((b: unknown[]) => b[0] === thr && b[1] === acq), [thr, acq, 'empty'],
+    'the empty acquisition is judged with its threshold, as analyse judges it');
   // Live snapshots with refits were published before the end, and the ASIC curve grew with the files.
   assert.ok(watch.events.filter(e => e.type === 'result').length >= 2);
   assert.ok(live[live.length - 1].asic.thresholds.length === truth.thresholds.length);

@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-export type WriteHow = 'whole' | 'chunks' | 'rename' | 'broken' | 'replace';
+export type WriteHow = 'whole' | 'chunks' | 'rename' | 'broken' | 'replace' | 'empty';
 
 export interface WriteStep {
   name: string;
@@ -64,6 +64,7 @@ export async function writeScan(plan: WritePlan): Promise<void> {
     const target = path.join(plan.target, step.name);
     switch (step.how) {
       case 'whole': fs.writeFileSync(target, data); break;
+      case 'empty': fs.writeFileSync(target, data.toString('latin1').replace(/\d+(\.\d+)?(e[+-]\d+)?/g, '0'), 'latin1'); break; // a read-out dropout
       case 'broken': fs.writeFileSync(target, data.subarray(0, Math.floor(data.length * 0.4))); break;
       case 'rename': case 'replace': {
         if (step.afterCountedIn) await waitCounted(step.afterCountedIn, step.name);

@@ -2,7 +2,10 @@
 // (good / bad / unreadable) and its hit counts handed back, by the same ThresholdAccumulator the batch analysis
 // uses (so the sums cannot differ). Every use of the accumulator's API by src/engine/live/ goes through here.
 import { Worker } from 'worker_threads';
-import { AccumulatorConfig, AcquisitionOutcome, ThresholdAccumulator, ThresholdSums, ThresholdTask } from '../thresholdAccumulator';
+import { countVerdicts, DEFAULT_OUTLIER_SIGMA } from '../input/acquisitionQuality';
+import {
+  AccumulatorConfig, AcquisitionOutcome, BadAcquisitionCut, ThresholdAccumulator, ThresholdSums, ThresholdTask,
+} from '../thresholdAccumulator';
 import { workerScript } from '../workerPool';
 
 export type { AcquisitionOutcome } from '../thresholdAccumulator';
@@ -25,6 +28,25 @@ export class AcquisitionReader {
       this.worker.unref();
     } else {
       this.inline = new ThresholdAccumulator(config);
+    }
+  }
+
+  /**
+   * The judgement the accumulator makes once every file of a threshold is in (empty acquisitions, count outliers
+   * among the good ones), applied to a threshold summed file by file: a rejected acquisition is read again and
+   * taken out of `counts` (which the caller owns), as the batch analysis does.
+   */
+  async rejectImplausibleTotals(sums: { counts: Float64Array; outcomes: AcquisitionOutcome[] }, cut: BadAcquisitionCut): Promise<void> {
+    if (!cut.cutBad) return;
+    const good = sums.outcomes.filter(o => o.status === 'good');
+    const verdicts = countVerdicts(good.map(o => o.hits), cut.outlierSigma ?? DEFAULT_OUTLIER_SIGMA);
+    for (const [k, outcome] of good.entries()) {
+      const reason = verdicts[k];
+      if (!reason) continue;
+      const again = await this.read(outcome.file, outcome.acquisition);
+      if (again.outcome.hits !== outcome.hits) throw new Error(`${outcome.file} changed since it was counted: watch again`);
+      for (let p = 0; p < sums.counts.length; p++) sums.counts[p] -= again.counts[p];
+      sums.outcomes[sums.outcomes.indexOf(outcome)] = { ...outcome, status: 'bad', reason };
     }
   }
 

@@ -2,7 +2,6 @@
 // outcome. The sums are those of the batch analysis (integer hits summed in float64 are exact in any order), so
 // the final publication can hand them to the batch analysis's output code unchanged.
 import * as path from 'path';
-import { assembleScanFlux, ScanFlux } from '../flux';
 import { MatrixShape } from '../matrixParser';
 import { Scan } from '../scanFiles';
 import { AcquisitionOutcome } from './acquisitionReader';
@@ -97,33 +96,33 @@ export class LiveScan {
   }
 
   /**
-   * The scan as the batch analysis would see it, restricted to the recorded files, and its flux from the live sums.
-   * `discovered` is the folder's current listing of this scan. With `copy` the counts are copied (a snapshot that
-   * later files do not change); without, every file of `discovered` must be recorded as it is on disk.
+   * The scan as the batch analysis would see it, restricted to the recorded files (and those excluded by hand,
+   * which are never read), with its live sums: `discovered` is the folder's current listing of this scan. With
+   * `copy` the counts are copied (a snapshot that later files do not change); without, every file of
+   * `discovered` must be recorded as it is on disk. The caller assembles the flux (after its count verdicts).
    */
-  flux(discovered: Scan, copy: boolean): { scan: Scan; flux: ScanFlux } {
+  sums(discovered: Scan, copy: boolean, isExcluded: (threshold: number, acquisition: number) => boolean):
+    { scan: Scan; sums: Array<{ counts: Float64Array; outcomes: AcquisitionOutcome[] }> } {
     const thresholds = discovered.thresholds.map(t => ({
       threshold: t.threshold,
-      acquisitions: t.acquisitions.filter(a => this.recorded(t.threshold, a.name)),
-    })).filter(t => t.acquisitions.length > 0);
+      acquisitions: t.acquisitions.filter(a => this.recorded(t.threshold, a.name) || isExcluded(t.threshold, a.acquisition)),
+    })).filter(t => (copy ? t.acquisitions.some(a => this.recorded(t.threshold, a.name)) : t.acquisitions.length > 0));
     if (!copy) {
-      const all = discovered.thresholds.reduce((s, t) => s + t.acquisitions.length, 0);
-      const kept = thresholds.reduce((s, t) => s + t.acquisitions.length, 0);
-      if (all !== kept || kept !== this.recordedFiles) {
-        throw new Error(`scan ${this.id}: ${kept} of ${all} files counted, ${this.recordedFiles} recorded`);
-      }
+      const all = discovered.thresholds.reduce((s, t) => s + t.acquisitions.filter(a => !isExcluded(t.threshold, a.acquisition)).length, 0);
+      if (all !== this.recordedFiles) throw new Error(`scan ${this.id}: ${this.recordedFiles} files recorded, ${all} in the folder`);
     }
     const scan: Scan = {
       ...discovered, thresholds,
       missing: discovered.missing.filter(([thr]) => thresholds.some(t => t.threshold === thr)),
     };
     const sums = thresholds.map(t => {
-      const live = this.thresholds.get(t.threshold)!;
+      const live = this.thresholds.get(t.threshold); // none when every file of the threshold is excluded
+      const recorded = t.acquisitions.filter(a => live?.files.has(a.name));
       return {
-        counts: copy ? live.counts.slice() : live.counts,
-        outcomes: t.acquisitions.map(a => ({ ...live.files.get(a.name)!.outcome, file: path.join(discovered.folder, a.name) })),
+        counts: !live ? new Float64Array(this.pixels) : copy ? live.counts.slice() : live.counts,
+        outcomes: recorded.map(a => ({ ...live!.files.get(a.name)!.outcome, file: path.join(discovered.folder, a.name) })),
       };
     });
-    return { scan, flux: assembleScanFlux(scan, this.shape, this.mask, sums) };
+    return { scan, sums };
   }
 }

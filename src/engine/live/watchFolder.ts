@@ -8,11 +8,12 @@ import * as path from 'path';
 import { formatNumber } from '../../contract/format';
 import { EngineEvent, LiveAlertKind } from '../../protocol';
 import {
-  AnalyseOptions, AnalysisInputError, chooseMask, defaultOutputFolder, MaskChoice, publishScanResults, scanOutputFolder,
+  AnalyseOptions, AnalysisInputError, chooseMask, defaultOutputFolder, MaskChoice, publishScanResults, reportSkippedAcquisitions,
+  scanOutputFolder,
 } from '../analyse';
-import { readMask } from '../flux';
+import { assembleScanFlux, readMask, ScanFlux } from '../flux';
 import { MatrixReader, MatrixShape } from '../matrixParser';
-import { AcquisitionFile, discoverScans, Scan, ScanFolder } from '../scanFiles';
+import { AcquisitionFile, discoverScans, IgnoredEntry, Scan, ScanFolder } from '../scanFiles';
 import { makeModel, ModelName } from '../scurveModel';
 import { defaultWorkerCount } from '../workerPool';
 import { AcquisitionReader } from './acquisitionReader';
@@ -70,6 +71,9 @@ class FolderWatch {
   private readonly reported = new Set<string>();
   private maskChoice: MaskChoice | undefined;
   private maskKey = '';
+  private ignored: IgnoredEntry[] = [];
+  private readonly excluded: Set<string>;
+  private readonly isExcluded = (threshold: number, acquisition: number) => this.excluded.has(`${threshold}:${acquisition}`);
   private lastChange = Date.now();
   private readonly countTimes: number[] = [];
   private filesCounted = 0;
@@ -85,6 +89,7 @@ class FolderWatch {
   constructor(private readonly options: WatchOptions, private readonly emit: (e: EngineEvent) => void) {
     this.folder = path.resolve(options.folder);
     this.outRoot = path.resolve(options.out ?? defaultOutputFolder(this.folder));
+    this.excluded = new Set((options.exclude ?? []).map(([t, a]) => `${t}:${a}`));
   }
 
   async run(): Promise<string[]> {
@@ -129,6 +134,7 @@ class FolderWatch {
   /** Lists the folder, reads every complete new file (all of them when `final`), publishes and checkpoints as due. */
   private async tick(final: boolean): Promise<void> {
     const found = discoverScans(this.folder);
+    this.ignored = found.ignored;
     this.checkMask(found);
     const scans = this.selectScans(found);
     const ready: Array<{ scan: Scan; file: AcquisitionFile; pending: Pending }> = [];
@@ -140,6 +146,7 @@ class FolderWatch {
       for (const t of scan.thresholds) {
         for (const a of t.acquisitions) {
           listed.add(a.path);
+          if (this.isExcluded(a.threshold, a.acquisition)) continue; // excluded by hand: never read
           const rec = watched?.live.recorded(a.threshold, a.name);
           if (rec && rec.size === a.size && rec.mtimeMs === a.mtimeMs) continue;
           if (rec && rec.outcome.status === 'error') { // unreadable before (incomplete?), changed since: read again
@@ -168,7 +175,7 @@ class FolderWatch {
   }
 
   private selectScans(found: ScanFolder): Scan[] {
-    return this.options.scan ? found.scans.filter(s => s.id === this.options.scan) : found.scans;
+    return this.options.scan ? [...found.scans, ...found.strayScans].filter(s => s.id === this.options.scan) : found.scans;
   }
 
   /** The mask the batch analysis would use now; if it differs from the one used so far, everything is read again. */
@@ -245,8 +252,8 @@ class FolderWatch {
   private watched(scan: Scan, file: AcquisitionFile): Watched {
     const existing = this.scans.get(scan.id);
     if (existing) return existing;
-    // The shape of the scan, from its first complete file (as the batch analysis takes it from its first file).
-    const shape = new MatrixReader().readWithShape(file.path).shape;
+    // The shape of the scan: the mask's, or its first complete file's (the batch analysis votes over files).
+    const shape = this.maskChoice?.file ? readMask(this.maskChoice.file).shape : new MatrixReader().readWithShape(file.path).shape;
     const live = new LiveScan(scan.id, scan.shutterSeconds, shape, this.maskFor(shape));
     return this.start(scan, live, new LiveCheckpoint(checkpointFolder(this.outRoot, scan.id), this.checkpointKey()));
   }
@@ -292,7 +299,7 @@ class FolderWatch {
     } else {
       w.badInARow = 0;
     }
-    this.emitLive(scan, w, file.name, outcome.status);
+    this.emitLive(scan, w, file.name, outcome.status as 'good' | 'bad');
     this.checkEdge(w);
   }
 
@@ -387,13 +394,18 @@ class FolderWatch {
     this.publishing = true;
     this.changedSincePublish = false;
     if (refit) { this.refitDue = false; this.lastRefit = now; }
-    const snapshots = scans.filter(s => this.scans.has(s.id)).map(s => ({ scan: s, w: this.scans.get(s.id)!, snap: this.scans.get(s.id)!.live.flux(s, true) }));
+    const ignored = this.ignored;
+    const snapshots = scans.filter(s => this.scans.has(s.id)).map(s => {
+      const w = this.scans.get(s.id)!;
+      const { scan, sums } = w.live.sums(s, true, this.isExcluded);
+      return { scan: s, w, snap: { scan, flux: assembleScanFlux(scan, w.live.shape, w.live.mask, sums, this.isExcluded) } };
+    });
     this.publication = (async () => {
       const start = Date.now();
       for (const { scan, w, snap } of snapshots) {
         if (snap.flux.thresholds.length === 0) continue;
         try {
-          await this.publishLive(scan, w, snap, scans.length, refit);
+          await this.publishLive(scan, w, snap, scans.length, refit, ignored);
         } catch (e) {
           if (!this.publishAbort.signal.aborted) this.emit({ type: 'log', level: 'info', message: `live snapshot of ${scan.id} skipped: ${(e as Error).message}` });
         }
@@ -406,7 +418,8 @@ class FolderWatch {
 
   private readonly lastFit = new Map<string, { summary: Record<string, unknown>; fitUpTo: number }>();
 
-  private async publishLive(scan: Scan, w: Watched, snap: ReturnType<LiveScan['flux']>, scanCount: number, refit: boolean): Promise<void> {
+  private async publishLive(scan: Scan, w: Watched, snap: { scan: Scan; flux: ScanFlux }, scanCount: number, refit: boolean,
+    ignored: IgnoredEntry[]): Promise<void> {
     const dir = scanOutputFolder(this.outRoot, scan, scanCount);
     const upTo = snap.flux.thresholds[snap.flux.thresholds.length - 1];
     const liveState = {
@@ -417,7 +430,7 @@ class FolderWatch {
     };
     const previousFit = this.lastFit.get(scan.id)?.summary;
     const options = { ...this.options, fit: refit, signal: this.publishAbort.signal, workers: this.options.workers ?? defaultWorkerCount() };
-    const { summary, files } = await publishScanResults(snap.scan, this.maskChoice!, snap.flux, dir, options, this.emit,
+    const { summary, files } = await publishScanResults(snap.scan, this.maskChoice!, snap.flux, dir, options, this.emit, ignored,
       refit ? liveState : { ...previousFit, ...liveState });
     removeStaleOutputs(dir, scan.id, files);
     if (!refit) return;
@@ -436,6 +449,24 @@ class FolderWatch {
     }
   }
 
+  /**
+   * The scan's flux from the live sums, judged as the batch analysis judges a threshold once all its files are in
+   * (empty acquisitions and count outliers taken out; the final result only: a snapshot skips that re-read).
+   * `snapshot`: on copies of the sums, for a live publication while files keep coming.
+   */
+  private async flux(w: Watched, discovered: Scan, snapshot: boolean): Promise<{ scan: Scan; flux: ScanFlux }> {
+    const { scan, sums } = w.live.sums(discovered, snapshot, this.isExcluded);
+    if (!snapshot) {
+      const cut = { cutBad: this.options.cutBad, badCut: this.options.badCut, badColumns: this.options.badColumns, outlierSigma: this.options.outlierSigma };
+      for (const [i, t] of sums.entries()) {
+        // On a copy: the live sums (and the checkpoint) stay those of the files as read.
+        sums[i] = { counts: t.counts.slice(), outcomes: [...t.outcomes] };
+        await w.reader.rejectImplausibleTotals(sums[i], cut);
+      }
+    }
+    return { scan, flux: assembleScanFlux(scan, w.live.shape, w.live.mask, sums, this.isExcluded) };
+  }
+
   /** The result of the complete scan, through the batch analysis's output code, from the live sums. */
   private async publishFinal(): Promise<string[]> {
     const found = discoverScans(this.folder);
@@ -448,15 +479,12 @@ class FolderWatch {
       const w = this.scans.get(scan.id);
       if (!w) throw new AnalysisInputError(`scan ${scan.id}: no readable acquisition`);
       this.maybeCheckpoint(scan.id, true);
-      const { scan: counted, flux } = w.live.flux(scan, false);
-      for (const t of flux.perThreshold) {
-        for (const o of t.outcomes) if (o.status === 'error') this.emit({ type: 'log', level: 'warn', message: `skipped ${o.error!.message}` });
-        if (t.good === 0) this.emit({ type: 'log', level: 'warn', message: `threshold ${t.threshold}: no good acquisition (flux = NaN)` });
-      }
+      const { scan: counted, flux } = await this.flux(w, scan, false);
+      reportSkippedAcquisitions(flux, this.emit);
       const dir = scanOutputFolder(this.outRoot, scan, scans.length);
       const emitScan = (e: EngineEvent) => this.emit(e.type === 'progress' ? { ...e, scanIndex, scanCount: scans.length } : e);
       const { files } = await publishScanResults(counted, this.maskChoice!, flux, dir,
-        { ...this.options, signal: undefined, workers: this.options.workers ?? defaultWorkerCount() }, emitScan);
+        { ...this.options, signal: undefined, workers: this.options.workers ?? defaultWorkerCount() }, emitScan, found.ignored);
       removeStaleOutputs(dir, scan.id, files);
       dirs.push(dir);
     }
