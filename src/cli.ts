@@ -8,6 +8,7 @@ import { generateScan, parseThresholdRange } from './engine/generate';
 import { DEFAULT_OUTLIER_SIGMA, parseExclusions } from './engine/input/acquisitionQuality';
 import { MatrixFormatError } from './engine/matrixParser';
 import { MODEL_NAMES, ModelName } from './engine/scurveModel';
+import { runWatch, WATCH_USAGE } from './engine/live/watchCommand';
 import { ENGINE_IPC_ENV, EngineCommand, EngineEvent } from './protocol';
 import { runBatchCommand } from './cli/batchCommand';
 
@@ -23,6 +24,7 @@ Usage:
                      [--model scurve|seed|seed-sqrt2|kbeta] [--no-dispersion]
   velo-calib demo [dir]      generate the demo scan (default ./demo-scan) and analyse it
   velo-calib batch <root> | status <dir> | resubmit <dir>   all scans under <root> as Slurm array jobs (batch --help)
+${WATCH_USAGE}
 
 Outputs go to <folder>/velo-calib/ (or --out): Fluxperpixel_*, UncertaintyFluxperpixel_*, FluxperASIC_*,
 UncertaintyFluxperASIC_*, summary.json, pixel_fits.csv, map_*.csv, asic_fit.json, report.md.
@@ -148,11 +150,17 @@ function printSummary(outputDirs: string[]): void {
   }
 }
 
-async function runAnalyse(options: AnalyseOptions, json: boolean): Promise<number> {
+/** Where the events of a run go (IPC when forked by the extension, else the console) and what aborts it. */
+function engineChannel(json: boolean) {
   const ipc = process.env[ENGINE_IPC_ENV] === '1' && typeof process.send === 'function';
   const controller = new AbortController();
   const emit = ipc ? ipcEmitter(controller) : consoleEmitter(json);
   if (!ipc) process.on('SIGINT', () => controller.abort());
+  return { ipc, controller, emit };
+}
+
+async function runAnalyse(options: AnalyseOptions, json: boolean): Promise<number> {
+  const { ipc, controller, emit } = engineChannel(json);
   try {
     const dirs = await analyseFolder({ ...options, signal: controller.signal }, emit);
     if (!ipc && !json) printSummary(dirs);
@@ -208,6 +216,7 @@ export async function main(argv: string[]): Promise<number> {
       { node: process.execPath, script: __filename });
   }
   try {
+    if (argv[0] === 'watch') return await runWatch(argv.slice(1), { analyseOptions: rest => analyseOptionsFromArgs(parseArgs(['analyse', ...rest])), channel: engineChannel });
     const args = parseArgs(argv);
     const command = args.positional[0];
     if (args.flags.has('help') || !command) { process.stdout.write(USAGE + '\n'); return command || args.flags.has('help') ? 0 : 2; }

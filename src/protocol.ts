@@ -12,9 +12,18 @@ export type EngineEvent =
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   | { type: 'result'; scan: string; outputDir: string; summaryFile: string }
   | { type: 'done'; outputDirs: string[] }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** `velo-calib watch`: after every counted acquisition, the state of the scan being taken. */
+  | { type: 'live'; scan: string; file: string; status: 'good' | 'bad'; filesCounted: number; filesPerSecond: number;
+      thresholdsSeen: number; thresholdsDone: number; etaSeconds: number | null; badRate: number;
+      /** The ASIC flux curve so far (null where no acquisition is good yet). */
+      asic: { thresholds: number[]; flux: Array<number | null>; fluxError: Array<number | null> } }
+  /** `velo-calib watch`: something the physicist should look at now (also sent as a `log` warning). */
+  | { type: 'alert'; kind: LiveAlertKind; message: string; file?: string };
 
-/** Extension host → child process. */
+export type LiveAlertKind = 'bad-run' | 'edge' | 'changed-file' | 'removed-file';
+
+/** Extension host → child process (`cancel` stops a `watch`, which then publishes its final result). */
 export type EngineCommand = { type: 'cancel' };
 
 export { FIT_FLAG_NAMES, STATUS_NAMES } from './contract/quantities';

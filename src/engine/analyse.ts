@@ -128,6 +128,12 @@ async function analyseScan(scan: Scan, maskChoice: MaskChoice, outDir: string, o
     exclude: options.exclude, workers: options.workers ?? defaultWorkerCount(), strict: options.strict, signal: options.signal,
     onProgress: (done, total) => emit({ type: 'progress', phase: 'flux', done, total, scan: scan.id }),
   });
+  reportSkippedAcquisitions(flux, emit);
+  await publishScanResults(scan, maskChoice, flux, outDir, options, emit, ignored);
+}
+
+/** Warnings for the acquisitions left out and the thresholds without a good one (analyse and the watch's end). */
+export function reportSkippedAcquisitions(flux: ScanFlux, emit: (e: EngineEvent) => void): void {
   for (const t of flux.perThreshold) {
     for (const o of t.outcomes) {
       if (o.status === 'error') emit({ type: 'log', level: 'warn', message: `skipped ${o.error!.message}` });
@@ -137,11 +143,21 @@ async function analyseScan(scan: Scan, maskChoice: MaskChoice, outDir: string, o
     }
     if (t.good === 0) emit({ type: 'log', level: 'warn', message: `threshold ${t.threshold}: no good acquisition (flux = NaN)` });
   }
+}
 
+/**
+ * Writes every output of a scan from its flux (flux files, fits, report, summary.json) as one atomic publication
+ * and emits `result`. Shared by `analyse` and the live watch (which adds `extraSummary`, e.g. its live state, and
+ * may skip the fits of a snapshot with `fit: false`). Returns the summary written and the files published.
+ */
+export async function publishScanResults(scan: Scan, maskChoice: MaskChoice, flux: ScanFlux, outDir: string,
+  options: AnalyseOptions, emit: (e: EngineEvent) => void, ignored: IgnoredEntry[], extraSummary?: Record<string, unknown>,
+): Promise<{ summary: Record<string, unknown>; files: string[] }> {
   removeStaleStaging(outDir);
   const staged = new StagedOutput(outDir);
+  let summary: Record<string, unknown>, files: string[];
   try {
-    const summary = fluxSummary(scan, flux, maskChoice, options, ignored);
+    summary = fluxSummary(scan, flux, maskChoice, options, ignored);
     writeFluxOutputs(staged, scan, flux);
     if (options.fit) {
       const fitSettings: FitSettings = {
@@ -153,13 +169,15 @@ async function analyseScan(scan: Scan, maskChoice: MaskChoice, outDir: string, o
       Object.assign(summary, fitSummary);
     }
     if (options.signal?.aborted) throw new Error('cancelled');
+    Object.assign(summary, extraSummary);
     staged.write('summary.json', JSON.stringify(summary, null, 1) + '\n');
-    staged.commit('summary.json');
+    files = staged.commit('summary.json');
   } catch (e) {
     staged.discard();
     throw e;
   }
   emit({ type: 'result', scan: scan.id, outputDir: outDir, summaryFile: path.join(outDir, 'summary.json') });
+  return { summary, files };
 }
 
 function fluxSummary(scan: Scan, flux: ScanFlux, mask: MaskChoice, options: AnalyseOptions, ignored: IgnoredEntry[]) {

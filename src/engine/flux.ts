@@ -145,6 +145,14 @@ export async function computeScanFlux(scan: Scan, shape: MatrixShape, mask: Uint
       workerScript('fluxWorker'), config, tasks, { workers: options.workers, signal: options.signal }, accept);
   }
 
+  return assembleScanFlux(scan, shape, mask, sums, isExcluded);
+}
+
+/** The scan's flux from the summed counts and outcomes of each threshold (`sums[i]` ↔ `scan.thresholds[i]`;
+ *  the acquisitions excluded by hand were not read and are added here): shared by the batch analysis and the
+ *  live watch. */
+export function assembleScanFlux(scan: Scan, shape: MatrixShape, mask: Uint8Array,
+  sums: Array<Pick<ThresholdSums, 'counts' | 'outcomes'>>, isExcluded: (threshold: number, acquisition: number) => boolean): ScanFlux {
   let maskedPixels = 0;
   for (let p = 0; p < mask.length; p++) maskedPixels += mask[p];
   const perThreshold = scan.thresholds.map((t, i): ThresholdFlux => {

@@ -10,14 +10,14 @@ import { progressReporter } from './progress';
 import { Services } from './services';
 import { analyseOptionsFromSettings, cliArguments } from './settings';
 
+export async function pickFolder(title: string): Promise<string | undefined> {
+  const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, title,
+    defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri });
+  return picked?.[0]?.fsPath;
+}
+
 export function registerAnalysisCommands(s: Services): void {
   const { runner, log, tree, registry, chooser } = s;
-
-  async function pickFolder(title: string): Promise<string | undefined> {
-    const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, title,
-      defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri });
-    return picked?.[0]?.fsPath;
-  }
 
   async function offerResults(message: string, dirs: string[], showLogButton: boolean): Promise<void> {
     const buttons = ['Open Pixel Map', 'Open Report', ...(showLogButton ? ['Show Log'] : [])];

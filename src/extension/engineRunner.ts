@@ -111,6 +111,14 @@ export class EngineRunner implements vscode.Disposable {
     });
   }
 
+  /** Asks the run of `folder` to finish what it has (a live watch then publishes); unlike a cancel, the run resolves. */
+  requestFinish(folder: string): boolean {
+    const run = this.running.get(path.resolve(folder));
+    if (!run?.child.connected) return false;
+    run.child.send({ type: 'cancel' } satisfies EngineCommand);
+    return true;
+  }
+
   cancelAll(): number {
     const runs = [...this.running.values()];
     for (const r of runs) r.cancel();

@@ -246,4 +246,28 @@ describe('velo-calib in a real extension host', () => {
       api.tree.refresh();
     }
   });
+  it('Watch Scan (Live) follows a folder being filled; Stop Live Watch publishes the batch result', async () => {
+    const all = await vscode.commands.getCommands(true);
+    for (const c of ['veloCalib.watchScan', 'veloCalib.stopWatch']) assert.ok(all.includes(c), c);
+    const live = path.join(ws(), 'live-scan');
+    const out = path.join(live, 'velo-calib');
+    fs.mkdirSync(live, { recursive: true });
+    const acquisitions = fs.readdirSync(small()).filter(n => /_THR_\d+_\d+\.csv$/.test(n)).sort();
+    const copy = (names: string[]) => { for (const n of names) fs.copyFileSync(path.join(small(), n), path.join(live, n)); };
+    copy(fs.readdirSync(small()).filter(n => /Mask\.csv$/.test(n)));
+    copy(acquisitions.slice(0, 40));
+    const liveSummary = () => { try { return JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')); } catch { return undefined; } };
+    const watching = vscode.commands.executeCommand('veloCalib.watchScan', live);
+    await waitFor(() => liveSummary()?.live, 'a live snapshot');
+    copy(acquisitions.slice(40));
+    await waitFor(() => liveSummary()?.live?.files_counted === acquisitions.length, 'every file counted in a live snapshot', 60000);
+    assert.strictEqual(await vscode.commands.executeCommand('veloCalib.stopWatch'), 1);
+    assert.deepStrictEqual(await watching, [out]);
+    const summary = liveSummary();
+    assert.strictEqual(summary.live, undefined, 'the final summary is the batch one');
+    assert.strictEqual(summary.acquisitions.total, acquisitions.length);
+    const flux = `Fluxperpixel_${summary.scan.id}_THR_1330.csv`;
+    assert.ok(fs.readFileSync(path.join(out, flux)).equals(fs.readFileSync(path.join(small(), 'velo-calib', flux))), 'the flux file of analyse');
+    fs.rmSync(live, { recursive: true, force: true });
+  });
 });
