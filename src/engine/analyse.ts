@@ -10,12 +10,18 @@ import { discoverScans, inputFingerprint, Scan, thresholdStep } from './scanFile
 import { defaultWorkerCount } from './workerPool';
 import { ModelName } from './scurveModel';
 import { fitScanOutputs, FitSettings } from './fitOutputs';
+import { auxiliaryFileList, resolveAuxiliaryFiles, ScanAuxiliaryFiles } from './input/auxiliaryFiles';
+import { readBaseline } from './gain/baseline';
+import { DEFAULT_GAIN_SETTINGS, GainInput, GainSettings } from './gain/gainAnalysis';
 
-export interface AnalyseOptions {
+export interface AnalyseOptions extends GainSettings {
   folder: string;
   /** Output folder (default `<folder>/velo-calib`). With several scans each gets a subfolder named by its id. */
   out?: string;
+  /** Mask, baseline and baseline width for every scan; when absent each scan's own are looked for in the folder. */
   mask?: string;
+  baseline?: string;
+  baselineWidth?: string;
   badCut: number;
   badColumns: number;
   cutBad: boolean;
@@ -32,6 +38,7 @@ export interface AnalyseOptions {
 
 export const DEFAULT_ANALYSE_OPTIONS = {
   badCut: 2, badColumns: 16, cutBad: true, fit: true, strict: false, model: 'scurve' as ModelName, polarity: 'auto' as const,
+  ...DEFAULT_GAIN_SETTINGS,
 };
 
 export class AnalysisInputError extends Error {
@@ -45,6 +52,7 @@ export function resultSettings(o: AnalyseOptions) {
   return {
     badCut: o.badCut, badColumns: o.badColumns, cutBad: o.cutBad, fit: o.fit, model: o.model,
     polarity: o.polarity, fitRange: o.fitRange ?? null, version: TOOL_VERSION,
+    lineEv: o.lineEv, pairEv: o.pairEv, pairEvError: o.pairEvError, kbetaEv: o.kbetaEv,
   };
 }
 
@@ -56,19 +64,10 @@ export function scanOutputFolder(outRoot: string, scan: Scan, scanCount: number)
   return scanCount > 1 ? path.join(outRoot, scan.id) : outRoot;
 }
 
-export interface MaskChoice {
-  file: string | null;
-  source: 'option' | 'auto' | 'none';
-}
-
-export function chooseMask(optionMask: string | undefined, candidates: string[]): MaskChoice {
-  if (optionMask) return { file: path.resolve(optionMask), source: 'option' };
-  if (candidates.length === 1) return { file: candidates[0], source: 'auto' };
-  if (candidates.length > 1) {
-    throw new AnalysisInputError(
-      `several mask files in the folder (${candidates.map(c => path.basename(c)).join(', ')}): choose one with --mask`);
-  }
-  return { file: null, source: 'none' };
+/** A scan that could not be analysed (the folder's other scans were). */
+export interface FailedScan {
+  scan: string;
+  message: string;
 }
 
 export async function analyseFolder(options: AnalyseOptions, emit: (e: EngineEvent) => void): Promise<string[]> {
@@ -84,29 +83,40 @@ export async function analyseFolder(options: AnalyseOptions, emit: (e: EngineEve
       ? `${folder}: no scan "${options.scan}" (found: ${found.scans.map(s => s.id).join(', ') || 'none'})`
       : `${folder}: no scan files (expected names like <prefix>1s310ms_THR_1320_3.csv)`);
   }
-  const mask = chooseMask(options.mask, found.maskCandidates);
-  if (mask.source === 'auto') emit({ type: 'log', level: 'info', message: `using mask ${path.basename(mask.file!)} found in the folder` });
-  if (mask.source === 'none') emit({ type: 'log', level: 'warn', message: 'no mask file: all pixels are used' });
   const outRoot = path.resolve(options.out ?? defaultOutputFolder(folder));
-  const outputDirs: string[] = [];
+  const outputDirs: string[] = [], failedScans: FailedScan[] = [];
   for (const [scanIndex, scan] of scans.entries()) {
     const dir = scanOutputFolder(outRoot, scan, scans.length);
     const emitScan = (e: EngineEvent) => emit(e.type === 'progress' ? { ...e, scanIndex, scanCount: scans.length } : e);
-    await analyseScan(scan, mask, dir, options, emitScan);
-    outputDirs.push(dir);
+    try {
+      const auxiliary = resolveAuxiliaryFiles(scan, found.scans, found.auxiliaryCandidates, options);
+      for (const note of auxiliary.notes) emit({ type: 'log', ...note });
+      await analyseScan(scan, auxiliary, dir, options, emitScan);
+      outputDirs.push(dir);
+    } catch (e) {
+      // One scan's bad input fails that scan only (--strict: the whole run); cancellation stops everything.
+      if (options.signal?.aborted || options.strict || scans.length === 1) throw e;
+      const message = e instanceof Error ? e.message : String(e);
+      failedScans.push({ scan: scan.id, message });
+      emit({ type: 'log', level: 'error', message: `scan ${scan.id} not analysed: ${message}` });
+    }
   }
-  emit({ type: 'done', outputDirs });
+  if (outputDirs.length === 0) {
+    throw new AnalysisInputError(`no scan could be analysed:\n${failedScans.map(f => `  ${f.scan}: ${f.message}`).join('\n')}`);
+  }
+  emit({ type: 'done', outputDirs, ...(failedScans.length ? { failedScans } : {}) });
   return outputDirs;
 }
 
-async function analyseScan(scan: Scan, maskChoice: MaskChoice, outDir: string, options: AnalyseOptions,
+async function analyseScan(scan: Scan, auxiliary: ScanAuxiliaryFiles, outDir: string, options: AnalyseOptions,
   emit: (e: EngineEvent) => void): Promise<void> {
   const nFiles = scan.thresholds.reduce((s, t) => s + t.acquisitions.length, 0);
   emit({ type: 'log', level: 'info', message: `scan ${scan.id}: ${scan.thresholds.length} thresholds, ${nFiles} files, shutter ${scan.shutterSeconds} s` });
   for (const [thr, acq] of scan.missing) emit({ type: 'log', level: 'warn', message: `missing acquisition ${acq} at threshold ${thr}` });
   const shape: MatrixShape = scanShape(scan);
   let mask: Uint8Array = new Uint8Array(shape.rows * shape.cols);
-  if (maskChoice.file) mask = readMask(maskChoice.file, shape).mask;
+  if (auxiliary.mask.file) mask = readMask(auxiliary.mask.file, shape).mask;
+  const gain = options.fit ? gainInput(auxiliary, shape, options) : undefined;
 
   const flux = await computeScanFlux(scan, shape, mask, {
     badCut: options.badCut, badColumns: options.badColumns, cutBad: options.cutBad,
@@ -121,7 +131,7 @@ async function analyseScan(scan: Scan, maskChoice: MaskChoice, outDir: string, o
   removeStaleStaging(outDir);
   const staged = new StagedOutput(outDir);
   try {
-    const summary = fluxSummary(scan, flux, maskChoice, options);
+    const summary = fluxSummary(scan, flux, auxiliary, options);
     writeFluxOutputs(staged, scan, flux);
     if (options.fit) {
       const fitSettings: FitSettings = {
@@ -129,7 +139,7 @@ async function analyseScan(scan: Scan, maskChoice: MaskChoice, outDir: string, o
         workers: options.workers ?? defaultWorkerCount(), signal: options.signal,
         onProgress: (done, total) => emit({ type: 'progress', phase: 'fit', done, total, scan: scan.id }),
       };
-      const fitSummary = await fitScanOutputs(staged, flux, fitSettings);
+      const fitSummary = await fitScanOutputs(staged, flux, fitSettings, gain);
       Object.assign(summary, fitSummary);
     }
     if (options.signal?.aborted) throw new Error('cancelled');
@@ -142,7 +152,19 @@ async function analyseScan(scan: Scan, maskChoice: MaskChoice, outDir: string, o
   emit({ type: 'result', scan: scan.id, outputDir: outDir, summaryFile: path.join(outDir, 'summary.json') });
 }
 
-function fluxSummary(scan: Scan, flux: ScanFlux, mask: MaskChoice, options: AnalyseOptions) {
+/** The scan's baseline, read and checked against its shape (before any acquisition is read), with the gain settings. */
+function gainInput(auxiliary: ScanAuxiliaryFiles, shape: MatrixShape, options: AnalyseOptions): GainInput | undefined {
+  const { baseline, baselineWidth } = auxiliary;
+  if (!baseline.file) return undefined;
+  return {
+    baseline: readBaseline(baseline.file, shape, baselineWidth.file ?? undefined),
+    source: { baseline: baseline.source, width: baselineWidth.source },
+    settings: { lineEv: options.lineEv, pairEv: options.pairEv, pairEvError: options.pairEvError, kbetaEv: options.kbetaEv },
+  };
+}
+
+function fluxSummary(scan: Scan, flux: ScanFlux, auxiliary: ScanAuxiliaryFiles, options: AnalyseOptions) {
+  const mask = auxiliary.mask;
   const skipped = flux.perThreshold.flatMap(t => t.outcomes.filter(o => o.status === 'error').map(o => ({
     file: path.basename(o.file), threshold: t.threshold, acquisition: o.acquisition,
     reason: o.error!.message, line: o.error!.line, column: o.error!.column,
@@ -152,7 +174,7 @@ function fluxSummary(scan: Scan, flux: ScanFlux, mask: MaskChoice, options: Anal
     dataFolder: scan.folder,
     scan: { id: scan.id, prefix: scan.prefix, shutter: scan.shutterText, shutterSeconds: scan.shutterSeconds },
     shape: flux.shape,
-    inputFingerprint: inputFingerprint(scan, resultSettings(options), mask.file ?? undefined),
+    inputFingerprint: inputFingerprint(scan, resultSettings(options), auxiliaryFileList(auxiliary)),
     settings: resultSettings(options),
     mask: { file: mask.file, source: mask.source, maskedPixels: flux.maskedPixels },
     thresholds: flux.thresholds,

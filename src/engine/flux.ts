@@ -1,5 +1,5 @@
 // Flux per pixel and per ASIC for every threshold of a scan, with Poisson uncertainties.
-import { MatrixFormatError, MatrixReader, MatrixShape } from './matrixParser';
+import { MatrixReader, MatrixShape, readPixelMatrix } from './matrixParser';
 import { Scan } from './scanFiles';
 import {
   AcquisitionOutcome, BadAcquisitionCut, ThresholdAccumulator, ThresholdSums, ThresholdTask, AccumulatorConfig,
@@ -49,11 +49,7 @@ export class ScanAbortedError extends Error {
 }
 
 export function readMask(file: string, shape?: MatrixShape): { mask: Uint8Array; shape: MatrixShape } {
-  const { shape: maskShape, values } = new MatrixReader().readWithShape(file);
-  if (shape && (maskShape.rows !== shape.rows || maskShape.cols !== shape.cols)) {
-    throw new MatrixFormatError(file, 1, 1,
-      `mask is ${maskShape.rows}×${maskShape.cols}: expected the scan's shape ${shape.rows}×${shape.cols}`);
-  }
+  const { shape: maskShape, values } = readPixelMatrix(file, shape, 'mask');
   const mask = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) mask[i] = values[i] > 0 ? 1 : 0;
   return { mask, shape: maskShape };

@@ -5,6 +5,7 @@ import { writeFileAtomic } from './atomicFiles';
 import { formatNumber } from './csvFormat';
 import { Random } from './random';
 import { AMPLITUDE, BACKGROUND, MU, N_PARAMS, scurveModel, SIGMA, SLOPE } from './scurveModel';
+import { BaselineTruth, generateBaseline, GenerateBaselineOptions } from './gain/generateBaseline';
 
 export interface GenerateOptions {
   dir: string;
@@ -24,6 +25,8 @@ export interface GenerateOptions {
   formatVariants?: boolean;
   /** Peak plateau flux in Hz (default 1.0). */
   peakFlux?: number;
+  /** Also write a noise-baseline matrix consistent with the edges, and truth/gain.csv (see gain/generateBaseline.ts). */
+  baseline?: GenerateBaselineOptions;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -44,6 +47,8 @@ export interface GeneratedTruth {
   allBadThreshold: number | null;
   params: { mu0: number; muSpread: number; sigma0: number; peakFlux: number; slopeFraction: number; background: number };
   source: { row: number; col: number; height: number };
+  /** With the `baseline` option. */
+  gain?: BaselineTruth;
 }
 
 export function shutterText(seconds: number): string {
@@ -113,6 +118,9 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
     }
   }
 
+  const baseline = options.baseline &&
+    generateBaseline(options.dir, maskFileName(prefix).replace(/_Matrix_Mask\.csv$/, ''), theta, cols, polarity, options.seed, options.baseline);
+
   // Bad acquisitions: badFraction at random, plus one threshold where every acquisition is bad.
   const allBadIndex = options.allBadThresholdIndex ?? Math.floor(thresholds.length / 3);
   const badFraction = options.badFraction ?? 0.03;
@@ -165,7 +173,9 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
     prefix, shutterText: st, shutterSeconds, polarity, rows, cols, thresholds, nacq: options.nacq, seed: options.seed,
     maskFile, badAcquisitions, allBadThreshold: allBadIndex >= 0 && allBadIndex < thresholds.length ? thresholds[allBadIndex] : null,
     params: { mu0, muSpread, sigma0, peakFlux, slopeFraction, background }, source,
+    ...(baseline ? { gain: baseline.truth } : {}),
   };
+  baseline?.write();
   writeFileAtomic(path.join(options.dir, 'truth', 'truth.json'), JSON.stringify(truth, null, 1) + '\n');
   const lines = ['row,col,kind,masked,mu,sigma,amplitude,slope,background'];
   for (let p = 0; p < n; p++) {

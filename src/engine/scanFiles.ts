@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as crypto from 'crypto';
+import { auxiliaryRole } from './input/auxiliaryFiles';
 
 /** `<prefix><ST>_THR_<thr>_<acq>.csv`, ST like `1s310ms`, `2s`, `500ms`. */
 const SCAN_FILE_RE = /^(.*?)(\d+s\d+ms|\d+s|\d+ms)_THR_(\d+)_(\d+)\.csv$/;
@@ -36,6 +37,8 @@ export interface ScanFolder {
   folder: string;
   scans: Scan[];
   maskCandidates: string[];
+  /** Masks, baselines and baseline widths (see input/auxiliaryFiles.ts), sorted. */
+  auxiliaryCandidates: string[];
 }
 
 export function parseShutterTime(text: string): number {
@@ -69,13 +72,16 @@ export function isMaskFileName(name: string): boolean {
 export function discoverScans(folder: string): ScanFolder {
   const entries = fs.readdirSync(folder, { withFileTypes: true });
   const byId = new Map<string, Scan>();
-  const maskCandidates: string[] = [];
+  const maskCandidates: string[] = [], auxiliaryCandidates: string[] = [];
   for (const entry of entries) {
     if (!entry.isFile() && !entry.isSymbolicLink()) continue;
     const name = entry.name;
-    if (isMaskFileName(name)) { maskCandidates.push(path.join(folder, name)); continue; }
+    if (isMaskFileName(name)) maskCandidates.push(path.join(folder, name));
     const parsed = parseScanFileName(name);
-    if (!parsed) continue;
+    if (!parsed) {
+      if (auxiliaryRole(name)) auxiliaryCandidates.push(path.join(folder, name));
+      continue;
+    }
     const filePath = path.join(folder, name);
     const stat = fs.statSync(filePath);
     if (!stat.isFile()) continue;
@@ -110,7 +116,8 @@ export function discoverScans(folder: string): ScanFolder {
     }
   }
   maskCandidates.sort();
-  return { folder, scans, maskCandidates };
+  auxiliaryCandidates.sort();
+  return { folder, scans, maskCandidates, auxiliaryCandidates };
 }
 
 /** Most common spacing between consecutive thresholds (thresholds need not be evenly spaced). */
@@ -129,12 +136,12 @@ export function thresholdStep(thresholds: number[]): number {
  * Fingerprint of everything an analysis result depends on: file names, sizes, mtimes and settings.
  * Used to decide whether a stored result can be reused.
  */
-export function inputFingerprint(scan: Scan, settings: unknown, maskFile?: string): string {
+export function inputFingerprint(scan: Scan, settings: unknown, auxiliaryFiles: string[] = []): string {
   const h = crypto.createHash('sha256');
   h.update(JSON.stringify(settings ?? null));
-  if (maskFile) {
-    const st = fs.statSync(maskFile);
-    h.update(`mask:${path.basename(maskFile)}:${st.size}:${Math.floor(st.mtimeMs)}\n`);
+  for (const file of auxiliaryFiles) {
+    const st = fs.statSync(file);
+    h.update(`aux:${path.basename(file)}:${st.size}:${Math.floor(st.mtimeMs)}\n`);
   }
   for (const t of scan.thresholds) {
     for (const a of t.acquisitions) h.update(`${a.name}:${a.size}:${Math.floor(a.mtimeMs)}\n`);

@@ -1,7 +1,8 @@
 // Stored analysis results: where they are, whether they still match the inputs (fingerprint), what they say.
 import * as fs from 'fs';
 import * as path from 'path';
-import { AnalyseOptions, chooseMask, defaultOutputFolder, resultSettings, scanOutputFolder } from '../engine/analyse';
+import { AnalyseOptions, defaultOutputFolder, resultSettings, scanOutputFolder } from '../engine/analyse';
+import { auxiliaryFileList, resolveAuxiliaryFiles } from '../engine/input/auxiliaryFiles';
 import { discoverScans, inputFingerprint, Scan } from '../engine/scanFiles';
 import { AnalysisSummary } from './analysisOutput';
 
@@ -26,15 +27,14 @@ export interface ScanState {
 /** Every scan of `options.folder` with its stored result (marked up to date or stale), from one directory read. */
 export function scanStates(options: AnalyseOptions): ScanState[] {
   const found = discoverScans(options.folder);
-  let maskFile: string | undefined;
-  try { maskFile = chooseMask(options.mask, found.maskCandidates).file ?? undefined; } catch { maskFile = undefined; }
   return found.scans.map(scan => {
     const outputDir = resultFolder(options, scan, found.scans.length);
     const file = path.join(outputDir, 'summary.json');
     if (!fs.existsSync(file)) return { scan };
     try {
       const summary = JSON.parse(fs.readFileSync(file, 'utf8')) as AnalysisSummary;
-      const fingerprint = inputFingerprint(scan, resultSettings(options), maskFile && fs.existsSync(maskFile) ? maskFile : undefined);
+      const auxiliary = auxiliaryFileList(resolveAuxiliaryFiles(scan, found.scans, found.auxiliaryCandidates, options));
+      const fingerprint = inputFingerprint(scan, resultSettings(options), auxiliary.filter(f => fs.existsSync(f)));
       return { scan, result: { scan, outputDir, summary, upToDate: summary.inputFingerprint === fingerprint } };
     } catch {
       return { scan }; // unreadable summary: treated as no result
