@@ -140,9 +140,11 @@ function pickFromFolder(role: AuxiliaryRole, scan: Scan, folderScans: Scan[], fi
   return { file: unqualified[0], others };
 }
 
+/** The name a file of this role would need to be found for the scan, in the scan's own spelling. */
 function exampleName(scan: Scan, role: AuxiliaryRole): string {
-  const id = asicIdentity(scan.prefix);
-  const stem = id.asic ? [id.module, id.asic].filter(Boolean).join('_') : id.key ?? 'Module0_VP0-0';
+  const tokens = scan.prefix.split('_').filter(Boolean);
+  const i = tokens.findIndex(t => /^VP\d+-\d+$/i.test(t));
+  const stem = (i >= 0 ? tokens.slice(Math.max(i - 1, 0), i + 1) : tokens.slice(0, 2)).join('_') || 'Module0_VP0-0';
   return `${stem}_${role === 'mask' ? 'Matrix_Mask' : role === 'baseline' ? 'Noise_Baseline' : 'Noise_Width'}.csv`;
 }
 
