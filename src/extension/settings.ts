@@ -9,19 +9,25 @@ export function analyseOptionsFromSettings(folder: string): AnalyseOptions {
   const fitRangeText = c.get<string>('fitRange', '').trim();
   const m = /^(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)$/.exec(fitRangeText);
   const out = c.get<string>('outputFolder', '').trim();
-  const mask = c.get<string>('maskFile', '').trim();
+  const file = (name: string) => { const v = c.get<string>(name, '').trim(); return v ? path.resolve(folder, v) : undefined; };
   const workers = c.get<number>('workers', 0);
   return {
     ...DEFAULT_ANALYSE_OPTIONS,
     folder,
     out: out ? path.resolve(folder, out) : undefined,
-    mask: mask ? path.resolve(folder, mask) : undefined,
+    mask: file('maskFile'),
     badCut: c.get<number>('badCut', DEFAULT_ANALYSE_OPTIONS.badCut),
     badColumns: c.get<number>('badColumns', DEFAULT_ANALYSE_OPTIONS.badColumns),
     cutBad: c.get<boolean>('cutBad', DEFAULT_ANALYSE_OPTIONS.cutBad),
     model: c.get<ModelName>('model', 'scurve'),
     fitRange: m ? [Number(m[1]), Number(m[2])] : undefined,
     workers: workers > 0 ? workers : undefined,
+    baseline: file('baselineFile'),
+    baselineWidth: file('baselineWidthFile'),
+    lineEv: c.get<number>('lineEv', DEFAULT_ANALYSE_OPTIONS.lineEv),
+    pairEv: c.get<number>('pairEv', DEFAULT_ANALYSE_OPTIONS.pairEv),
+    pairEvError: c.get<number>('pairEvError', DEFAULT_ANALYSE_OPTIONS.pairEvError),
+    kbetaEv: c.get<number>('kbetaEv', DEFAULT_ANALYSE_OPTIONS.kbetaEv),
   };
 }
 
@@ -35,5 +41,9 @@ export function cliArguments(o: AnalyseOptions): string[] {
   if (o.workers) args.push('--workers', String(o.workers));
   if (o.polarity !== 'auto') args.push('--polarity', String(o.polarity));
   if (o.scan) args.push('--scan', o.scan);
+  if (o.baseline) args.push('--baseline', o.baseline);
+  if (o.baselineWidth) args.push('--baseline-width', o.baselineWidth);
+  args.push('--line-ev', String(o.lineEv), '--pair-ev', String(o.pairEv), '--pair-ev-error', String(o.pairEvError),
+    '--kbeta-ev', String(o.kbetaEv));
   return args;
 }
