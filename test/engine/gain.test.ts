@@ -2,6 +2,7 @@
 // the output contract (columns, maps, summary, report) and bad baseline files.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { analyseFolder, DEFAULT_ANALYSE_OPTIONS } from '../../src/engine/analyse';
@@ -108,31 +109,40 @@ test('gain on a generated scan with a fractional baseline: K pulls, target = μ 
   assert.match(report, /### Baseline-aligned ASIC curve/);
 });
 
-test('whole-DAC baselines without gain spread: exact shifts, σ_aligned² = ⟨σ²⟩; a width file enters the K errors', async () => {
+test('whole-DAC baselines without gain spread: exact shifts, σ_aligned² = ⟨σ²⟩ of the truth', async () => {
   const scan = generated('gain-flat', {
     thresholds: range(1320, 1600, 5), nacq: 100, seed: 12, rows: 48, cols: 48, formatVariants: false,
-    baseline: { gainSpread: 0, integral: true, width: 1.5 },
+    baseline: { gainSpread: 0, integral: true },
   });
   const [dir] = await analyseFolder({ ...DEFAULT_ANALYSE_OPTIONS, folder: scan.dir, workers: 2 }, quiet);
-  const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
-  const g = summary.gain;
-  assert.equal(path.basename(g.baseline.width_file), 'Module0_VP0-1_TrimBest_Noise_Width.csv');
+  const g = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')).gain;
   assert.equal(g.baseline.integral, true);
+  assert.equal(g.baseline.width_file, null);
   assert.equal(g.aligned_asic.grid, 'exact');
   assert.equal(g.aligned_asic.binning_variance, 0);
-  // The written baselines carry a 1.5-DAC noise that the aligned edge sees too: ⟨σ²⟩ + 1.5² (+ the rounding of
-  // the noisy baselines to whole DAC, 1/12).
   const w = truthWidths(scan.dir);
   assert.ok(w.varTarget < 1e-20);
-  const expected = w.meanSigmaSq + 1.5 ** 2 + 1 / 12;
-  assert.ok(Math.abs(g.aligned_asic.sigma_aligned ** 2 / expected - 1) < 0.05, `σ_aligned² ${g.aligned_asic.sigma_aligned ** 2} vs ${expected}`);
-  // K errors include the width: pulls stay normal although the baseline noise dominates μ's error.
+  assert.ok(Math.abs(g.aligned_asic.sigma_aligned ** 2 / w.meanSigmaSq - 1) < 0.05, `σ_aligned² ${g.aligned_asic.sigma_aligned ** 2} vs ⟨σ²⟩ ${w.meanSigmaSq}`);
+  // Every pixel has the same target: the ASIC K is the truth's up to its error and the tiny fit bias.
+  assert.ok(Math.abs(g.asic.gain - 13.5) < 0.02, `ASIC K ${g.asic.gain} ± ${g.asic.gain_error}`);
+  assert.ok(g.aligned_asic.broadening_removed > 0.9, `removed ${g.aligned_asic.broadening_removed}`);
+});
+
+test('a baseline width file enters the K errors: pulls stay normal although the baseline noise dominates', async () => {
+  const scan = generated('gain-width', {
+    thresholds: range(1320, 1600, 5), nacq: 20, seed: 16, rows: 32, cols: 32, formatVariants: false, baseline: { width: 1.5 },
+  });
+  const [dir] = await analyseFolder({ ...DEFAULT_ANALYSE_OPTIONS, folder: scan.dir, workers: 2 }, quiet);
+  const g = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')).gain;
+  assert.equal(path.basename(g.baseline.width_file), 'Module0_VP0-1_TrimBest_Noise_Width.csv');
+  assert.equal(g.baseline.width_source, 'auto');
   const truth = readTruthGain(scan.dir);
-  const pulls = readPixelFits(dir).rows
-    .filter(r => r.status === 'ok' && Number.isFinite(truth[(r.row as number) * 48 + (r.col as number)].baselineFile))
-    .map(r => ((r.gain as number) - truth[(r.row as number) * 48 + (r.col as number)].k) / (r.gain_err as number));
+  const rows = readPixelFits(dir).rows.filter(r => r.status === 'ok' && Number.isFinite(truth[(r.row as number) * 32 + (r.col as number)].baselineFile));
+  const pulls = rows.map(r => ((r.gain as number) - truth[(r.row as number) * 32 + (r.col as number)].k) / (r.gain_err as number));
   const p = meanRms(pulls);
   assert.ok(Math.abs(p.mean) < 0.15 && p.rms > 0.8 && p.rms < 1.25, `K pulls mean ${p.mean} rms ${p.rms}`);
+  // target_err² = μ_err² + width²
+  for (const r of rows) assert.ok(Math.abs((r.target_err as number) ** 2 - (r.mu_err as number) ** 2 - 2.25) < 1e-9 * (r.target_err as number) ** 2);
 });
 
 test('a scan without a baseline has no gain outputs; the pixel table keeps its columns', async () => {
@@ -170,4 +180,22 @@ test('baseline cells: nan, empty and ≤ 0 mean no baseline; bad files name file
   const scan = generated('gain-bad', { thresholds: range(1320, 1600, 40), nacq: 2, seed: 14, rows: 8, cols: 8 });
   await assert.rejects(analyseFolder({ ...DEFAULT_ANALYSE_OPTIONS, folder: scan.dir, workers: 0, baseline: write('small.csv', '1,2\n') }, quiet),
     /small\.csv:1:1: baseline is 1×2: expected the scan's shape 8×8/);
+});
+
+test('CLI: an ambiguous baseline is an error listing the candidates; --baseline chooses; a missing file is named', () => {
+  const scan = generated('gain-cli', { thresholds: range(1320, 1600, 40), nacq: 2, seed: 15, rows: 8, cols: 8, baseline: {} });
+  const own = path.join(scan.dir, scan.truth.gain!.baselineFile);
+  fs.copyFileSync(own, path.join(scan.dir, 'Module0_VP0-1_Baseline_warm.csv'));
+  const cli = (...a: string[]) => spawnSync(process.execPath, [path.resolve(__dirname, '../../../dist/cli.js'), 'analyse', scan.dir,
+    '--workers', '0', ...a], { encoding: 'utf8' });
+  const ambiguous = cli();
+  assert.equal(ambiguous.status, 1);
+  assert.match(ambiguous.stderr, /several baseline files name its ASIC \(Module0_VP0-1_Baseline_warm\.csv, Module0_VP0-1_TrimBest_Noise_Predict\.csv\): choose one with --baseline/);
+  const chosen = cli('--baseline', own);
+  assert.equal(chosen.status, 0, chosen.stderr);
+  assert.match(chosen.stdout, /Baseline: .*TrimBest_Noise_Predict\.csv \(option\)/);
+  const missing = cli('--baseline', path.join(scan.dir, 'nowhere.csv'));
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /nowhere\.csv:0:0: unreadable file/);
+  assert.equal(cli('--line-ev', '-5').status, 2);
 });

@@ -6,7 +6,7 @@ import { ScanFlux } from '../flux';
 import { Heterogeneity } from '../heterogeneity';
 import { PixelStatus, R_ERROR, R_STATUS, R_THETA, RESULT_FIELDS, ScanFitResult } from '../scanFits';
 import { MU, ModelName, SIGMA } from '../scurveModel';
-import { describe } from '../statistics';
+import { describe, Distribution } from '../statistics';
 import { alignedAsicCurve, curveFitJson, CurveFit, finiteOrNull, fitSummedCurve } from './asicCurves';
 import { Baseline } from './baseline';
 
@@ -96,7 +96,7 @@ export function analyseGain(flux: ScanFlux, fits: ScanFitResult, heterogeneity: 
 
 interface SummaryParts {
   input: GainInput; nEh: number; polarity: 1 | -1; model: ModelName;
-  target: ReturnType<typeof describe>; gain: ReturnType<typeof describe>; gainMedianError: number;
+  target: Distribution; gain: Distribution; gainMedianError: number;
   aligned: ReturnType<typeof alignedAsicCurve>; alignedFit: CurveFit | undefined; varTarget: number;
   meanSigmaSq: number; sigmaAsic: number; sigmaAsicError: number;
 }
@@ -153,7 +153,7 @@ function gainConclusions(g: GainSummary, meanSigma: number): string[] {
   const out: string[] = [];
   const scale = `n_eh = ${formatNumber(g.n_eh)} e⁻ from ${g.line_ev} eV / ${g.pair_ev} eV, common scale uncertainty ` +
     `±${formatNumber(100 * g.n_eh_scale_uncertainty, 2)} %`;
-  out.push(`Gain K = n_eh/(μ − baseline): ASIC K = ${formatWithError(g.asic.gain, g.asic.gain_error, 'e⁻/DAC')} ` +
+  out.push(`Gain K = n_eh/target, target = ${g.polarity > 0 ? 'μ − baseline' : 'baseline − μ'}: ASIC K = ${formatWithError(g.asic.gain, g.asic.gain_error, 'e⁻/DAC')} ` +
     `(target ${formatWithError(g.asic.target, g.asic.target_error, 'DAC')}; ${scale}); pixel K median ` +
     `${formatNumber(g.pixels.gain_median)} e⁻/DAC, robust spread ${formatNumber(g.pixels.gain_spread, 3)} e⁻/DAC ` +
     `(${formatNumber(100 * (g.pixels.gain_spread ?? NaN) / (g.pixels.gain_median ?? NaN), 2)} %) over ${g.pixels.count} ok pixels with a baseline.`);
@@ -180,7 +180,8 @@ function gainReport(g: GainSummary, meanSigma: number): string[] {
   lines.push('| quantity | value |', '|---|---|');
   lines.push(`| ASIC target (aligned curve) | ${formatWithError(g.asic.target, g.asic.target_error, 'DAC')} |`);
   lines.push(`| ASIC K | ${formatWithError(g.asic.gain, g.asic.gain_error, 'e⁻/DAC')} |`);
-  lines.push(`| pixel K median (${g.pixels.count} ok pixels) | ${formatWithError(g.pixels.gain_median, g.pixels.gain_median_error, 'e⁻/DAC')} |`);
+  lines.push(`| pixel K median (${g.pixels.count} ok pixels) | ${formatNumber(g.pixels.gain_median)} e⁻/DAC |`);
+  lines.push(`| median per-pixel K error | ${formatNumber(g.pixels.gain_median_error, 2)} e⁻/DAC |`);
   lines.push(`| pixel K robust spread | ${formatNumber(g.pixels.gain_spread, 3)} e⁻/DAC |`);
   lines.push(`| pixel target median, robust spread | ${formatNumber(g.pixels.target_median)} DAC, ${formatNumber(g.pixels.target_spread, 3)} DAC |`);
   if (g.kbeta) lines.push(`| K-beta edge beyond K-alpha (${g.kbeta_ev} eV) | ${formatNumber(g.kbeta.separation_dac, 3)} DAC |`);
