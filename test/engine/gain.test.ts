@@ -145,6 +145,24 @@ test('a baseline width file enters the K errors: pulls stay normal although the 
   for (const r of rows) assert.ok(Math.abs((r.target_err as number) ** 2 - (r.mu_err as number) ** 2 - 2.25) < 1e-9 * (r.target_err as number) ** 2);
 });
 
+test('inverted polarity: target = baseline − μ, K positive and at the truth', async () => {
+  const scan = generated('gain-pol', {
+    thresholds: range(1320, 1600, 5), nacq: 20, seed: 17, rows: 32, cols: 32, polarity: -1, formatVariants: false, baseline: {},
+  });
+  const [dir] = await analyseFolder({ ...DEFAULT_ANALYSE_OPTIONS, folder: scan.dir, workers: 2 }, quiet);
+  const g = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')).gain;
+  assert.equal(g.polarity, -1);
+  assert.ok(Math.abs(g.pixels.gain_median - 13.5) < 0.2 && Math.abs(g.asic.gain - 13.5) < 0.2, `K ${g.pixels.gain_median}, ASIC ${g.asic.gain}`);
+  const truth = readTruthGain(scan.dir);
+  const ok = readPixelFits(dir).rows.filter(r => r.status === 'ok' && Number.isFinite(truth[(r.row as number) * 32 + (r.col as number)].baselineFile));
+  for (const r of ok) {
+    const t = truth[(r.row as number) * 32 + (r.col as number)];
+    assert.ok(Math.abs((r.target as number) - (t.baselineFile - (r.mu as number))) < 1e-9 * t.baselineFile);
+  }
+  const p = meanRms(ok.map(r => ((r.gain as number) - truth[(r.row as number) * 32 + (r.col as number)].k) / (r.gain_err as number)));
+  assert.ok(Math.abs(p.mean) < 0.15 && p.rms > 0.8 && p.rms < 1.25, `K pulls mean ${p.mean} rms ${p.rms}`);
+});
+
 test('a scan without a baseline has no gain outputs; the pixel table keeps its columns', async () => {
   const scan = generated('gain-none', { thresholds: range(1320, 1600, 20), nacq: 3, seed: 13, rows: 16, cols: 16 });
   const [dir] = await analyseFolder({ ...DEFAULT_ANALYSE_OPTIONS, folder: scan.dir, workers: 0 }, quiet);

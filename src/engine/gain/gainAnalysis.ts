@@ -163,8 +163,8 @@ function gainConclusions(g: GainSummary, meanSigma: number): string[] {
     out.push(`Baseline-aligned ASIC edge σ_aligned = ${formatWithError(a.sigma_aligned, a.sigma_aligned_error, 'DAC')} against ` +
       `⟨σ⟩ = ${formatNumber(meanSigma)} DAC and σ_ASIC = ${formatWithError(a.sigma_asic, a.sigma_asic_error, 'DAC')}: ` +
       `the baseline alignment removes ${formatNumber(100 * (a.broadening_removed ?? NaN), 3)} % of the ASIC edge broadening; ` +
-      `what remains, ${formatNumber(residual, 3)} DAC in quadrature, is the spread of the targets (gain spread; ` +
-      `${formatNumber(Math.sqrt(a.var_target ?? NaN), 3)} DAC expected).`);
+      `what remains, ${formatNumber(residual, 3)} DAC in quadrature, is the spread of the measured targets (gain spread and ` +
+      `baseline noise; ${formatNumber(Math.sqrt(a.var_target ?? NaN), 3)} DAC expected from the pixels).`);
   }
   return out;
 }
