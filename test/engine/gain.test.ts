@@ -163,6 +163,26 @@ test('inverted polarity: target = baseline − μ, K positive and at the truth',
   assert.ok(Math.abs(p.mean) < 0.15 && p.rms > 0.8 && p.rms < 1.25, `K pulls mean ${p.mean} rms ${p.rms}`);
 });
 
+test('a baseline above every edge gives no K and a warning, not a crash', async () => {
+  const scan = generated('gain-above', { thresholds: range(1320, 1600, 20), nacq: 3, seed: 18, rows: 8, cols: 8 });
+  const file = path.join(scratchDir('above'), 'electrons.csv');
+  fs.writeFileSync(file, Array.from({ length: 8 }, () => new Array(8).fill('18000').join(',')).join('\n') + '\n');
+  const [dir] = await analyseFolder({ ...DEFAULT_ANALYSE_OPTIONS, folder: scan.dir, workers: 0, baseline: file }, quiet);
+  const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
+  assert.equal(summary.gain.pixels.count, 0);
+  assert.ok(summary.gain.pixels.not_positive_target > 0);
+  assert.ok(summary.gain.asic.target < 0); // one common baseline: the aligned curve is the ASIC curve moved
+  assert.equal(summary.gain.asic.gain, null);
+  assert.ok(summary.heterogeneity.conclusions.some((c: string) => /edge on the noise side of the baseline/.test(c)));
+  assert.ok(readOutputMatrix(path.join(dir, 'map_gain.csv')).flat().every(Number.isNaN));
+  // Baselines spread wider than the scan: no aligned point is covered by the central 90 % of them.
+  fs.writeFileSync(file, Array.from({ length: 8 }, (_, r) => Array.from({ length: 8 }, (_, c) => 900 + 8 * (8 * r + c)).join(',')).join('\n') + '\n');
+  const [wide] = await analyseFolder({ ...DEFAULT_ANALYSE_OPTIONS, folder: scan.dir, workers: 0, baseline: file, out: path.join(scan.dir, 'wide') }, quiet);
+  const g = JSON.parse(fs.readFileSync(path.join(wide, 'summary.json'), 'utf8')).gain;
+  assert.equal(g.aligned_asic, null);
+  assert.equal(g.asic.gain, null);
+});
+
 test('a scan without a baseline has no gain outputs; the pixel table keeps its columns', async () => {
   const scan = generated('gain-none', { thresholds: range(1320, 1600, 20), nacq: 3, seed: 13, rows: 16, cols: 16 });
   const [dir] = await analyseFolder({ ...DEFAULT_ANALYSE_OPTIONS, folder: scan.dir, workers: 0 }, quiet);

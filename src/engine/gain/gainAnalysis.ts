@@ -125,7 +125,7 @@ function gainSummary(s: SummaryParts) {
       from: 'fit of the baseline-aligned ASIC curve',
     },
     pixels: {
-      count: s.gain.n, gain_median: finiteOrNull(s.gain.median), gain_spread: finiteOrNull(s.gain.robustRms),
+      count: s.gain.n, not_positive_target: s.target.n - s.gain.n, gain_median: finiteOrNull(s.gain.median), gain_spread: finiteOrNull(s.gain.robustRms),
       gain_mean: finiteOrNull(s.gain.mean), gain_median_error: finiteOrNull(s.gainMedianError),
       target_median: finiteOrNull(s.target.median), target_spread: finiteOrNull(s.target.robustRms),
       target_intrinsic_spread: finiteOrNull(Math.sqrt(s.varTarget)),
@@ -157,6 +157,10 @@ function gainConclusions(g: GainSummary, meanSigma: number): string[] {
     `(target ${formatWithError(g.asic.target, g.asic.target_error, 'DAC')}; ${scale}); pixel K median ` +
     `${formatNumber(g.pixels.gain_median)} e⁻/DAC, robust spread ${formatNumber(g.pixels.gain_spread, 3)} e⁻/DAC ` +
     `(${formatNumber(100 * (g.pixels.gain_spread ?? NaN) / (g.pixels.gain_median ?? NaN), 2)} %) over ${g.pixels.count} ok pixels with a baseline.`);
+  if (g.pixels.not_positive_target > g.pixels.count) {
+    out.push(`Warning: ${g.pixels.not_positive_target} ok pixels have their edge on the noise side of the baseline (target ≤ 0, no K): ` +
+      'is the baseline in DAC of this ASIC and this polarity?');
+  }
   const a = g.aligned_asic;
   if (a) {
     const residual = Math.sqrt(Math.max((a.sigma_aligned ?? NaN) ** 2 - (a.mean_sigma_squared ?? NaN), 0));
