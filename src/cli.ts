@@ -6,6 +6,7 @@ import { analyseFolder, AnalyseOptions, AnalysisInputError, DEFAULT_ANALYSE_OPTI
 import { AuxiliaryFileError } from './engine/input/auxiliaryFiles';
 import { ScanAbortedError } from './engine/flux';
 import { generateScan, parseThresholdRange } from './engine/generate';
+import { DEFAULT_OUTLIER_SIGMA, parseExclusions } from './engine/input/acquisitionQuality';
 import { MatrixFormatError } from './engine/matrixParser';
 import { MODEL_NAMES, ModelName } from './engine/scurveModel';
 import { ENGINE_IPC_ENV, EngineCommand, EngineEvent } from './protocol';
@@ -16,6 +17,7 @@ Usage:
   velo-calib analyse <folder> [--out DIR] [--mask FILE] [--bad-cut HZ] [--bad-columns N] [--no-cut-bad]
                      [--no-fit] [--model scurve|seed|seed-sqrt2|kbeta] [--polarity auto|1|-1]
                      [--fit-range FROM:TO] [--scan ID] [--workers N] [--strict] [--json]
+                     [--outlier-sigma N] [--exclude THR:ACQ[,THR:ACQ…]]
                      [--baseline FILE [--baseline-width FILE]] [--line-ev 5895] [--pair-ev 3.62]
                      [--pair-ev-error 0.03] [--kbeta-ev 6490]
   velo-calib generate <dir> [--thresholds 1320:1600:5] [--nacq 10] [--seed 1] [--size 256]
@@ -32,8 +34,8 @@ class UsageError extends Error {}
 interface ParsedArgs { positional: string[]; flags: Map<string, string | true> }
 
 const VALUE_FLAGS = new Set(['out', 'mask', 'bad-cut', 'bad-columns', 'model', 'polarity', 'fit-range', 'scan', 'workers',
-  'thresholds', 'nacq', 'seed', 'size', 'shutter-ms', 'baseline', 'baseline-width', 'line-ev', 'pair-ev', 'pair-ev-error',
-  'kbeta-ev', 'gain-spread']);
+  'outlier-sigma', 'exclude', 'thresholds', 'nacq', 'seed', 'size', 'shutter-ms', 'baseline', 'baseline-width', 'line-ev',
+  'pair-ev', 'pair-ev-error', 'kbeta-ev', 'gain-spread']);
 const BOOLEAN_FLAGS = new Set(['no-cut-bad', 'no-fit', 'strict', 'json', 'no-variants', 'help']);
 /** `generate --baseline` is a switch; `analyse --baseline FILE` takes a value. */
 const GENERATE_BOOLEAN_FLAGS = new Set(['baseline']);
@@ -92,6 +94,10 @@ export function analyseOptionsFromArgs(args: ParsedArgs): AnalyseOptions {
     if (v < 0 || (v === 0 && !zeroAllowed)) throw new UsageError(`--${name} must be ${zeroAllowed ? '≥' : '>'} 0`);
     return v;
   };
+  const outlierSigma = numberFlag(args.flags, 'outlier-sigma', DEFAULT_OUTLIER_SIGMA);
+  if (outlierSigma < 0) throw new UsageError('--outlier-sigma must be ≥ 0 (0 turns the count-outlier test off)');
+  let exclude: Array<[number, number]>;
+  try { exclude = parseExclusions(stringFlag(args.flags, 'exclude') ?? ''); } catch (e) { throw new UsageError(`--exclude ${(e as Error).message}`); }
   return {
     ...DEFAULT_ANALYSE_OPTIONS,
     folder,
@@ -106,6 +112,8 @@ export function analyseOptionsFromArgs(args: ParsedArgs): AnalyseOptions {
     model,
     polarity: pol === 'auto' ? 'auto' : (Number(pol) as 1 | -1),
     fitRange,
+    outlierSigma,
+    exclude,
     scan: stringFlag(args.flags, 'scan'),
     baseline: stringFlag(args.flags, 'baseline'),
     baselineWidth: stringFlag(args.flags, 'baseline-width'),

@@ -9,6 +9,8 @@ export interface MatrixShape {
   cols: number;
 }
 
+/** A file that cannot be read or parsed. `line` and `column` are 1-based, 0 when the fault has no position
+ *  (an unreadable file): the message then names the file alone, never a meaningless `:0:0`. */
 export class MatrixFormatError extends Error {
   constructor(
     readonly file: string,
@@ -16,10 +18,13 @@ export class MatrixFormatError extends Error {
     readonly column: number,
     readonly detail: string,
   ) {
-    super(`${file}:${line}:${column}: ${detail}`);
+    super(`${file}${line > 0 ? `:${line}:${column}` : ''}: ${detail}`);
     this.name = 'MatrixFormatError';
   }
 }
+
+/** Largest hit count a cell may hold: sums stay exact in float64 up to 2^53. */
+export const MAX_CELL_COUNT = Number.MAX_SAFE_INTEGER;
 
 const COMMA = 44, LF = 10, CR = 13, ZERO = 48;
 
@@ -99,7 +104,7 @@ export function parseMatrixBytes(
         c = bytes[++i];
         let d = c - ZERO;
         while (d >= 0 && d <= 9) { value = value * 10 + d; c = bytes[++i]; d = c - ZERO; }
-        if (c !== COMMA && c !== LF && c !== CR && i < length) {
+        if ((c !== COMMA && c !== LF && c !== CR && i < length) || value > MAX_CELL_COUNT) {
           value = slowCell(bytes, cellStart(bytes, i, start), length, file, rows, row, col, real);
           i = slowEnd; c = bytes[i];
         }
@@ -157,10 +162,15 @@ function slowCell(bytes: Uint8Array, begin: number, length: number, file: string
     fail(`expected a non-negative integer hit count, found ${describeFound(text)}`);
   }
   if (v < 0) fail(`negative hit count ${describeFound(text)}: expected a non-negative integer`);
-  if (Math.abs(v - Math.round(v)) > 1e-9 * Math.max(1, Math.abs(v))) {
-    fail(`non-integer hit count ${describeFound(text)}: expected a non-negative integer`);
-  }
-  return Math.round(v);
+  if (v > MAX_CELL_COUNT) fail(`hit count ${describeFound(text)} too large: expected an integer ≤ 2^53 (${MAX_CELL_COUNT})`);
+  if (!Number.isInteger(v)) fail(`non-integer hit count ${describeFound(text)}: expected a non-negative integer`);
+  return v;
+}
+
+/** An I/O failure as a position-less file error; node's message without the path it repeats. */
+function unreadable(file: string, e: unknown): MatrixFormatError {
+  const message = (e as Error).message.replace(/, \w+ '.*'$/s, '');
+  return new MatrixFormatError(file, 0, 0, `unreadable file (${message})`);
 }
 
 /** A real-valued cell: any finite decimal number, or `nan` (any case) for "no value". */
@@ -182,7 +192,7 @@ export function readFileInto(file: string, buffer: (size: number) => Uint8Array)
   try {
     fd = fs.openSync(file, 'r');
   } catch (e) {
-    throw new MatrixFormatError(file, 0, 0, `unreadable file: ${(e as Error).message}`);
+    throw unreadable(file, e);
   }
   try {
     const size = fs.fstatSync(fd).size;
@@ -196,7 +206,7 @@ export function readFileInto(file: string, buffer: (size: number) => Uint8Array)
     bytes[length] = EOF_SENTINEL;
     return { bytes, length };
   } catch (e) {
-    throw new MatrixFormatError(file, 0, 0, `unreadable file: ${(e as Error).message}`);
+    throw unreadable(file, e);
   } finally {
     fs.closeSync(fd);
   }
@@ -236,9 +246,12 @@ export class MatrixReader {
 export function readPixelMatrix(file: string, shape: MatrixShape | undefined, what: string,
   grammar: CellGrammar = 'counts'): { shape: MatrixShape; values: Float64Array } {
   const read = new MatrixReader().readWithShape(file, grammar);
-  if (shape && (read.shape.rows !== shape.rows || read.shape.cols !== shape.cols)) {
-    throw new MatrixFormatError(file, 1, 1,
-      `${what} is ${read.shape.rows}×${read.shape.cols}: expected the scan's shape ${shape.rows}×${shape.cols}`);
-  }
+  if (shape) assertPixelMatrixShape(file, read.shape, shape, what);
   return read;
+}
+
+export function assertPixelMatrixShape(file: string, found: MatrixShape, shape: MatrixShape, what: string): void {
+  if (found.rows !== shape.rows || found.cols !== shape.cols) {
+    throw new MatrixFormatError(file, 1, 1, `${what} is ${found.rows}×${found.cols}: expected the scan's shape ${shape.rows}×${shape.cols}`);
+  }
 }

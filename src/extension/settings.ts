@@ -2,6 +2,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { AnalyseOptions, DEFAULT_ANALYSE_OPTIONS } from '../engine/analyse';
+import { DEFAULT_OUTLIER_SIGMA, parseExclusions } from '../engine/input/acquisitionQuality';
 import { ModelName } from '../engine/scurveModel';
 
 export function analyseOptionsFromSettings(folder: string): AnalyseOptions {
@@ -11,6 +12,8 @@ export function analyseOptionsFromSettings(folder: string): AnalyseOptions {
   const out = c.get<string>('outputFolder', '').trim();
   const file = (name: string) => { const v = c.get<string>(name, '').trim(); return v ? path.resolve(folder, v) : undefined; };
   const workers = c.get<number>('workers', 0);
+  let exclude: Array<[number, number]> = [];
+  try { exclude = parseExclusions(c.get<string | string[]>('exclude', [])); } catch { /* the engine is not asked to guess: an invalid list excludes nothing */ }
   return {
     ...DEFAULT_ANALYSE_OPTIONS,
     folder,
@@ -28,6 +31,8 @@ export function analyseOptionsFromSettings(folder: string): AnalyseOptions {
     pairEv: c.get<number>('pairEv', DEFAULT_ANALYSE_OPTIONS.pairEv),
     pairEvError: c.get<number>('pairEvError', DEFAULT_ANALYSE_OPTIONS.pairEvError),
     kbetaEv: c.get<number>('kbetaEv', DEFAULT_ANALYSE_OPTIONS.kbetaEv),
+    outlierSigma: c.get<number>('outlierSigma', DEFAULT_OUTLIER_SIGMA),
+    exclude,
   };
 }
 
@@ -45,5 +50,7 @@ export function cliArguments(o: AnalyseOptions): string[] {
   if (o.baselineWidth) args.push('--baseline-width', o.baselineWidth);
   args.push('--line-ev', String(o.lineEv), '--pair-ev', String(o.pairEv), '--pair-ev-error', String(o.pairEvError),
     '--kbeta-ev', String(o.kbetaEv));
+  if (o.outlierSigma !== undefined) args.push('--outlier-sigma', String(o.outlierSigma));
+  if (o.exclude?.length) args.push('--exclude', o.exclude.map(([t, a]) => `${t}:${a}`).join(','));
   return args;
 }

@@ -234,6 +234,6 @@ test('CLI: an ambiguous baseline is an error listing the candidates; --baseline 
   assert.match(chosen.stdout, /Baseline: .*TrimBest_Noise_Predict\.csv \(option\)/);
   const missing = cli('--baseline', path.join(scan.dir, 'nowhere.csv'));
   assert.equal(missing.status, 1);
-  assert.match(missing.stderr, /nowhere\.csv:0:0: unreadable file/);
+  assert.match(missing.stderr, /nowhere\.csv: unreadable file \(ENOENT/);
   assert.equal(cli('--line-ev', '-5').status, 2);
 });
