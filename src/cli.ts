@@ -22,6 +22,7 @@ Usage:
                      [--pair-ev-error 0.03] [--kbeta-ev 6490]
   velo-calib generate <dir> [--thresholds 1320:1600:5] [--nacq 10] [--seed 1] [--size 256]
                      [--polarity 1|-1] [--shutter-ms 1310] [--no-variants]
+                     [--model scurve|seed|seed-sqrt2|kbeta] [--no-dispersion]
                      [--baseline [--gain-spread 0.05] [--baseline-width DAC]]
   velo-calib demo [dir]      generate the demo scan (default ./demo-scan) and analyse it
 
@@ -36,7 +37,7 @@ interface ParsedArgs { positional: string[]; flags: Map<string, string | true> }
 const VALUE_FLAGS = new Set(['out', 'mask', 'bad-cut', 'bad-columns', 'model', 'polarity', 'fit-range', 'scan', 'workers',
   'outlier-sigma', 'exclude', 'thresholds', 'nacq', 'seed', 'size', 'shutter-ms', 'baseline', 'baseline-width', 'line-ev',
   'pair-ev', 'pair-ev-error', 'kbeta-ev', 'gain-spread']);
-const BOOLEAN_FLAGS = new Set(['no-cut-bad', 'no-fit', 'strict', 'json', 'no-variants', 'help']);
+const BOOLEAN_FLAGS = new Set(['no-cut-bad', 'no-fit', 'strict', 'json', 'no-variants', 'no-dispersion', 'help']);
 /** `generate --baseline` is a switch; `analyse --baseline FILE` takes a value. */
 const GENERATE_BOOLEAN_FLAGS = new Set(['baseline']);
 
@@ -190,6 +191,13 @@ async function runAnalyse(options: AnalyseOptions, json: boolean): Promise<numbe
 /** The demo scan is what `generate` makes without options: 57 thresholds × 10 acquisitions, 256×256. */
 const DEMO_SCAN = { thresholds: '1320:1600:5', nacq: 10, seed: 1 };
 
+/** `generate --model NAME --no-dispersion`: the pixel model and whether pixels differ (defaults leave the output as it was). */
+function generatorModelOptions(args: ParsedArgs): { model?: ModelName; dispersion?: boolean } {
+  const model = stringFlag(args.flags, 'model') as ModelName | undefined;
+  if (model !== undefined && !MODEL_NAMES.includes(model)) throw new UsageError(`--model "${model}": expected one of ${MODEL_NAMES.join(', ')}`);
+  return { ...(model ? { model } : {}), ...(args.flags.has('no-dispersion') ? { dispersion: false } : {}) };
+}
+
 function runGenerate(args: ParsedArgs): number {
   const dir = args.positional[1];
   if (!dir) throw new UsageError('generate needs a target folder');
@@ -202,6 +210,7 @@ function runGenerate(args: ParsedArgs): number {
     rows: size, cols: size, polarity: pol as 1 | -1,
     shutterSeconds: numberFlag(args.flags, 'shutter-ms', 1310, true) / 1000,
     formatVariants: !args.flags.has('no-variants'),
+    ...generatorModelOptions(args),
     baseline: args.flags.has('baseline') ? {
       gainSpread: numberFlag(args.flags, 'gain-spread', 0.05), width: numberFlag(args.flags, 'baseline-width', 0),
     } : undefined,
