@@ -10,6 +10,7 @@ import { DEFAULT_OUTLIER_SIGMA, parseExclusions } from './engine/input/acquisiti
 import { MatrixFormatError } from './engine/matrixParser';
 import { MODEL_NAMES, ModelName } from './engine/scurveModel';
 import { ENGINE_IPC_ENV, EngineCommand, EngineEvent } from './protocol';
+import { runBatchCommand } from './cli/batchCommand';
 
 const USAGE = `velo-calib — per-pixel flux and S-curve fits of VELO VeloPix threshold scans
 
@@ -25,6 +26,7 @@ Usage:
                      [--model scurve|seed|seed-sqrt2|kbeta] [--no-dispersion]
                      [--baseline [--gain-spread 0.05] [--baseline-width DAC]]
   velo-calib demo [dir]      generate the demo scan (default ./demo-scan) and analyse it
+  velo-calib batch <root> | status <dir> | resubmit <dir>   all scans under <root> as Slurm array jobs (batch --help)
 
 Outputs go to <folder>/velo-calib/ (or --out): Fluxperpixel_*, UncertaintyFluxperpixel_*, FluxperASIC_*,
 UncertaintyFluxperASIC_*, summary.json, pixel_fits.csv, map_*.csv, asic_fit.json, report.md.
@@ -230,6 +232,10 @@ async function runDemo(args: ParsedArgs): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'batch') {
+    return runBatchCommand(argv.slice(1), forwarded => analyseOptionsFromArgs(parseArgs(['analyse', '.', ...forwarded])),
+      { node: process.execPath, script: __filename });
+  }
   try {
     const args = parseArgs(argv);
     const command = args.positional[0];
