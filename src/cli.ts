@@ -2,7 +2,8 @@
 // `velo-calib`: the command-line tool, and the child process the extension forks (talking over Node IPC).
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyseFolder, AnalyseOptions, AnalysisInputError, DEFAULT_ANALYSE_OPTIONS } from './engine/analyse';
+import { analyseFolder, AnalyseOptions, AnalysisInputError, DEFAULT_ANALYSE_OPTIONS, FailedScan } from './engine/analyse';
+import { AuxiliaryFileError } from './engine/input/auxiliaryFiles';
 import { ScanAbortedError } from './engine/flux';
 import { generateScan, parseThresholdRange } from './engine/generate';
 import { DEFAULT_OUTLIER_SIGMA, parseExclusions } from './engine/input/acquisitionQuality';
@@ -19,24 +20,30 @@ Usage:
                      [--no-fit] [--model scurve|seed|seed-sqrt2|kbeta] [--polarity auto|1|-1]
                      [--fit-range FROM:TO] [--scan ID] [--workers N] [--strict] [--json]
                      [--outlier-sigma N] [--exclude THR:ACQ[,THR:ACQ…]]
+                     [--baseline FILE [--baseline-width FILE]] [--line-ev 5895] [--pair-ev 3.62]
+                     [--pair-ev-error 0.03] [--kbeta-ev 6490]
   velo-calib generate <dir> [--thresholds 1320:1600:5] [--nacq 10] [--seed 1] [--size 256]
                      [--polarity 1|-1] [--shutter-ms 1310] [--no-variants]
                      [--model scurve|seed|seed-sqrt2|kbeta] [--no-dispersion]
+                     [--baseline [--gain-spread 0.05] [--baseline-width DAC]]
   velo-calib demo [dir]      generate the demo scan (default ./demo-scan) and analyse it
   velo-calib batch <root> | status <dir> | resubmit <dir>   all scans under <root> as Slurm array jobs (batch --help)
 ${WATCH_USAGE}
 
 Outputs go to <folder>/velo-calib/ (or --out): Fluxperpixel_*, UncertaintyFluxperpixel_*, FluxperASIC_*,
 UncertaintyFluxperASIC_*, summary.json, pixel_fits.csv, map_*.csv, asic_fit.json, report.md.
-Exit codes: 0 ok, 1 error, 2 usage error.`;
+Exit codes: 0 ok, 1 error, 2 usage error, 3 some scans of the folder failed (the others have results).`;
 
 class UsageError extends Error {}
 
 interface ParsedArgs { positional: string[]; flags: Map<string, string | true> }
 
 const VALUE_FLAGS = new Set(['out', 'mask', 'bad-cut', 'bad-columns', 'model', 'polarity', 'fit-range', 'scan', 'workers',
-  'outlier-sigma', 'exclude', 'thresholds', 'nacq', 'seed', 'size', 'shutter-ms']);
+  'outlier-sigma', 'exclude', 'thresholds', 'nacq', 'seed', 'size', 'shutter-ms', 'baseline', 'baseline-width', 'line-ev',
+  'pair-ev', 'pair-ev-error', 'kbeta-ev', 'gain-spread']);
 const BOOLEAN_FLAGS = new Set(['no-cut-bad', 'no-fit', 'strict', 'json', 'no-variants', 'no-dispersion', 'help']);
+/** `generate --baseline` is a switch; `analyse --baseline FILE` takes a value. */
+const GENERATE_BOOLEAN_FLAGS = new Set(['baseline']);
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const positional: string[] = [], flags = new Map<string, string | true>();
@@ -45,7 +52,9 @@ export function parseArgs(argv: string[]): ParsedArgs {
     if (a === '-h') { flags.set('help', true); continue; }
     if (!a.startsWith('--')) { positional.push(a); continue; }
     const [name, inline] = a.slice(2).split(/=(.*)/s, 2);
-    if (BOOLEAN_FLAGS.has(name)) { flags.set(name, true); continue; }
+    if (BOOLEAN_FLAGS.has(name) || (positional[0] === 'generate' && GENERATE_BOOLEAN_FLAGS.has(name))) {
+      flags.set(name, true); continue;
+    }
     if (!VALUE_FLAGS.has(name)) throw new UsageError(`unknown option --${name}`);
     const value = inline ?? argv[++i];
     if (value === undefined) throw new UsageError(`--${name} needs a value`);
@@ -85,6 +94,11 @@ export function analyseOptionsFromArgs(args: ParsedArgs): AnalyseOptions {
   }
   const badColumns = numberFlag(args.flags, 'bad-columns', DEFAULT_ANALYSE_OPTIONS.badColumns, true);
   if (badColumns < 1) throw new UsageError('--bad-columns must be ≥ 1');
+  const energy = (name: string, fallback: number, zeroAllowed = false) => {
+    const v = numberFlag(args.flags, name, fallback);
+    if (v < 0 || (v === 0 && !zeroAllowed)) throw new UsageError(`--${name} must be ${zeroAllowed ? '≥' : '>'} 0`);
+    return v;
+  };
   const outlierSigma = numberFlag(args.flags, 'outlier-sigma', DEFAULT_OUTLIER_SIGMA);
   if (outlierSigma < 0) throw new UsageError('--outlier-sigma must be ≥ 0 (0 turns the count-outlier test off)');
   let exclude: Array<[number, number]>;
@@ -106,6 +120,12 @@ export function analyseOptionsFromArgs(args: ParsedArgs): AnalyseOptions {
     outlierSigma,
     exclude,
     scan: stringFlag(args.flags, 'scan'),
+    baseline: stringFlag(args.flags, 'baseline'),
+    baselineWidth: stringFlag(args.flags, 'baseline-width'),
+    lineEv: energy('line-ev', DEFAULT_ANALYSE_OPTIONS.lineEv),
+    pairEv: energy('pair-ev', DEFAULT_ANALYSE_OPTIONS.pairEv),
+    pairEvError: energy('pair-ev-error', DEFAULT_ANALYSE_OPTIONS.pairEvError, true),
+    kbetaEv: energy('kbeta-ev', DEFAULT_ANALYSE_OPTIONS.kbetaEv),
   };
 }
 
@@ -138,16 +158,18 @@ function ipcEmitter(controller: AbortController): (e: EngineEvent) => void {
   return e => { process.send?.(e); };
 }
 
-function printSummary(outputDirs: string[]): void {
+function printSummary(outputDirs: string[], failed: FailedScan[]): void {
   for (const dir of outputDirs) {
     const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
     const a = summary.acquisitions;
     process.stdout.write(`\nScan ${summary.scan.id}: ${summary.thresholds.length} thresholds, ${a.total} acquisitions ` +
       `(${a.good} good, ${a.bad} bad, ${a.failed} unreadable), ${summary.mask.maskedPixels} masked pixels\n`);
+    if (summary.gain) process.stdout.write(`  Baseline: ${summary.gain.baseline.file} (${summary.gain.baseline.source})\n`);
     if (summary.heterogeneity) for (const c of summary.heterogeneity.conclusions) process.stdout.write(`  - ${c}\n`);
     process.stdout.write(`Summary: ${path.join(dir, 'summary.json')}\n`);
     if (summary.heterogeneity) process.stdout.write(`Report:  ${path.join(dir, 'report.md')}\n`);
   }
+  for (const f of failed) process.stdout.write(`\nScan ${f.scan}: NOT ANALYSED: ${f.message}\n`);
 }
 
 /** Where the events of a run go (IPC when forked by the extension, else the console) and what aborts it. */
@@ -162,11 +184,15 @@ function engineChannel(json: boolean) {
 async function runAnalyse(options: AnalyseOptions, json: boolean): Promise<number> {
   const { ipc, controller, emit } = engineChannel(json);
   try {
-    const dirs = await analyseFolder({ ...options, signal: controller.signal }, emit);
-    if (!ipc && !json) printSummary(dirs);
-    return 0;
+    let failed: FailedScan[] = [];
+    const dirs = await analyseFolder({ ...options, signal: controller.signal },
+      e => { if (e.type === 'done') failed = e.failedScans ?? []; emit(e); });
+    if (!ipc && !json) printSummary(dirs, failed);
+    // The extension reads failed scans from the `done` event; a script sees them in the exit code.
+    return failed.length && !ipc ? 3 : 0;
   } catch (e) {
-    const known = e instanceof AnalysisInputError || e instanceof MatrixFormatError || e instanceof ScanAbortedError;
+    const known = e instanceof AnalysisInputError || e instanceof MatrixFormatError || e instanceof ScanAbortedError ||
+      e instanceof AuxiliaryFileError;
     emit({ type: 'error', message: controller.signal.aborted ? 'cancelled' : known ? (e as Error).message : String((e as Error).stack ?? e) });
     return 1;
   }
@@ -195,6 +221,9 @@ function runGenerate(args: ParsedArgs): number {
     shutterSeconds: numberFlag(args.flags, 'shutter-ms', 1310, true) / 1000,
     formatVariants: !args.flags.has('no-variants'),
     ...generatorModelOptions(args),
+    baseline: args.flags.has('baseline') ? {
+      gainSpread: numberFlag(args.flags, 'gain-spread', 0.05), width: numberFlag(args.flags, 'baseline-width', 0),
+    } : undefined,
   });
   process.stderr.write(`generated ${truth.thresholds.length} thresholds × ${truth.nacq} acquisitions in ${dir} ` +
     `(${truth.badAcquisitions.length} bad acquisitions; truth in ${path.join(dir, 'truth')})\n`);

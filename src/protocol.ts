@@ -11,7 +11,9 @@ export type EngineEvent =
       scanIndex?: number; scanCount?: number }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   | { type: 'result'; scan: string; outputDir: string; summaryFile: string }
-  | { type: 'done'; outputDirs: string[] }
+  | { type: 'done'; outputDirs: string[];
+      /** Scans of the folder that could not be analysed (e.g. an ambiguous mask); the others have results. */
+      failedScans?: Array<{ scan: string; message: string }> }
   | { type: 'error'; message: string }
   /** `velo-calib watch`: after every counted acquisition, the state of the scan being taken. */
   | { type: 'live'; scan: string; file: string; status: 'good' | 'bad'; filesCounted: number; filesPerSecond: number;

@@ -1,6 +1,7 @@
 // The whole analysis of a data folder: discover scans → flux → fits → outputs. Shared by CLI and child process.
 import * as fs from 'fs';
 import * as path from 'path';
+import { fingerprintSettings, TOOL_VERSION } from '../contract/analysisSettings';
 import { EngineEvent } from '../protocol';
 import { removeStaleStaging, StagedOutput } from './atomicFiles';
 import { columnToCsv, matrixToCsv } from './csvFormat';
@@ -10,13 +11,19 @@ import { discoverScans, IgnoredEntry, inputFingerprint, Scan, thresholdStep } fr
 import { defaultWorkerCount } from './workerPool';
 import { ModelName } from './scurveModel';
 import { fitScanOutputs, FitSettings } from './fitOutputs';
+import { auxiliaryFileList, resolveAuxiliaryFiles, ScanAuxiliaryFiles } from './input/auxiliaryFiles';
+import { readBaseline } from './gain/baseline';
+import { DEFAULT_GAIN_SETTINGS, GainInput, GainSettings } from './gain/gainAnalysis';
 import { DEFAULT_OUTLIER_SIGMA } from './input/acquisitionQuality';
 
-export interface AnalyseOptions {
+export interface AnalyseOptions extends GainSettings {
   folder: string;
   /** Output folder (default `<folder>/velo-calib`). With several scans each gets a subfolder named by its id. */
   out?: string;
+  /** Mask, baseline and baseline width for every scan; when absent each scan's own are looked for in the folder. */
   mask?: string;
+  baseline?: string;
+  baselineWidth?: string;
   badCut: number;
   badColumns: number;
   cutBad: boolean;
@@ -37,21 +44,18 @@ export interface AnalyseOptions {
 
 export const DEFAULT_ANALYSE_OPTIONS = {
   badCut: 2, badColumns: 16, cutBad: true, fit: true, strict: false, model: 'scurve' as ModelName, polarity: 'auto' as const,
+  ...DEFAULT_GAIN_SETTINGS,
 };
 
 export class AnalysisInputError extends Error {
   constructor(message: string) { super(message); this.name = 'AnalysisInputError'; }
 }
 
-export const TOOL_VERSION = '0.1.0';
+export { TOOL_VERSION };
 
-/** Settings that change results (part of the reuse fingerprint). */
+/** Settings that change results (part of the reuse fingerprint): the contract's, shared with the extension. */
 export function resultSettings(o: AnalyseOptions) {
-  return {
-    badCut: o.badCut, badColumns: o.badColumns, cutBad: o.cutBad, fit: o.fit, model: o.model,
-    polarity: o.polarity, fitRange: o.fitRange ?? null, outlierSigma: o.outlierSigma ?? DEFAULT_OUTLIER_SIGMA,
-    exclude: o.exclude ?? [], version: TOOL_VERSION,
-  };
+  return fingerprintSettings(o);
 }
 
 export function defaultOutputFolder(folder: string): string {
@@ -62,19 +66,10 @@ export function scanOutputFolder(outRoot: string, scan: Scan, scanCount: number)
   return scanCount > 1 ? path.join(outRoot, scan.id) : outRoot;
 }
 
-export interface MaskChoice {
-  file: string | null;
-  source: 'option' | 'auto' | 'none';
-}
-
-export function chooseMask(optionMask: string | undefined, candidates: string[]): MaskChoice {
-  if (optionMask) return { file: path.resolve(optionMask), source: 'option' };
-  if (candidates.length === 1) return { file: candidates[0], source: 'auto' };
-  if (candidates.length > 1) {
-    throw new AnalysisInputError(
-      `several mask files in the folder (${candidates.map(c => path.basename(c)).join(', ')}): choose one with --mask`);
-  }
-  return { file: null, source: 'none' };
+/** A scan that could not be analysed (the folder's other scans were). */
+export interface FailedScan {
+  scan: string;
+  message: string;
 }
 
 export async function analyseFolder(options: AnalyseOptions, emit: (e: EngineEvent) => void): Promise<string[]> {
@@ -93,22 +88,33 @@ export async function analyseFolder(options: AnalyseOptions, emit: (e: EngineEve
       : `${folder}: no scan files (expected names like <prefix>1s310ms_THR_1320_3.csv)` +
         (found.ignored.length ? `; ignored: ${found.ignored.map(e => `${e.name} (${e.reason})`).join('; ')}` : ''));
   }
-  const mask = chooseMask(options.mask, found.maskCandidates);
-  if (mask.source === 'auto') emit({ type: 'log', level: 'info', message: `using mask ${path.basename(mask.file!)} found in the folder` });
-  if (mask.source === 'none') emit({ type: 'log', level: 'warn', message: 'no mask file: all pixels are used' });
   const outRoot = path.resolve(options.out ?? defaultOutputFolder(folder));
-  const outputDirs: string[] = [];
+  const outputDirs: string[] = [], failedScans: FailedScan[] = [];
+  const folderScans = [...new Set([...found.scans, ...scans])]; // a stray scan chosen with --scan is one of them
   for (const [scanIndex, scan] of scans.entries()) {
     const dir = scanOutputFolder(outRoot, scan, scans.length);
     const emitScan = (e: EngineEvent) => emit(e.type === 'progress' ? { ...e, scanIndex, scanCount: scans.length } : e);
-    await analyseScan(scan, mask, dir, options, emitScan, found.ignored);
-    outputDirs.push(dir);
+    try {
+      const auxiliary = resolveAuxiliaryFiles(scan, folderScans, found.auxiliaryCandidates, options);
+      for (const note of auxiliary.notes) emit({ type: 'log', ...note });
+      await analyseScan(scan, auxiliary, dir, options, emitScan, found.ignored);
+      outputDirs.push(dir);
+    } catch (e) {
+      // One scan's bad input fails that scan only (--strict: the whole run); cancellation stops everything.
+      if (options.signal?.aborted || options.strict || scans.length === 1) throw e;
+      const message = e instanceof Error ? e.message : String(e);
+      failedScans.push({ scan: scan.id, message });
+      emit({ type: 'log', level: 'error', message: `scan ${scan.id} not analysed: ${message}` });
+    }
   }
-  emit({ type: 'done', outputDirs });
+  if (outputDirs.length === 0) {
+    throw new AnalysisInputError(`no scan could be analysed:\n${failedScans.map(f => `  ${f.scan}: ${f.message}`).join('\n')}`);
+  }
+  emit({ type: 'done', outputDirs, ...(failedScans.length ? { failedScans } : {}) });
   return outputDirs;
 }
 
-async function analyseScan(scan: Scan, maskChoice: MaskChoice, outDir: string, options: AnalyseOptions,
+async function analyseScan(scan: Scan, auxiliary: ScanAuxiliaryFiles, outDir: string, options: AnalyseOptions,
   emit: (e: EngineEvent) => void, ignored: IgnoredEntry[]): Promise<void> {
   const nFiles = scan.thresholds.reduce((s, t) => s + t.acquisitions.length, 0);
   emit({ type: 'log', level: 'info', message: `scan ${scan.id}: ${scan.thresholds.length} thresholds, ${nFiles} files, shutter ${scan.shutterSeconds} s` });
@@ -118,10 +124,12 @@ async function analyseScan(scan: Scan, maskChoice: MaskChoice, outDir: string, o
   for (const [thr, acq] of options.exclude ?? []) {
     if (!present.has(`${thr}:${acq}`)) emit({ type: 'log', level: 'warn', message: `excluded acquisition ${thr}:${acq} is not in scan ${scan.id}` });
   }
-  const maskRead = maskChoice.file ? readMask(maskChoice.file) : undefined;
+  const maskFile = auxiliary.mask.file;
+  const maskRead = maskFile ? readMask(maskFile) : undefined;
   const shape: MatrixShape = scanShape(scan, maskRead?.shape);
-  if (maskRead) assertMaskShape(maskChoice.file!, maskRead.shape, shape);
+  if (maskRead) assertMaskShape(maskFile!, maskRead.shape, shape);
   const mask = maskRead?.mask ?? new Uint8Array(shape.rows * shape.cols);
+  const gain = options.fit ? gainInput(auxiliary, shape, options) : undefined;
 
   const flux = await computeScanFlux(scan, shape, mask, {
     badCut: options.badCut, badColumns: options.badColumns, cutBad: options.cutBad, outlierSigma: options.outlierSigma,
@@ -129,7 +137,7 @@ async function analyseScan(scan: Scan, maskChoice: MaskChoice, outDir: string, o
     onProgress: (done, total) => emit({ type: 'progress', phase: 'flux', done, total, scan: scan.id }),
   });
   reportSkippedAcquisitions(flux, emit);
-  await publishScanResults(scan, maskChoice, flux, outDir, options, emit, ignored);
+  await publishScanResults(scan, auxiliary, flux, outDir, options, emit, ignored, undefined, gain);
 }
 
 /** Warnings for the acquisitions left out and the thresholds without a good one (analyse and the watch's end). */
@@ -150,14 +158,15 @@ export function reportSkippedAcquisitions(flux: ScanFlux, emit: (e: EngineEvent)
  * and emits `result`. Shared by `analyse` and the live watch (which adds `extraSummary`, e.g. its live state, and
  * may skip the fits of a snapshot with `fit: false`). Returns the summary written and the files published.
  */
-export async function publishScanResults(scan: Scan, maskChoice: MaskChoice, flux: ScanFlux, outDir: string,
+export async function publishScanResults(scan: Scan, auxiliary: ScanAuxiliaryFiles, flux: ScanFlux, outDir: string,
   options: AnalyseOptions, emit: (e: EngineEvent) => void, ignored: IgnoredEntry[], extraSummary?: Record<string, unknown>,
+  gain = options.fit ? gainInput(auxiliary, flux.shape, options) : undefined,
 ): Promise<{ summary: Record<string, unknown>; files: string[] }> {
   removeStaleStaging(outDir);
   const staged = new StagedOutput(outDir);
   let summary: Record<string, unknown>, files: string[];
   try {
-    summary = fluxSummary(scan, flux, maskChoice, options, ignored);
+    summary = fluxSummary(scan, flux, auxiliary, options, ignored);
     writeFluxOutputs(staged, scan, flux);
     if (options.fit) {
       const fitSettings: FitSettings = {
@@ -165,7 +174,7 @@ export async function publishScanResults(scan: Scan, maskChoice: MaskChoice, flu
         workers: options.workers ?? defaultWorkerCount(), signal: options.signal,
         onProgress: (done, total) => emit({ type: 'progress', phase: 'fit', done, total, scan: scan.id }),
       };
-      const fitSummary = await fitScanOutputs(staged, flux, fitSettings);
+      const fitSummary = await fitScanOutputs(staged, flux, fitSettings, gain);
       Object.assign(summary, fitSummary);
     }
     if (options.signal?.aborted) throw new Error('cancelled');
@@ -180,7 +189,19 @@ export async function publishScanResults(scan: Scan, maskChoice: MaskChoice, flu
   return { summary, files };
 }
 
-function fluxSummary(scan: Scan, flux: ScanFlux, mask: MaskChoice, options: AnalyseOptions, ignored: IgnoredEntry[]) {
+/** The scan's baseline, read and checked against its shape (before any acquisition is read), with the gain settings. */
+function gainInput(auxiliary: ScanAuxiliaryFiles, shape: MatrixShape, options: AnalyseOptions): GainInput | undefined {
+  const { baseline, baselineWidth } = auxiliary;
+  if (!baseline.file) return undefined;
+  return {
+    baseline: readBaseline(baseline.file, shape, baselineWidth.file ?? undefined),
+    source: { baseline: baseline.source, width: baselineWidth.source },
+    settings: { lineEv: options.lineEv, pairEv: options.pairEv, pairEvError: options.pairEvError, kbetaEv: options.kbetaEv },
+  };
+}
+
+function fluxSummary(scan: Scan, flux: ScanFlux, auxiliary: ScanAuxiliaryFiles, options: AnalyseOptions, ignored: IgnoredEntry[]) {
+  const mask = auxiliary.mask;
   const unreadable = flux.perThreshold.flatMap(t => t.outcomes.filter(o => o.status === 'error').map(o => ({
     file: path.basename(o.file), threshold: t.threshold, acquisition: o.acquisition, reason: o.error!.message,
     ...(o.error!.line > 0 ? { line: o.error!.line, column: o.error!.column } : {}),
@@ -191,7 +212,7 @@ function fluxSummary(scan: Scan, flux: ScanFlux, mask: MaskChoice, options: Anal
     dataFolder: scan.folder,
     scan: { id: scan.id, prefix: scan.prefix, shutter: scan.shutterText, shutterSeconds: scan.shutterSeconds },
     shape: flux.shape,
-    inputFingerprint: inputFingerprint(scan, resultSettings(options), mask.file ?? undefined),
+    inputFingerprint: inputFingerprint(scan, resultSettings(options), auxiliaryFileList(auxiliary)),
     settings: resultSettings(options),
     mask: { file: mask.file, source: mask.source, maskedPixels: flux.maskedPixels },
     thresholds: flux.thresholds,

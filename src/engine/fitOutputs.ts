@@ -9,6 +9,8 @@ import {
   R_STATUS, R_THETA, RESULT_FIELDS, ScanFitResult, STATUS_NAMES,
 } from './scanFits';
 import { FIT_PARAMETERS, N_PARAMS, seedThesisParameters } from './scurveModel';
+import { asicGoodConclusion, asicGoodCurve, curveFitJson, fitSummedCurve } from './gain/asicCurves';
+import { analyseGain, GainInput, PixelQuantity } from './gain/gainAnalysis';
 import { skippedAcquisitionsReport } from './input/acquisitionQuality';
 
 export type { FitSettings } from './scanFits';
@@ -36,21 +38,29 @@ export const MAP_FILES: Record<string, (row: Float64Array) => number> = {
   'map_flags.csv': r => r[R_FLAGS],
 };
 
-export async function fitScanOutputs(staged: StagedOutput, flux: ScanFlux, settings: FitSettings) {
+/** `gain`: the pixels' baselines, when the scan has one (adds target and gain columns, maps and the `gain` block). */
+export async function fitScanOutputs(staged: StagedOutput, flux: ScanFlux, settings: FitSettings, gainInput?: GainInput) {
   const fits = await fitScan(flux, settings);
   const heterogeneity = analyseHeterogeneity(fits);
-  writePixelFits(staged, fits);
-  writeMaps(staged, fits);
+  const asicGood = fitSummedCurve(asicGoodCurve(flux, fits), settings.model, fits.asic.polarity);
+  heterogeneity.conclusions.push(asicGoodConclusion(asicGood, fits.asic.fit, fits.asic.unmaskedPixels));
+  const gain = gainInput && analyseGain(flux, fits, heterogeneity, settings.model, gainInput);
+  if (gain) heterogeneity.conclusions.push(...gain.conclusions);
+  const extra = gain?.quantities ?? [];
+  writePixelFits(staged, fits, extra);
+  const maps = writeMaps(staged, fits, extra);
   const asicFit = asicFitJson(fits);
   staged.write('asic_fit.json', JSON.stringify(asicFit, null, 1) + '\n');
-  staged.write('report.md', renderReport(flux, fits, heterogeneity));
+  staged.write('report.md', renderReport(flux, fits, heterogeneity) + (gain ? '\n' + gain.report.join('\n') + '\n' : ''));
   return {
     fit: {
       model: settings.model, polarity: fits.asic.polarity, fit_range: settings.fitRange ?? null,
       points: Array.from(fits.points.thresholds), asic: asicFit,
-      pixel_maps: { file: PIXEL_MAPS_FILE, layout: 'float64 little-endian, one rows×cols map after another', maps: PIXEL_MAPS_ORDER },
+      asic_good: curveFitJson(asicGood, settings.model, fits.asic.polarity),
+      pixel_maps: { file: PIXEL_MAPS_FILE, layout: 'float64 little-endian, one rows×cols map after another', maps },
     },
     heterogeneity,
+    ...(gain ? { gain: gain.summary } : {}),
   };
 }
 
@@ -77,15 +87,17 @@ function nullIfNaN(v: number): number | null {
   return Number.isFinite(v) ? v : null;
 }
 
-function writePixelFits(staged: StagedOutput, fits: ScanFitResult): void {
+/** `extra` columns go at the end of every row, after the fit's own columns. */
+function writePixelFits(staged: StagedOutput, fits: ScanFitResult, extra: PixelQuantity[]): void {
   const { rows, cols } = fits.shape, r = fits.results;
-  const lines: string[] = [PIXEL_FITS_HEADER];
+  const lines: string[] = [[PIXEL_FITS_HEADER, ...extra.map(q => q.name)].join(',')];
   for (let p = 0; p < rows * cols; p++) {
     const o = p * RESULT_FIELDS;
     const cells = [String(Math.floor(p / cols)), String(p % cols), STATUS_NAMES[r[o + R_STATUS]]];
     for (let k = 0; k < N_PARAMS; k++) cells.push(formatNumber(r[o + R_THETA + k]), formatNumber(r[o + R_ERROR + k]));
     cells.push(formatNumber(r[o + R_DEVIANCE]), formatNumber(r[o + R_NDF]), flagNames(r[o + R_FLAGS]),
       formatNumber(r[o + R_SIGMA_UPPER]));
+    for (const q of extra) cells.push(formatNumber(q.values[p]));
     lines.push(cells.join(','));
   }
   staged.write('pixel_fits.csv', lines.join('\n') + '\n');
@@ -96,15 +108,21 @@ function writePixelFits(staged: StagedOutput, fits: ScanFitResult): void {
 export const PIXEL_MAPS_FILE = 'pixel_maps.f64';
 export const PIXEL_MAPS_ORDER = Object.keys(MAP_FILES).map(f => f.replace(/^map_|\.csv$/g, ''));
 
-function writeMaps(staged: StagedOutput, fits: ScanFitResult): void {
+/** Writes MAP_FILES and then `map_<name>.csv` of every extra quantity; returns the map names in file order. */
+function writeMaps(staged: StagedOutput, fits: ScanFitResult, extra: PixelQuantity[]): string[] {
   const { rows, cols } = fits.shape, n = rows * cols;
-  const all = new Float64Array(n * PIXEL_MAPS_ORDER.length);
+  const all = new Float64Array(n * (PIXEL_MAPS_ORDER.length + extra.length));
   Object.entries(MAP_FILES).forEach(([name, pick], m) => {
     const values = all.subarray(m * n, (m + 1) * n);
     for (let p = 0; p < n; p++) values[p] = pick(fits.results.subarray(p * RESULT_FIELDS, (p + 1) * RESULT_FIELDS));
     staged.write(name, matrixToCsv(values, rows, cols));
   });
+  extra.forEach((q, i) => {
+    all.set(q.values, (PIXEL_MAPS_ORDER.length + i) * n);
+    staged.write(`map_${q.name}.csv`, matrixToCsv(q.values, rows, cols));
+  });
   staged.write(PIXEL_MAPS_FILE, new Uint8Array(all.buffer));
+  return [...PIXEL_MAPS_ORDER, ...extra.map(q => q.name)];
 }
 
 const f = (v: number) => formatNumberShown(v, 4);

@@ -1,5 +1,5 @@
 // Flux per pixel and per ASIC for every threshold of a scan, with Poisson uncertainties.
-import { MatrixFormatError, MatrixReader, MatrixShape } from './matrixParser';
+import { assertPixelMatrixShape, MatrixReader, MatrixShape, readPixelMatrix } from './matrixParser';
 import { Scan } from './scanFiles';
 import {
   AcquisitionOutcome, BadAcquisitionCut, ThresholdAccumulator, ThresholdSums, ThresholdTask, AccumulatorConfig,
@@ -52,18 +52,14 @@ export class ScanAbortedError extends Error {
 }
 
 export function readMask(file: string, shape?: MatrixShape): { mask: Uint8Array; shape: MatrixShape } {
-  const { shape: maskShape, values } = new MatrixReader().readWithShape(file);
-  if (shape) assertMaskShape(file, maskShape, shape);
+  const { shape: maskShape, values } = readPixelMatrix(file, shape, 'mask');
   const mask = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) mask[i] = values[i] > 0 ? 1 : 0;
   return { mask, shape: maskShape };
 }
 
 export function assertMaskShape(file: string, maskShape: MatrixShape, shape: MatrixShape): void {
-  if (maskShape.rows !== shape.rows || maskShape.cols !== shape.cols) {
-    throw new MatrixFormatError(file, 1, 1,
-      `mask is ${maskShape.rows}×${maskShape.cols}: expected the scan's shape ${shape.rows}×${shape.cols}`);
-  }
+  assertPixelMatrixShape(file, maskShape, shape, 'mask');
 }
 
 /** Files read to decide a scan's shape; every file votes when these show no clear majority. */

@@ -5,6 +5,7 @@ import { writeFileAtomic } from './atomicFiles';
 import { formatNumber } from './csvFormat';
 import { Random } from './random';
 import { AMPLITUDE, BACKGROUND, makeModel, ModelName, MU, N_PARAMS, SIGMA, SLOPE } from './scurveModel';
+import { BaselineTruth, generateBaseline, GenerateBaselineOptions } from './gain/generateBaseline';
 
 export interface GenerateOptions {
   dir: string;
@@ -29,6 +30,8 @@ export interface GenerateOptions {
   /** Pixel-to-pixel spread of μ and σ (default true); false: every pixel has the same edge, so the ASIC curve
    *  is exactly one curve of the model. */
   dispersion?: boolean;
+  /** Also write a noise-baseline matrix consistent with the edges, and truth/gain.csv (see gain/generateBaseline.ts). */
+  baseline?: GenerateBaselineOptions;
   /** Faults for tests, each drawn on the side so every other file stays exactly as without them. */
   faults?: AcquisitionFaults;
   onProgress?: (done: number, total: number) => void;
@@ -64,6 +67,8 @@ export interface GeneratedTruth {
   model?: ModelName;
   /** Present (false) when generated without dispersion. */
   dispersion?: boolean;
+  /** With the `baseline` option. */
+  gain?: BaselineTruth;
 }
 
 export function shutterText(seconds: number): string {
@@ -135,6 +140,9 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
     }
   }
 
+  const baseline = options.baseline &&
+    generateBaseline(options.dir, maskFileName(prefix).replace(/_Matrix_Mask\.csv$/, ''), theta, cols, polarity, options.seed, options.baseline);
+
   // Bad acquisitions: badFraction at random, plus one threshold where every acquisition is bad.
   const allBadIndex = options.allBadThresholdIndex ?? Math.floor(thresholds.length / 3);
   const badFraction = options.badFraction ?? 0.03;
@@ -197,7 +205,9 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
     params: { mu0, muSpread, sigma0, peakFlux, slopeFraction, background }, source,
     ...(options.model && options.model !== 'scurve' ? { model: options.model } : {}),
     ...(options.dispersion === false ? { dispersion: false } : {}),
+    ...(baseline ? { gain: baseline.truth } : {}),
   };
+  baseline?.write();
   writeFileAtomic(path.join(options.dir, 'truth', 'truth.json'), JSON.stringify(truth, null, 1) + '\n');
   const lines = ['row,col,kind,masked,mu,sigma,amplitude,slope,background'];
   for (let p = 0; p < n; p++) {

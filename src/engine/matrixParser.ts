@@ -59,6 +59,10 @@ export function inferShape(bytes: Uint8Array, length: number): MatrixShape {
   return { rows, cols };
 }
 
+/** What a cell may hold: hit counts (non-negative integers) or real values (baselines, widths), where
+ *  any finite number is accepted and `nan` or an empty cell reads as NaN. */
+export type CellGrammar = 'counts' | 'real';
+
 const EOF_SENTINEL = 0; // written at bytes[length]: neither digit nor delimiter, so the hot loop needs no bounds check
 
 /**
@@ -68,8 +72,9 @@ const EOF_SENTINEL = 0; // written at bytes[length]: neither digit nor delimiter
  * Returns the sum of all values.
  */
 export function parseMatrixBytes(
-  input: Uint8Array, length: number, file: string, shape: MatrixShape, out: Float64Array,
+  input: Uint8Array, length: number, file: string, shape: MatrixShape, out: Float64Array, grammar: CellGrammar = 'counts',
 ): number {
+  const real = grammar === 'real';
   const { rows, cols } = shape;
   let bytes = input;
   if (bytes.length <= length || bytes[length] !== EOF_SENTINEL) {
@@ -100,11 +105,11 @@ export function parseMatrixBytes(
         let d = c - ZERO;
         while (d >= 0 && d <= 9) { value = value * 10 + d; c = bytes[++i]; d = c - ZERO; }
         if ((c !== COMMA && c !== LF && c !== CR && i < length) || value > MAX_CELL_COUNT) {
-          value = slowCell(bytes, cellStart(bytes, i, start), length, file, rows, row, col);
+          value = slowCell(bytes, cellStart(bytes, i, start), length, file, rows, row, col, real);
           i = slowEnd; c = bytes[i];
         }
       } else {
-        value = slowCell(bytes, i, length, file, rows, row, col);
+        value = slowCell(bytes, i, length, file, rows, row, col, real);
         i = slowEnd; c = bytes[i];
       }
       out[base + col] = value;
@@ -130,8 +135,12 @@ function cellStart(bytes: Uint8Array, i: number, start: number): number {
 
 let slowEnd = 0;
 
+/** Decimal or exponent notation (what numpy and spreadsheets write); rejects hex, `Infinity`, `1_000`. */
+const DECIMAL_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 /** One cell as text (float notation, blanks, or invalid content); sets slowEnd to the delimiter. */
-function slowCell(bytes: Uint8Array, begin: number, length: number, file: string, rows: number, row: number, col: number): number {
+function slowCell(bytes: Uint8Array, begin: number, length: number, file: string, rows: number, row: number, col: number,
+  real: boolean): number {
   const fail = (detail: string): never => { throw new MatrixFormatError(file, row + 1, col + 1, detail); };
   let end = begin;
   while (end < length && bytes[end] !== COMMA && bytes[end] !== LF && bytes[end] !== CR) end++;
@@ -142,12 +151,14 @@ function slowCell(bytes: Uint8Array, begin: number, length: number, file: string
       let j = end;
       while (j < length && (bytes[j] === LF || bytes[j] === CR || isBlank(bytes[j]))) j++;
       if (j >= length) throw new MatrixFormatError(file, row + 1, 1, `truncated file: expected ${rows} lines, found ${row}`);
-      fail(`empty line: expected comma-separated hit counts`);
+      fail(`empty line: expected comma-separated ${real ? 'numbers' : 'hit counts'}`);
     }
+    if (real) return NaN;
     fail('empty cell: expected a non-negative integer hit count');
   }
+  if (real) return realCell(text, fail);
   const v = Number(text);
-  if (!Number.isFinite(v) || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) {
+  if (!Number.isFinite(v) || !DECIMAL_RE.test(text)) {
     fail(`expected a non-negative integer hit count, found ${describeFound(text)}`);
   }
   if (v < 0) fail(`negative hit count ${describeFound(text)}: expected a non-negative integer`);
@@ -160,6 +171,16 @@ function slowCell(bytes: Uint8Array, begin: number, length: number, file: string
 function unreadable(file: string, e: unknown): MatrixFormatError {
   const message = (e as Error).message.replace(/, \w+ '.*'$/s, '');
   return new MatrixFormatError(file, 0, 0, `unreadable file (${message})`);
+}
+
+/** A real-valued cell: any finite decimal number, or `nan` (any case) for "no value". */
+function realCell(text: string, fail: (detail: string) => never): number {
+  if (/^[+-]?nan$/i.test(text)) return NaN;
+  const v = Number(text);
+  if (!Number.isFinite(v) || !DECIMAL_RE.test(text)) {
+    fail(`expected a number (or nan), found ${describeFound(text)}`);
+  }
+  return v;
 }
 
 /**
@@ -208,13 +229,29 @@ export class MatrixReader {
     return parseMatrixBytes(bytes, length, file, shape, out);
   }
 
-  /** Reads a file whose shape is not known yet (the first file of a scan, a mask). */
-  readWithShape(file: string): { shape: MatrixShape; values: Float64Array } {
+  /** Reads a file whose shape is not known yet (the first file of a scan, a mask, a baseline). */
+  readWithShape(file: string, grammar: CellGrammar = 'counts'): { shape: MatrixShape; values: Float64Array } {
     const { bytes, length } = this.readBytes(file);
     const shape = inferShape(bytes, length);
-    if (shape.rows === 0) throw new MatrixFormatError(file, 1, 1, 'empty file: expected lines of comma-separated hit counts');
+    if (shape.rows === 0) {
+      throw new MatrixFormatError(file, 1, 1, `empty file: expected lines of comma-separated ${grammar === 'real' ? 'numbers' : 'hit counts'}`);
+    }
     const values = new Float64Array(shape.rows * shape.cols);
-    parseMatrixBytes(bytes, length, file, shape, values);
+    parseMatrixBytes(bytes, length, file, shape, values, grammar);
     return { shape, values };
+  }
+}
+
+/** A per-pixel input matrix (mask, baseline, baseline width) whose shape must be the scan's. */
+export function readPixelMatrix(file: string, shape: MatrixShape | undefined, what: string,
+  grammar: CellGrammar = 'counts'): { shape: MatrixShape; values: Float64Array } {
+  const read = new MatrixReader().readWithShape(file, grammar);
+  if (shape) assertPixelMatrixShape(file, read.shape, shape, what);
+  return read;
+}
+
+export function assertPixelMatrixShape(file: string, found: MatrixShape, shape: MatrixShape, what: string): void {
+  if (found.rows !== shape.rows || found.cols !== shape.cols) {
+    throw new MatrixFormatError(file, 1, 1, `${what} is ${found.rows}×${found.cols}: expected the scan's shape ${shape.rows}×${shape.cols}`);
   }
 }

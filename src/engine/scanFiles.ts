@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as crypto from 'crypto';
+import { auxiliaryRole } from './input/auxiliaryFiles';
 
 /** `<prefix><ST>_THR_<thr>_<acq>.csv`, ST like `1s310ms`, `2s`, `500ms`. */
 const SCAN_FILE_RE = /^(.*?)(\d+s\d+ms|\d+s|\d+ms)_THR_(\d+)_(\d+)\.csv$/;
@@ -54,6 +55,8 @@ export interface ScanFolder {
   /** Scans of too few files beside a real scan (a lone file of another shutter time): analysed only on request. */
   strayScans: Scan[];
   maskCandidates: string[];
+  /** Masks, baselines and baseline widths (see input/auxiliaryFiles.ts), sorted. */
+  auxiliaryCandidates: string[];
   ignored: IgnoredEntry[];
 }
 
@@ -106,7 +109,7 @@ function statFailure(e: unknown): string {
 export function discoverScans(folder: string): ScanFolder {
   const entries = fs.readdirSync(folder, { withFileTypes: true, encoding: 'buffer' });
   const byId = new Map<string, Scan>();
-  const maskCandidates: string[] = [];
+  const maskCandidates: string[] = [], auxiliaryCandidates: string[] = [];
   const ignored: IgnoredEntry[] = [];
   for (const entry of entries) {
     let name: string;
@@ -119,7 +122,8 @@ export function discoverScans(folder: string): ScanFolder {
     }
     const parsed = parseScanFileName(name);
     const isMask = isMaskFileName(name);
-    if (!parsed && !isMask) continue; // not a file of ours
+    const role = parsed ? undefined : auxiliaryRole(name);
+    if (!parsed && !role) continue; // not a file of ours
     if (name.startsWith('.')) {
       ignored.push({ name, reason: name.startsWith('._') ? 'macOS resource-fork file (._*)' : 'hidden file' });
       continue;
@@ -133,7 +137,8 @@ export function discoverScans(folder: string): ScanFolder {
       continue;
     }
     if (!stat.isFile()) { ignored.push({ name, reason: 'not a regular file' }); continue; }
-    if (isMask) { maskCandidates.push(filePath); continue; }
+    if (isMask) maskCandidates.push(filePath);
+    if (role) { auxiliaryCandidates.push(filePath); continue; }
     if (!parsed) continue;
     const id = parsed.prefix + parsed.shutterText;
     let scan = byId.get(id);
@@ -177,8 +182,9 @@ export function discoverScans(folder: string): ScanFolder {
     });
   }
   maskCandidates.sort();
+  auxiliaryCandidates.sort();
   ignored.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { folder, scans: all.filter(s => !isStray(s)), strayScans, maskCandidates, ignored };
+  return { folder, scans: all.filter(s => !isStray(s)), strayScans, maskCandidates, auxiliaryCandidates, ignored };
 }
 
 /** The canonical file name of an acquisition (numbers without leading zeros). */
@@ -224,12 +230,12 @@ export function thresholdStep(thresholds: number[]): number {
  * Fingerprint of everything an analysis result depends on: file names, sizes, mtimes and settings.
  * Used to decide whether a stored result can be reused.
  */
-export function inputFingerprint(scan: Scan, settings: unknown, maskFile?: string): string {
+export function inputFingerprint(scan: Scan, settings: unknown, auxiliaryFiles: string[] = []): string {
   const h = crypto.createHash('sha256');
   h.update(JSON.stringify(settings ?? null));
-  if (maskFile) {
-    const st = fs.statSync(maskFile);
-    h.update(`mask:${path.basename(maskFile)}:${st.size}:${Math.floor(st.mtimeMs)}\n`);
+  for (const file of auxiliaryFiles) {
+    const st = fs.statSync(file);
+    h.update(`aux:${path.basename(file)}:${st.size}:${Math.floor(st.mtimeMs)}\n`);
   }
   for (const t of scan.thresholds) {
     for (const a of t.acquisitions) h.update(`${a.name}:${a.size}:${Math.floor(a.mtimeMs)}\n`);

@@ -9,6 +9,9 @@ export interface AnalysisRequest extends ResultSettings {
   folder: string;
   out?: string;
   mask?: string;
+  /** Noise baseline and its width for the gain (absent: each scan's own from the data folder, if any). */
+  baseline?: string;
+  baselineWidth?: string;
   /** Worker threads, as `--workers`: undefined = one per core, 0 = none (parse and fit in the engine process). */
   workers?: number;
   /** Only this scan id. */
@@ -32,6 +35,12 @@ export function requestFromSettings(folder: string, read: SettingReader, scan?: 
     folder,
     out: text('outputFolder') ? path.resolve(folder, text('outputFolder')) : undefined,
     mask: text('maskFile') ? path.resolve(folder, text('maskFile')) : undefined,
+    baseline: text('baselineFile') ? path.resolve(folder, text('baselineFile')) : undefined,
+    baselineWidth: text('baselineWidthFile') ? path.resolve(folder, text('baselineWidthFile')) : undefined,
+    lineEv: num('lineEv', DEFAULT_RESULT_SETTINGS.lineEv),
+    pairEv: num('pairEv', DEFAULT_RESULT_SETTINGS.pairEv),
+    pairEvError: num('pairEvError', DEFAULT_RESULT_SETTINGS.pairEvError),
+    kbetaEv: num('kbetaEv', DEFAULT_RESULT_SETTINGS.kbetaEv),
     badCut: num('badCut', DEFAULT_RESULT_SETTINGS.badCut),
     badColumns: num('badColumns', DEFAULT_RESULT_SETTINGS.badColumns),
     cutBad: typeof read('cutBad') === 'boolean' ? read('cutBad') as boolean : DEFAULT_RESULT_SETTINGS.cutBad,
@@ -54,6 +63,10 @@ export function cliArguments(o: AnalysisRequest): string[] {
   if (o.workers !== undefined) args.push('--workers', String(o.workers));
   if (o.polarity !== 'auto') args.push('--polarity', String(o.polarity));
   if (o.scan) args.push('--scan', o.scan);
+  if (o.baseline) args.push('--baseline', o.baseline);
+  if (o.baselineWidth) args.push('--baseline-width', o.baselineWidth);
+  args.push('--line-ev', String(o.lineEv), '--pair-ev', String(o.pairEv), '--pair-ev-error', String(o.pairEvError),
+    '--kbeta-ev', String(o.kbetaEv));
   if (o.outlierSigma !== undefined) args.push('--outlier-sigma', String(o.outlierSigma));
   if (o.exclude?.length) args.push('--exclude', o.exclude.map(([t, a]) => `${t}:${a}`).join(','));
   return args;

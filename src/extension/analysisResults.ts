@@ -5,7 +5,8 @@ import * as path from 'path';
 import { fingerprintSettings } from '../contract/analysisSettings';
 import { OUTPUT_FOLDER_NAME, SUMMARY_FILE } from '../contract/outputFiles';
 import { AnalysisSummary } from '../contract/summary';
-import { discoverScans, inputFingerprint, Scan } from '../engine/scanFiles';
+import { auxiliaryFileList, resolveAuxiliaryFiles } from '../engine/input/auxiliaryFiles';
+import { discoverScans, inputFingerprint, Scan, ScanFolder } from '../engine/scanFiles';
 import { AnalysisRequest } from './analysisArguments';
 
 export interface StoredResult {
@@ -28,21 +29,23 @@ export interface ScanState {
   result?: StoredResult;
 }
 
-/** The mask file the engine would use: the setting, else the folder's only mask candidate. */
-function maskFileFor(options: AnalysisRequest, candidates: string[]): string | undefined {
-  const file = options.mask ?? (candidates.length === 1 ? candidates[0] : undefined);
-  return file && fs.existsSync(file) ? file : undefined;
+/** The mask, baseline and width files the engine would read for the scan (none when the choice is ambiguous). */
+function auxiliaryFilesFor(scan: Scan, found: ScanFolder, options: AnalysisRequest): string[] {
+  try {
+    return auxiliaryFileList(resolveAuxiliaryFiles(scan, found.scans, found.auxiliaryCandidates, options)).filter(f => fs.existsSync(f));
+  } catch {
+    return []; // ambiguous: the engine fails this scan, so no stored result can match anyway
+  }
 }
 
 /** Every scan of `options.folder` with its stored result (marked up to date or stale), from one directory read. */
 export function scanStates(options: AnalysisRequest): ScanState[] {
   const found = discoverScans(options.folder);
-  const maskFile = maskFileFor(options, found.maskCandidates);
   return found.scans.map(scan => {
     const outputDir = resultFolder(options, scan, found.scans.length);
     const summary = readSummary(outputDir);
     if (!summary) return { scan };
-    const fingerprint = inputFingerprint(scan, fingerprintSettings(options), maskFile);
+    const fingerprint = inputFingerprint(scan, fingerprintSettings(options), auxiliaryFilesFor(scan, found, options));
     return { scan, result: { scan, outputDir, summary, upToDate: summary.inputFingerprint === fingerprint } };
   });
 }

@@ -187,7 +187,7 @@ test('two shutter times in one folder are two scans, each with its own output fo
   assert.ok(fs.existsSync(path.join(dirs[1], `FluxperASIC_${ids[1]}_THR_1320-1360-step20.csv`)));
 });
 
-test('--mask overrides the folder mask; several mask files without --mask are an error', async () => {
+test('--mask overrides the folder mask; several mask files naming the scan without --mask are an error', async () => {
   const out = scratchDir('mask-option');
   const maskFile = path.join(out, 'none-masked.csv');
   fs.writeFileSync(maskFile, Array.from({ length: 24 }, () => new Array(40).fill(0).join(',')).join('\n') + '\n');
@@ -196,8 +196,12 @@ test('--mask overrides the folder mask; several mask files without --mask are an
   assert.equal(summary.mask.maskedPixels, 0);
   const copy = scratchDir('two-masks');
   for (const name of fs.readdirSync(scan.dir)) if (name.endsWith('.csv')) fs.copyFileSync(path.join(scan.dir, name), path.join(copy, name));
+  // A mask naming no ASIC does not compete with the scan's own; a second one naming the scan's ASIC does.
   fs.copyFileSync(path.join(scan.dir, scan.truth.maskFile), path.join(copy, 'Other_Matrix_Mask.csv'));
-  await assert.rejects(analyseFolder({ ...options(), folder: copy }, () => undefined), /several mask files .*choose one with --mask/);
+  const [own] = await analyseFolder({ ...options(), folder: copy, out: path.join(copy, 'own') }, () => undefined);
+  assert.equal(path.basename(JSON.parse(fs.readFileSync(path.join(own, 'summary.json'), 'utf8')).mask.file), scan.truth.maskFile);
+  fs.copyFileSync(path.join(scan.dir, scan.truth.maskFile), path.join(copy, scan.truth.maskFile.replace('.csv', '_old.csv')));
+  await assert.rejects(analyseFolder({ ...options(), folder: copy }, () => undefined), /several mask files name its ASIC .*choose one with --mask/);
   const wrongShape = path.join(out, 'small-mask.csv');
   fs.writeFileSync(wrongShape, '0,0\n0,0\n');
   await assert.rejects(run({ mask: wrongShape, out: scratchDir('mask-shape') }), /small-mask\.csv:1:1: mask is 2×2: expected the scan's shape 24×40/);

@@ -8,10 +8,11 @@ import * as path from 'path';
 import { formatNumber } from '../../contract/format';
 import { EngineEvent, LiveAlertKind } from '../../protocol';
 import {
-  AnalyseOptions, AnalysisInputError, chooseMask, defaultOutputFolder, MaskChoice, publishScanResults, reportSkippedAcquisitions,
+  AnalyseOptions, AnalysisInputError, defaultOutputFolder, publishScanResults, reportSkippedAcquisitions,
   scanOutputFolder,
 } from '../analyse';
 import { assembleScanFlux, readMask, ScanFlux } from '../flux';
+import { AuxiliaryChoice, resolveAuxiliaryFiles, ScanAuxiliaryFiles } from '../input/auxiliaryFiles';
 import { MatrixReader, MatrixShape } from '../matrixParser';
 import { AcquisitionFile, discoverScans, IgnoredEntry, Scan, ScanFolder } from '../scanFiles';
 import { makeModel, ModelName } from '../scurveModel';
@@ -69,7 +70,9 @@ class FolderWatch {
   private readonly pending = new Map<string, Pending>();
   /** Changed counted files already reported (name@size@mtime), so a change is reported once. */
   private readonly reported = new Set<string>();
-  private maskChoice: MaskChoice | undefined;
+  private maskChoice: AuxiliaryChoice | undefined;
+  /** The folder as last listed: each scan's baseline is resolved from it at publication. */
+  private lastFound: ScanFolder | undefined;
   private maskKey = '';
   private ignored: IgnoredEntry[] = [];
   private readonly excluded: Set<string>;
@@ -180,7 +183,12 @@ class FolderWatch {
 
   /** The mask the batch analysis would use now; if it differs from the one used so far, everything is read again. */
   private checkMask(found: ScanFolder): void {
-    const choice = chooseMask(this.options.mask, found.maskCandidates);
+    this.lastFound = found;
+    // The watch reads every scan of the folder with one mask: the one `analyse` would choose for the first scan.
+    const first = this.selectScans(found)[0];
+    const choice: AuxiliaryChoice = first
+      ? resolveAuxiliaryFiles(first, found.scans, found.auxiliaryCandidates, this.options).mask
+      : { file: this.options.mask ? path.resolve(this.options.mask) : null, source: this.options.mask ? 'option' : 'none' };
     const key = maskKey(choice.file);
     if (this.maskChoice && key === this.maskKey) return;
     this.maskKey = key;
@@ -196,6 +204,12 @@ class FolderWatch {
       this.emit({ type: 'log', level: 'warn', message: 'no mask file: all pixels are used' });
     }
     this.maskChoice = choice;
+  }
+
+  /** The scan's mask (the watch's), baseline and width, as `analyse` resolves them. */
+  private auxiliaryFor(scan: Scan): ScanAuxiliaryFiles {
+    const found = this.lastFound!;
+    return { ...resolveAuxiliaryFiles(scan, [...new Set([...found.scans, scan])], found.auxiliaryCandidates, this.options), mask: this.maskChoice! };
   }
 
   private maskFor(shape: MatrixShape): Uint8Array {
@@ -430,7 +444,7 @@ class FolderWatch {
     };
     const previousFit = this.lastFit.get(scan.id)?.summary;
     const options = { ...this.options, fit: refit, signal: this.publishAbort.signal, workers: this.options.workers ?? defaultWorkerCount() };
-    const { summary, files } = await publishScanResults(snap.scan, this.maskChoice!, snap.flux, dir, options, this.emit, ignored,
+    const { summary, files } = await publishScanResults(snap.scan, this.auxiliaryFor(snap.scan), snap.flux, dir, options, this.emit, ignored,
       refit ? liveState : { ...previousFit, ...liveState });
     removeStaleOutputs(dir, scan.id, files);
     if (!refit) return;
@@ -483,7 +497,7 @@ class FolderWatch {
       reportSkippedAcquisitions(flux, this.emit);
       const dir = scanOutputFolder(this.outRoot, scan, scans.length);
       const emitScan = (e: EngineEvent) => this.emit(e.type === 'progress' ? { ...e, scanIndex, scanCount: scans.length } : e);
-      const { files } = await publishScanResults(counted, this.maskChoice!, flux, dir,
+      const { files } = await publishScanResults(counted, this.auxiliaryFor(counted), flux, dir,
         { ...this.options, signal: undefined, workers: this.options.workers ?? defaultWorkerCount() }, emitScan, found.ignored);
       removeStaleOutputs(dir, scan.id, files);
       dirs.push(dir);
