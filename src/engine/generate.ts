@@ -24,10 +24,18 @@ export interface GenerateOptions {
   formatVariants?: boolean;
   /** Peak plateau flux in Hz (default 1.0). */
   peakFlux?: number;
+  /** Folder of truth.json and pixels.csv (default `<dir>/truth`; several scans in one folder need one each). */
+  truthDir?: string;
+  /** Changes the drawn per-pixel truth before any acquisition is written (threshold shifts, gain changes,
+   *  broken regions for comparisons); the random stream of the rest of the scan is unchanged. */
+  adjustTruth?: (truth: PixelTruthArrays) => void;
   onProgress?: (done: number, total: number) => void;
 }
 
 export type PixelKind = 'good' | 'dead' | 'hot';
+
+/** The per-pixel truth as drawn: θ (N_PARAMS per pixel, scurveModel order), kind and mask, row-major. */
+export interface PixelTruthArrays { rows: number; cols: number; theta: Float64Array; kind: PixelKind[]; mask: Uint8Array }
 
 export interface GeneratedTruth {
   prefix: string;
@@ -82,7 +90,8 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
   const rng = new Random(options.seed);
   const n = rows * cols;
   fs.mkdirSync(options.dir, { recursive: true });
-  fs.mkdirSync(path.join(options.dir, 'truth'), { recursive: true });
+  const truthDir = options.truthDir ?? path.join(options.dir, 'truth');
+  fs.mkdirSync(truthDir, { recursive: true });
 
   // Per-pixel truth: μ with double-column and row structure, σ, illumination from a point source.
   const tMin = thresholds[0], tMax = thresholds[thresholds.length - 1];
@@ -112,6 +121,8 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
       else if (u < 0.0035) mask[p] = 1; // masked for other reasons (e.g. failed equalisation)
     }
   }
+
+  options.adjustTruth?.({ rows, cols, theta, kind, mask });
 
   // Bad acquisitions: badFraction at random, plus one threshold where every acquisition is bad.
   const allBadIndex = options.allBadThresholdIndex ?? Math.floor(thresholds.length / 3);
@@ -166,14 +177,14 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
     maskFile, badAcquisitions, allBadThreshold: allBadIndex >= 0 && allBadIndex < thresholds.length ? thresholds[allBadIndex] : null,
     params: { mu0, muSpread, sigma0, peakFlux, slopeFraction, background }, source,
   };
-  writeFileAtomic(path.join(options.dir, 'truth', 'truth.json'), JSON.stringify(truth, null, 1) + '\n');
+  writeFileAtomic(path.join(truthDir, 'truth.json'), JSON.stringify(truth, null, 1) + '\n');
   const lines = ['row,col,kind,masked,mu,sigma,amplitude,slope,background'];
   for (let p = 0; p < n; p++) {
     const o = p * N_PARAMS;
     lines.push([Math.floor(p / cols), p % cols, kind[p], mask[p],
       ...Array.from(theta.subarray(o, o + N_PARAMS), formatNumber)].join(','));
   }
-  writeFileAtomic(path.join(options.dir, 'truth', 'pixels.csv'), lines.join('\n') + '\n');
+  writeFileAtomic(path.join(truthDir, 'pixels.csv'), lines.join('\n') + '\n');
   return truth;
 }
 
@@ -182,8 +193,8 @@ export interface TruthPixel {
   mu: number; sigma: number; amplitude: number; slope: number; background: number;
 }
 
-export function readTruthPixels(dir: string): TruthPixel[] {
-  const text = fs.readFileSync(path.join(dir, 'truth', 'pixels.csv'), 'utf8').trim().split('\n');
+export function readTruthPixels(dir: string, truthDir = path.join(dir, 'truth')): TruthPixel[] {
+  const text = fs.readFileSync(path.join(truthDir, 'pixels.csv'), 'utf8').trim().split('\n');
   return text.slice(1).map(line => {
     const f = line.split(',');
     return {
