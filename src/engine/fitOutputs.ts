@@ -8,6 +8,7 @@ import {
   ScanFitResult, STATUS_NAMES,
 } from './scanFits';
 import { FIT_PARAMETERS, N_PARAMS } from './scurveModel';
+import { stageResultsH5 } from './report/resultsH5';
 
 export type { FitSettings } from './scanFits';
 
@@ -34,6 +35,7 @@ export async function fitScanOutputs(staged: StagedOutput, flux: ScanFlux, setti
   const asicFit = asicFitJson(fits);
   staged.write('asic_fit.json', JSON.stringify(asicFit, null, 1) + '\n');
   staged.write('report.md', renderReport(flux, fits, heterogeneity));
+  await stageResultsH5(staged, flux, fits, asicFit);
   return {
     fit: {
       model: settings.model, polarity: fits.asic.polarity, fit_range: settings.fitRange ?? null,

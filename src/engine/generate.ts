@@ -29,6 +29,9 @@ export interface GenerateOptions {
   /** Changes the drawn per-pixel truth before any acquisition is written (threshold shifts, gain changes,
    *  broken regions for comparisons); the random stream of the rest of the scan is unchanged. */
   adjustTruth?: (truth: PixelTruthArrays) => void;
+  /** Seed of the counting noise and bad acquisitions, drawn after the truth (default: continue the truth's
+   *  stream). Two scans with one `seed` and different `noiseSeed`s share their truth but not their noise. */
+  noiseSeed?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -124,6 +127,7 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
 
   options.adjustTruth?.({ rows, cols, theta, kind, mask });
 
+  const noise = options.noiseSeed === undefined ? rng : new Random(options.noiseSeed);
   // Bad acquisitions: badFraction at random, plus one threshold where every acquisition is bad.
   const allBadIndex = options.allBadThresholdIndex ?? Math.floor(thresholds.length / 3);
   const badFraction = options.badFraction ?? 0.03;
@@ -143,9 +147,9 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
       lambda[p] = Math.max(rate, 0) * shutterSeconds;
     }
     for (let acq = 0; acq < options.nacq; acq++) {
-      const bad = isBad(ti, acq, rng.uniform());
+      const bad = isBad(ti, acq, noise.uniform());
       if (bad) badAcquisitions.push([t, acq]);
-      const variant = variants ? rng.uniform() : 1;
+      const variant = variants ? noise.uniform() : 1;
       const asFloat = variant < 0.08, crlf = variant >= 0.08 && variant < 0.16, bom = variant >= 0.16 && variant < 0.2;
       const finalNewline = !(variant >= 0.2 && variant < 0.24);
       if (asFloat) out = ensure(out, n * 26 + 1024);
@@ -156,7 +160,7 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
           const p = r * cols + c;
           let mean = lambda[p];
           if (bad && c >= cols - NOISY_COLUMNS) mean += BAD_COLUMN_FLUX * shutterSeconds;
-          const count = rng.poisson(mean);
+          const count = noise.poisson(mean);
           if (c > 0) out[k++] = 44;
           k = asFloat ? writeNumpyFloat(out, k, count) : writeInt(out, k, count);
         }

@@ -109,7 +109,7 @@ export interface ScanComparison {
 
 interface QuantityMaps { delta: Float64Array; significance: Float64Array; changed: number[] }
 
-/** Where changed pixels concentrate: one column, else one double column, else one row holding most of them. */
+/** Where changed pixels concentrate: one column, else one double column, else one row holding at least two thirds of them. */
 export function findCluster(pixels: number[], cols: number): Cluster | null {
   if (pixels.length < 3) return null;
   const keys: Array<[Cluster['kind'], (p: number) => number]> = [
@@ -119,7 +119,7 @@ export function findCluster(pixels: number[], cols: number): Cluster | null {
     const counts = new Map<number, number>();
     for (const p of pixels) counts.set(key(p), (counts.get(key(p)) ?? 0) + 1);
     const [index, count] = [...counts].reduce((best, e) => (e[1] > best[1] ? e : best));
-    if (count >= 3 && count >= 0.5 * pixels.length) return { kind, index, pixels: count };
+    if (count >= 3 && 3 * count >= 2 * pixels.length) return { kind, index, pixels: count };
   }
   return null;
 }
