@@ -27,7 +27,7 @@ export function readResultFolder(dir: string): ResultFolder {
   try {
     summary = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`${file}: not a readable summary (${(e as Error).message})`);
+    throw new Error(`${file}: not a readable summary (${(e as Error).message})`, { cause: e });
   }
   if (!summary?.scan?.id || !Array.isArray(summary.thresholds)) throw new Error(`${file}: not a velo-calib summary (no scan id or thresholds)`);
   return { dir, summary };
@@ -86,7 +86,7 @@ export function scanCondition(dataFolder: string): ScanCondition {
     try {
       info = JSON.parse(fs.readFileSync(file, 'utf8'));
     } catch (e) {
-      throw new Error(`${file}: expected JSON like {"label": "cold", "temperature_c": -25, "fluence_neq_cm2": 1e15} (${(e as Error).message})`);
+      throw new Error(`${file}: expected JSON like {"label": "cold", "temperature_c": -25, "fluence_neq_cm2": 1e15} (${(e as Error).message})`, { cause: e });
     }
     const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
     return {
