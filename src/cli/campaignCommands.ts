@@ -11,12 +11,12 @@ export const CAMPAIGN_USAGE = `  velo-calib collect <root> [--out DIR] [--json]
   velo-calib compare <A> <B> [--out DIR] [--scan ID] [--json]
                      B against A (data or result folders), over pixels ok in both (default --out ./velo-calib-compare)
   velo-calib generate-module <dir> [--thresholds 1320:1600:5] [--nacq 10] [--seed 1] [--size 256] [--shutter-ms 1310]
-                     [--threshold-shift DAC] [--gain-factor F --gain-double-columns DC,DC…]
+                     [--noise-seed N] [--threshold-shift DAC] [--gain-factor F --gain-double-columns DC,DC…]
                      twelve ASIC scans Module0_VP0-0 … VP3-2 (VP1-2 inverted polarity, VP2-1 broken)`;
 
 export const CAMPAIGN_COMMANDS = ['collect', 'compare', 'generate-module'];
 /** Options that take a value, besides the common ones (--out, --scan, --thresholds, …). */
-export const CAMPAIGN_VALUE_FLAGS = ['threshold-shift', 'gain-factor', 'gain-double-columns'];
+export const CAMPAIGN_VALUE_FLAGS = ['threshold-shift', 'gain-factor', 'gain-double-columns', 'noise-seed'];
 
 /** The parsed command line as cli.ts hands it over (its own option parsing, validation and usage errors). */
 export interface CommandArgs {
@@ -65,6 +65,7 @@ function runGenerateModule(args: CommandArgs): number {
     dir, thresholds: parseThresholdRange(args.string('thresholds') ?? '1320:1600:5'),
     nacq: args.number('nacq', 10, true), seed: args.number('seed', 1, true), size: args.number('size', 256, true),
     shutterSeconds: args.number('shutter-ms', 1310, true) / 1000, change,
+    noiseSeed: args.has('noise-seed') ? args.number('noise-seed', 0, true) : undefined,
   });
   process.stderr.write(`generated ${scans.length} ASIC scans in ${dir} (truth in ${path.join(dir, 'truth')})\n`);
   return 0;

@@ -53,6 +53,9 @@ export interface ModuleOptions {
   /** ASIC with a dead half and unreadable acquisition files (default VP2-1). */
   brokenAsic?: string;
   change?: ScanChange;
+  /** Seed of the counting noise (scan i uses noiseSeed + i): two modules with one `seed` and different noise
+   *  seeds share their truth but not their noise. Default: the noise continues the truth's random stream. */
+  noiseSeed?: number;
   formatVariants?: boolean;
 }
 
@@ -88,7 +91,7 @@ export function generateModule(options: ModuleOptions): ModuleScanTruth[] {
     const truth = generateScan({
       dir: options.dir, truthDir, prefix, thresholds: options.thresholds, nacq: options.nacq, seed: options.seed + index,
       rows: size, cols: size, shutterSeconds: options.shutterSeconds, polarity: asic === inverted ? -1 : 1,
-      formatVariants: options.formatVariants,
+      formatVariants: options.formatVariants, noiseSeed: options.noiseSeed === undefined ? undefined : options.noiseSeed + index,
       adjustTruth: t => {
         change(t);
         if (isBroken) for (let p = (t.rows >> 1) * t.cols; p < t.rows * t.cols; p++) t.kind[p] = 'dead';
