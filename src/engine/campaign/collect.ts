@@ -16,7 +16,7 @@ export type CampaignRow = Record<(typeof CAMPAIGN_COLUMNS)[number], string | num
 
 const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-/** First finite number among `keys` of an object (the gain block is read defensively: its names may evolve). */
+/** First finite number among the dotted `keys` of an optional block (null when the block or the value is absent). */
 function pick(block: Record<string, unknown> | undefined, keys: string[]): number | null {
   if (!block) return null;
   for (const k of keys) {
@@ -45,9 +45,9 @@ export function campaignRow(result: ResultFolder, root: string): CampaignRow {
     pixel_mu_median: finite(s.heterogeneity?.mu.median),
     pixel_mu_spread: finite(s.heterogeneity?.mu.robustRms),
     pixel_sigma_median: finite(s.heterogeneity?.sigma.median),
-    gain_median: pick(s.gain, ['pixel_k_median', 'pixel_gain_median', 'pixels.median', 'pixel.median', 'k_median', 'median']),
-    gain_spread: pick(s.gain, ['pixel_k_spread', 'pixel_gain_spread', 'pixels.spread', 'pixel.spread', 'pixels.robust_spread',
-      'pixel.robust_spread', 'k_spread', 'robust_spread', 'spread']),
+    // summary.gain.pixels (gain calibration): K median and robust spread over ok pixels with a baseline
+    gain_median: pick(s.gain, ['pixels.gain_median']),
+    gain_spread: pick(s.gain, ['pixels.gain_spread']),
     model: s.fit?.model ?? null, polarity: finite(s.fit?.polarity),
     data_folder: s.dataFolder,
   };
