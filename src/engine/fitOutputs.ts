@@ -35,7 +35,7 @@ export async function fitScanOutputs(staged: StagedOutput, flux: ScanFlux, setti
   const asicFit = asicFitJson(fits);
   staged.write('asic_fit.json', JSON.stringify(asicFit, null, 1) + '\n');
   staged.write('report.md', renderReport(flux, fits, heterogeneity));
-  await stageResultsH5(staged, flux, fits, asicFit);
+  await stageResultsH5(staged, flux, fits, asicFit, MAP_FILES);
   return {
     fit: {
       model: settings.model, polarity: fits.asic.polarity, fit_range: settings.fitRange ?? null,

@@ -6,7 +6,6 @@ import * as path from 'path';
 import type * as H5 from 'h5wasm';
 import { StagedOutput } from '../atomicFiles';
 import { ScanFlux } from '../flux';
-import { MAP_FILES } from '../fitOutputs';
 import { R_DEVIANCE, R_ERROR, R_NDF, R_STATUS, R_THETA, RESULT_FIELDS, ScanFitResult, STATUS_NAMES } from '../scanFits';
 import { FIT_PARAMETERS } from '../scurveModel';
 
@@ -58,7 +57,12 @@ function fitColumns(fits: ScanFitResult): Array<[string, Int32Array | Uint8Array
   ];
 }
 
-function writeFile(h5: H5Module, file: string, flux: ScanFlux, fits: ScanFitResult, asicFit: { params: Record<string, number | null>; errors: Record<string, number | null>; [k: string]: unknown }): void {
+/** The ASIC fit as in asic_fit.json. */
+type AsicFitJson = { params: Record<string, number | null>; errors: Record<string, number | null>; [k: string]: unknown };
+/** Map file name (`map_mu.csv`) → the value of a pixel's result row, as fitOutputs' MAP_FILES. */
+type MapPicks = Record<string, (row: Float64Array) => number>;
+
+function writeFile(h5: H5Module, file: string, flux: ScanFlux, fits: ScanFitResult, asicFit: AsicFitJson, mapFiles: MapPicks): void {
   const { rows, cols } = flux.shape, n = rows * cols, m = flux.thresholds.length;
   const f = new h5.File(file, 'w');
   try {
@@ -69,7 +73,7 @@ function writeFile(h5: H5Module, file: string, flux: ScanFlux, fits: ScanFitResu
     f.create_dataset({ name: 'exposure_s', data: Float64Array.from(flux.perThreshold, t => t.exposure) });
     f.create_dataset({ name: 'thresholds', data: Float64Array.from(flux.thresholds) });
     const maps = f.create_group('maps');
-    for (const [fileName, pick] of Object.entries(MAP_FILES)) {
+    for (const [fileName, pick] of Object.entries(mapFiles)) {
       const values = new Float64Array(n);
       for (let p = 0; p < n; p++) values[p] = pick(fits.results.subarray(p * RESULT_FIELDS, (p + 1) * RESULT_FIELDS));
       maps.create_dataset({ name: fileName.replace(/^map_|\.csv$/g, ''), data: values, shape: [rows, cols] });
@@ -93,13 +97,13 @@ function writeFile(h5: H5Module, file: string, flux: ScanFlux, fits: ScanFitResu
 
 /** Adds results.h5 to a scan's staged outputs (published with them, atomically). h5wasm writes real files,
  *  so the file is built in a private temporary folder first. */
-export async function stageResultsH5(staged: StagedOutput, flux: ScanFlux, fits: ScanFitResult,
-  asicFit: { params: Record<string, number | null>; errors: Record<string, number | null>; [k: string]: unknown }): Promise<void> {
+export async function stageResultsH5(staged: StagedOutput, flux: ScanFlux, fits: ScanFitResult, asicFit: AsicFitJson,
+  mapFiles: MapPicks): Promise<void> {
   const h5 = await loadH5wasm();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'velo-calib-h5-'));
   try {
     const file = path.join(tmp, RESULTS_H5_FILE);
-    writeFile(h5, file, flux, fits, asicFit);
+    writeFile(h5, file, flux, fits, asicFit, mapFiles);
     staged.write(RESULTS_H5_FILE, fs.readFileSync(file));
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
