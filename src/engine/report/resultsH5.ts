@@ -61,8 +61,11 @@ function fitColumns(fits: ScanFitResult): Array<[string, Int32Array | Uint8Array
 type AsicFitJson = { params: Record<string, number | null>; errors: Record<string, number | null>; [k: string]: unknown };
 /** Map file name (`map_mu.csv`) → the value of a pixel's result row, as fitOutputs' MAP_FILES. */
 type MapPicks = Record<string, (row: Float64Array) => number>;
+/** Further per-pixel quantities (e.g. target, gain and their errors): a map and a pixel-table column each. */
+type ExtraQuantity = { name: string; values: Float64Array };
 
-function writeFile(h5: H5Module, file: string, flux: ScanFlux, fits: ScanFitResult, asicFit: AsicFitJson, mapFiles: MapPicks): void {
+function writeFile(h5: H5Module, file: string, flux: ScanFlux, fits: ScanFitResult, asicFit: AsicFitJson, mapFiles: MapPicks,
+  extra: ExtraQuantity[]): void {
   const { rows, cols } = flux.shape, n = rows * cols, m = flux.thresholds.length;
   const f = new h5.File(file, 'w');
   try {
@@ -78,8 +81,9 @@ function writeFile(h5: H5Module, file: string, flux: ScanFlux, fits: ScanFitResu
       for (let p = 0; p < n; p++) values[p] = pick(fits.results.subarray(p * RESULT_FIELDS, (p + 1) * RESULT_FIELDS));
       maps.create_dataset({ name: fileName.replace(/^map_|\.csv$/g, ''), data: values, shape: [rows, cols] });
     }
+    for (const q of extra) maps.create_dataset({ name: q.name, data: q.values, shape: [rows, cols] });
     const table = f.create_group('fits');
-    for (const [name, data] of fitColumns(fits)) {
+    for (const [name, data] of [...fitColumns(fits), ...extra.map(q => [q.name, q.values] as const)]) {
       const dataset = table.create_dataset({ name, data });
       if (name === 'status') dataset.create_attribute('names', [...STATUS_NAMES]);
     }
@@ -98,12 +102,12 @@ function writeFile(h5: H5Module, file: string, flux: ScanFlux, fits: ScanFitResu
 /** Adds results.h5 to a scan's staged outputs (published with them, atomically). h5wasm writes real files,
  *  so the file is built in a private temporary folder first. */
 export async function stageResultsH5(staged: StagedOutput, flux: ScanFlux, fits: ScanFitResult, asicFit: AsicFitJson,
-  mapFiles: MapPicks): Promise<void> {
+  mapFiles: MapPicks, extra: ExtraQuantity[] = []): Promise<void> {
   const h5 = await loadH5wasm();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'velo-calib-h5-'));
   try {
     const file = path.join(tmp, RESULTS_H5_FILE);
-    writeFile(h5, file, flux, fits, asicFit, mapFiles);
+    writeFile(h5, file, flux, fits, asicFit, mapFiles, extra);
     staged.write(RESULTS_H5_FILE, fs.readFileSync(file));
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
