@@ -235,6 +235,28 @@ test('generate-module: twelve ASIC scans with their own masks, one inverted, one
   }
 });
 
+// Needs per-scan mask matching (src/engine/input/auxiliaryFiles.ts, branch `gain`): until it lands the folder stops
+// with "several mask files"; it passes on a merge of `campaign` and `gain`. Drop `todo` once both are on main.
+test('a module folder analyses in one run, each ASIC with its own mask; collect lists the twelve', {
+  todo: 'per-scan mask matching (auxiliaryFiles.ts) not on main yet',
+}, async () => {
+  const dir = scratchDir('module-run');
+  const scans = generateModule({ dir, thresholds: range(1320, 1600, 40), nacq: 3, seed: 6, size: 12, formatVariants: false });
+  const events: Array<{ type: string; scan?: string; scanIndex?: number }> = [];
+  const outs = await analyseFolder({ ...DEFAULT_ANALYSE_OPTIONS, folder: dir, workers: 2 }, e => events.push(e as (typeof events)[number]));
+  assert.equal(outs.length, 12);
+  for (const s of scans) {
+    const summary = readJson(path.join(dir, 'velo-calib', s.scanId, 'summary.json'));
+    assert.equal(summary.mask.file, path.join(dir, s.maskFile), s.asic);
+    assert.equal(summary.fit.polarity, s.polarity, s.asic);
+    assert.deepEqual(summary.skipped_files.map((f: { file: string }) => f.file).sort(), [...s.brokenFiles].sort());
+    assert.ok(events.some(e => e.type === 'progress' && e.scan === s.scanId), s.asic);
+  }
+  const rows = collectCampaign(dir).rows;
+  assert.deepEqual(rows.map(r => r.asic), MODULE_ASICS);
+  assert.ok(rows.every(r => r.module === 'Module0'));
+});
+
 test('CLI: collect, compare, generate-module; usage and input errors', () => {
   const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
   const dir = scratchDir('cli-campaign');
