@@ -6,6 +6,7 @@ import { CAMPAIGN_COMMANDS, CAMPAIGN_USAGE, CAMPAIGN_VALUE_FLAGS, CommandArgs, r
 import { analyseFolder, AnalyseOptions, AnalysisInputError, DEFAULT_ANALYSE_OPTIONS } from './engine/analyse';
 import { ScanAbortedError } from './engine/flux';
 import { generateScan, parseThresholdRange } from './engine/generate';
+import { DEFAULT_OUTLIER_SIGMA, parseExclusions } from './engine/input/acquisitionQuality';
 import { MatrixFormatError } from './engine/matrixParser';
 import { MODEL_NAMES, ModelName } from './engine/scurveModel';
 import { ENGINE_IPC_ENV, EngineCommand, EngineEvent } from './protocol';
@@ -16,6 +17,7 @@ Usage:
   velo-calib analyse <folder> [--out DIR] [--mask FILE] [--bad-cut HZ] [--bad-columns N] [--no-cut-bad]
                      [--no-fit] [--model scurve|seed|seed-sqrt2|kbeta] [--polarity auto|1|-1]
                      [--fit-range FROM:TO] [--scan ID] [--workers N] [--strict] [--json]
+                     [--outlier-sigma N] [--exclude THR:ACQ[,THR:ACQ…]]
   velo-calib generate <dir> [--thresholds 1320:1600:5] [--nacq 10] [--seed 1] [--size 256]
                      [--polarity 1|-1] [--shutter-ms 1310] [--no-variants]
   velo-calib demo [dir]      generate the demo scan (default ./demo-scan) and analyse it
@@ -30,7 +32,7 @@ class UsageError extends Error {}
 interface ParsedArgs { positional: string[]; flags: Map<string, string | true> }
 
 const VALUE_FLAGS = new Set(['out', 'mask', 'bad-cut', 'bad-columns', 'model', 'polarity', 'fit-range', 'scan', 'workers',
-  'thresholds', 'nacq', 'seed', 'size', 'shutter-ms', ...CAMPAIGN_VALUE_FLAGS]);
+  'outlier-sigma', 'exclude', 'thresholds', 'nacq', 'seed', 'size', 'shutter-ms', ...CAMPAIGN_VALUE_FLAGS]);
 const BOOLEAN_FLAGS = new Set(['no-cut-bad', 'no-fit', 'strict', 'json', 'no-variants', 'help']);
 
 export function parseArgs(argv: string[]): ParsedArgs {
@@ -80,6 +82,10 @@ export function analyseOptionsFromArgs(args: ParsedArgs): AnalyseOptions {
   }
   const badColumns = numberFlag(args.flags, 'bad-columns', DEFAULT_ANALYSE_OPTIONS.badColumns, true);
   if (badColumns < 1) throw new UsageError('--bad-columns must be ≥ 1');
+  const outlierSigma = numberFlag(args.flags, 'outlier-sigma', DEFAULT_OUTLIER_SIGMA);
+  if (outlierSigma < 0) throw new UsageError('--outlier-sigma must be ≥ 0 (0 turns the count-outlier test off)');
+  let exclude: Array<[number, number]>;
+  try { exclude = parseExclusions(stringFlag(args.flags, 'exclude') ?? ''); } catch (e) { throw new UsageError(`--exclude ${(e as Error).message}`); }
   return {
     ...DEFAULT_ANALYSE_OPTIONS,
     folder,
@@ -94,6 +100,8 @@ export function analyseOptionsFromArgs(args: ParsedArgs): AnalyseOptions {
     model,
     polarity: pol === 'auto' ? 'auto' : (Number(pol) as 1 | -1),
     fitRange,
+    outlierSigma,
+    exclude,
     scan: stringFlag(args.flags, 'scan'),
   };
 }
