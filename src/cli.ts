@@ -20,6 +20,7 @@ Usage:
                      [--outlier-sigma N] [--exclude THR:ACQ[,THR:ACQ…]]
   velo-calib generate <dir> [--thresholds 1320:1600:5] [--nacq 10] [--seed 1] [--size 256]
                      [--polarity 1|-1] [--shutter-ms 1310] [--no-variants]
+                     [--model scurve|seed|seed-sqrt2|kbeta] [--no-dispersion]
   velo-calib demo [dir]      generate the demo scan (default ./demo-scan) and analyse it
 ${CAMPAIGN_USAGE}
 
@@ -33,7 +34,7 @@ interface ParsedArgs { positional: string[]; flags: Map<string, string | true> }
 
 const VALUE_FLAGS = new Set(['out', 'mask', 'bad-cut', 'bad-columns', 'model', 'polarity', 'fit-range', 'scan', 'workers',
   'outlier-sigma', 'exclude', 'thresholds', 'nacq', 'seed', 'size', 'shutter-ms', ...CAMPAIGN_VALUE_FLAGS]);
-const BOOLEAN_FLAGS = new Set(['no-cut-bad', 'no-fit', 'strict', 'json', 'no-variants', 'help']);
+const BOOLEAN_FLAGS = new Set(['no-cut-bad', 'no-fit', 'strict', 'json', 'no-variants', 'no-dispersion', 'help']);
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const positional: string[] = [], flags = new Map<string, string | true>();
@@ -174,6 +175,13 @@ function commandArgs(args: ParsedArgs): CommandArgs {
 /** The demo scan is what `generate` makes without options: 57 thresholds × 10 acquisitions, 256×256. */
 const DEMO_SCAN = { thresholds: '1320:1600:5', nacq: 10, seed: 1 };
 
+/** `generate --model NAME --no-dispersion`: the pixel model and whether pixels differ (defaults leave the output as it was). */
+function generatorModelOptions(args: ParsedArgs): { model?: ModelName; dispersion?: boolean } {
+  const model = stringFlag(args.flags, 'model') as ModelName | undefined;
+  if (model !== undefined && !MODEL_NAMES.includes(model)) throw new UsageError(`--model "${model}": expected one of ${MODEL_NAMES.join(', ')}`);
+  return { ...(model ? { model } : {}), ...(args.flags.has('no-dispersion') ? { dispersion: false } : {}) };
+}
+
 function runGenerate(args: ParsedArgs): number {
   const dir = args.positional[1];
   if (!dir) throw new UsageError('generate needs a target folder');
@@ -186,6 +194,7 @@ function runGenerate(args: ParsedArgs): number {
     rows: size, cols: size, polarity: pol as 1 | -1,
     shutterSeconds: numberFlag(args.flags, 'shutter-ms', 1310, true) / 1000,
     formatVariants: !args.flags.has('no-variants'),
+    ...generatorModelOptions(args),
   });
   process.stderr.write(`generated ${truth.thresholds.length} thresholds × ${truth.nacq} acquisitions in ${dir} ` +
     `(${truth.badAcquisitions.length} bad acquisitions; truth in ${path.join(dir, 'truth')})\n`);

@@ -10,6 +10,7 @@ import { collectCampaign } from '../../src/engine/campaign/collect';
 import { compareScans, findCluster } from '../../src/engine/campaign/compare';
 import { applyScanChange, generateModule, LINE_PAIRS, MODULE_ASICS, NOMINAL_GAIN } from '../../src/engine/campaign/generateModule';
 import { moduleAndAsic } from '../../src/engine/campaign/resultFolders';
+import { flagNames } from '../../src/engine/fitOutputs';
 import { generateScan } from '../../src/engine/generate';
 import { loadH5wasm } from '../../src/engine/report/resultsH5';
 import { STATUS_NAMES } from '../../src/protocol';
@@ -201,6 +202,7 @@ test('results.h5 read back with h5wasm equals the CSV and binary outputs', async
     for (const [column, cells] of table) {
       const stored = Array.from(value(`fits/${column}`));
       if (column === 'status') assert.deepEqual(stored.map(s => STATUS_NAMES[s]), cells);
+      else if (column === 'flags') assert.deepEqual(stored.map(flagNames), cells);
       else stored.forEach((v, p) => assert.ok(sameNumber(v, num(cells[p])), `${column}[${p}]`));
     }
     for (const k of Object.keys(asicFit.params)) {

@@ -6,7 +6,9 @@ import * as path from 'path';
 import type * as H5 from 'h5wasm';
 import { StagedOutput } from '../atomicFiles';
 import { ScanFlux } from '../flux';
-import { R_DEVIANCE, R_ERROR, R_NDF, R_STATUS, R_THETA, RESULT_FIELDS, ScanFitResult, STATUS_NAMES } from '../scanFits';
+import {
+  FIT_FLAG_NAMES, R_DEVIANCE, R_ERROR, R_FLAGS, R_NDF, R_SIGMA_UPPER, R_STATUS, R_THETA, RESULT_FIELDS, ScanFitResult, STATUS_NAMES,
+} from '../scanFits';
 import { FIT_PARAMETERS } from '../scurveModel';
 
 export const RESULTS_H5_FILE = 'results.h5';
@@ -43,7 +45,7 @@ function countsArray(flux: ScanFlux): Uint32Array | Float64Array {
   return data;
 }
 
-/** The pixel table (pixel_fits.csv) as columns. */
+/** The pixel table (pixel_fits.csv) as columns; status and flags as codes, their names in attributes. */
 function fitColumns(fits: ScanFitResult): Array<[string, Int32Array | Uint8Array | Float64Array]> {
   const { rows, cols } = fits.shape, n = rows * cols, r = fits.results;
   const column = (field: number) => Float64Array.from({ length: n }, (_, p) => r[p * RESULT_FIELDS + field]);
@@ -54,6 +56,8 @@ function fitColumns(fits: ScanFitResult): Array<[string, Int32Array | Uint8Array
     ...FIT_PARAMETERS.flatMap((name, k): Array<[string, Float64Array]> => [[name, column(R_THETA + k)], [`${name}_err`, column(R_ERROR + k)]]),
     ['chi2', column(R_DEVIANCE)],
     ['ndf', column(R_NDF)],
+    ['flags', Int32Array.from({ length: n }, (_, p) => r[p * RESULT_FIELDS + R_FLAGS])],
+    ['sigma_upper', column(R_SIGMA_UPPER)],
   ];
 }
 
@@ -86,6 +90,7 @@ function writeFile(h5: H5Module, file: string, flux: ScanFlux, fits: ScanFitResu
     for (const [name, data] of [...fitColumns(fits), ...extra.map(q => [q.name, q.values] as const)]) {
       const dataset = table.create_dataset({ name, data });
       if (name === 'status') dataset.create_attribute('names', [...STATUS_NAMES]);
+      if (name === 'flags') dataset.create_attribute('bit_names', [...FIT_FLAG_NAMES]);
     }
     for (const [k, v] of Object.entries(asicFit.params)) f.create_attribute(`asic_${k}`, v ?? NaN);
     for (const [k, v] of Object.entries(asicFit.errors)) f.create_attribute(`asic_${k}_err`, v ?? NaN);
