@@ -45,6 +45,15 @@ function report(results) {
   if (engineInputs.length) throw new Error(`dist/extension.js carries engine code: ${engineInputs.join(', ')}`);
 }
 
+// h5wasm (results.h5) is an ES module with top-level await that cannot be bundled into CommonJS: ship its
+// Node build beside the engine, which imports it at run time (src/engine/report/resultsH5.ts).
+function copyH5wasm() {
+  fs.mkdirSync('dist/h5wasm', { recursive: true });
+  for (const f of ['hdf5_hl.js', 'hdf5_util.js']) fs.copyFileSync(`node_modules/h5wasm/dist/node/${f}`, `dist/h5wasm/${f}`);
+  fs.writeFileSync('dist/h5wasm/package.json', '{ "type": "module" }\n');
+}
+copyH5wasm();
+
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
 } else {

@@ -9,6 +9,7 @@ import { generateScan, parseThresholdRange } from './engine/generate';
 import { discoverScans } from './engine/scanFiles';
 import { fitScan, R_FLAGS, RESULT_FIELDS, SIGMA_UPPER_LIMIT_FLAG } from './engine/scanFits';
 import { defaultWorkerCount } from './engine/workerPool';
+import { ensureModuleScans, measureModuleAnalysis, moduleBenchLine } from './engine/campaign/moduleBench';
 
 const THRESHOLDS = '1320:1600:5';
 const NACQ = Number(process.env.BENCH_NACQ ?? 100);
@@ -65,14 +66,30 @@ function catSeconds(dir: string): number {
 }
 
 function child(dir: string, maxAcq: number, withFits: boolean, parser: 'wasm' | 'typescript' = 'wasm') {
-  const r = spawnSync(process.execPath, [__filename, '--measure', dir, String(maxAcq), withFits ? 'fits' : 'flux', parser], { encoding: 'utf8' });
+  return childMeasurement(['--measure', dir, String(maxAcq), withFits ? 'fits' : 'flux', parser]);
+}
+
+function childMeasurement(args: string[]) {
+  const r = spawnSync(process.execPath, [__filename, ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`measurement failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+/** The module line: twelve ASIC scans in one folder, each its own mask (BENCH_MODULE_NACQ acquisitions, default 10). */
+function moduleLine(): string {
+  const dir = path.resolve(process.env.BENCH_MODULE_DIR ?? 'bench-data-module');
+  ensureModuleScans(dir, Number(process.env.BENCH_MODULE_NACQ ?? 10));
+  const attempt = (which: string) => { try { return childMeasurement(['--measure-module', dir, which]); } catch (e) { return e as Error; } };
+  return moduleBenchLine(attempt('single'), attempt('module'));
 }
 
 async function main(): Promise<void> {
   if (process.argv[2] === '--measure') {
     await measure(process.argv[3], Number(process.argv[4]), process.argv[5] === 'fits', process.argv[6] === 'typescript' ? 'typescript' : 'wasm');
+    return;
+  }
+  if (process.argv[2] === '--measure-module') {
+    process.stdout.write(JSON.stringify(await measureModuleAnalysis(process.argv[3], process.argv[4] === 'single' ? 'single' : 'module')) + '\n');
     return;
   }
   const dir = path.resolve(process.env.BENCH_DIR ?? 'bench-data');
@@ -94,6 +111,7 @@ async function main(): Promise<void> {
     `peak RSS, ${quarter.files / 57} acquisitions/threshold   ${quarter.peakRssMB.toFixed(0)} MB flux only (flat in the number of acquisitions)`,
     `pixel fits                      ${full.fitted} fits in ${full.fitSeconds.toFixed(3)} s   ${(full.fitted / full.fitSeconds).toFixed(0)} fits/s (goal ≤ 3 s)`,
     `  (of which profile likelihood  ${full.profileSeconds.toFixed(3)} s thread time: unresolved-edge checks and ${full.upperLimits} σ upper limits)`,
+    moduleLine(),
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }

@@ -2,6 +2,7 @@
 // `velo-calib`: the command-line tool, and the child process the extension forks (talking over Node IPC).
 import * as fs from 'fs';
 import * as path from 'path';
+import { CAMPAIGN_COMMANDS, CAMPAIGN_USAGE, CAMPAIGN_VALUE_FLAGS, CommandArgs, runCampaignCommand } from './cli/campaignCommands';
 import { analyseFolder, AnalyseOptions, AnalysisInputError, DEFAULT_ANALYSE_OPTIONS, FailedScan } from './engine/analyse';
 import { AuxiliaryFileError } from './engine/input/auxiliaryFiles';
 import { ScanAbortedError } from './engine/flux';
@@ -29,6 +30,7 @@ Usage:
   velo-calib demo [dir]      generate the demo scan (default ./demo-scan) and analyse it
   velo-calib batch <root> | status <dir> | resubmit <dir>   all scans under <root> as Slurm array jobs (batch --help)
 ${WATCH_USAGE}
+${CAMPAIGN_USAGE}
 
 Outputs go to <folder>/velo-calib/ (or --out): Fluxperpixel_*, UncertaintyFluxperpixel_*, FluxperASIC_*,
 UncertaintyFluxperASIC_*, summary.json, pixel_fits.csv, map_*.csv, asic_fit.json, report.md.
@@ -40,7 +42,7 @@ interface ParsedArgs { positional: string[]; flags: Map<string, string | true> }
 
 const VALUE_FLAGS = new Set(['out', 'mask', 'bad-cut', 'bad-columns', 'model', 'polarity', 'fit-range', 'scan', 'workers',
   'outlier-sigma', 'exclude', 'thresholds', 'nacq', 'seed', 'size', 'shutter-ms', 'baseline', 'baseline-width', 'line-ev',
-  'pair-ev', 'pair-ev-error', 'kbeta-ev', 'gain-spread']);
+  'pair-ev', 'pair-ev-error', 'kbeta-ev', 'gain-spread', ...CAMPAIGN_VALUE_FLAGS]);
 const BOOLEAN_FLAGS = new Set(['no-cut-bad', 'no-fit', 'strict', 'json', 'no-variants', 'no-dispersion', 'help']);
 /** `generate --baseline` is a switch; `analyse --baseline FILE` takes a value. */
 const GENERATE_BOOLEAN_FLAGS = new Set(['baseline']);
@@ -198,6 +200,14 @@ async function runAnalyse(options: AnalyseOptions, json: boolean): Promise<numbe
   }
 }
 
+/** The parsed command line for the commands that live in their own modules (src/cli/). */
+function commandArgs(args: ParsedArgs): CommandArgs {
+  return {
+    positional: args.positional.slice(1), string: name => stringFlag(args.flags, name), has: name => args.flags.has(name),
+    number: (name, fallback, integer) => numberFlag(args.flags, name, fallback, integer), usageError: message => new UsageError(message),
+  };
+}
+
 /** The demo scan is what `generate` makes without options: 57 thresholds × 10 acquisitions, 256×256. */
 const DEMO_SCAN = { thresholds: '1320:1600:5', nacq: 10, seed: 1 };
 
@@ -253,7 +263,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'analyse': case 'analyze': return await runAnalyse(analyseOptionsFromArgs(args), args.flags.has('json'));
       case 'generate': return runGenerate(args);
       case 'demo': return await runDemo(args);
-      default: throw new UsageError(`unknown command "${command}"`);
+      default:
+        if (CAMPAIGN_COMMANDS.includes(command)) return runCampaignCommand(command, commandArgs(args));
+        throw new UsageError(`unknown command "${command}"`);
     }
   } catch (e) {
     if (e instanceof UsageError) { process.stderr.write(`velo-calib: ${e.message}\n\n${USAGE}\n`); return 2; }

@@ -12,6 +12,7 @@ import { FIT_PARAMETERS, N_PARAMS, seedThesisParameters } from './scurveModel';
 import { asicGoodConclusion, asicGoodCurve, curveFitJson, fitSummedCurve } from './gain/asicCurves';
 import { analyseGain, GainInput, PixelQuantity } from './gain/gainAnalysis';
 import { skippedAcquisitionsReport } from './input/acquisitionQuality';
+import { stageResultsH5 } from './report/resultsH5';
 
 export type { FitSettings } from './scanFits';
 
@@ -52,6 +53,7 @@ export async function fitScanOutputs(staged: StagedOutput, flux: ScanFlux, setti
   const asicFit = asicFitJson(fits);
   staged.write('asic_fit.json', JSON.stringify(asicFit, null, 1) + '\n');
   staged.write('report.md', renderReport(flux, fits, heterogeneity) + (gain ? '\n' + gain.report.join('\n') + '\n' : ''));
+  await stageResultsH5(staged, flux, fits, asicFit, MAP_FILES, extra);
   return {
     fit: {
       model: settings.model, polarity: fits.asic.polarity, fit_range: settings.fitRange ?? null,

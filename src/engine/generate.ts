@@ -25,6 +25,14 @@ export interface GenerateOptions {
   formatVariants?: boolean;
   /** Peak plateau flux in Hz (default 1.0). */
   peakFlux?: number;
+  /** Folder of truth.json and pixels.csv (default `<dir>/truth`; several scans in one folder need one each). */
+  truthDir?: string;
+  /** Changes the drawn per-pixel truth before any acquisition is written (threshold shifts, gain changes,
+   *  broken regions for comparisons); the random stream of the rest of the scan is unchanged. */
+  adjustTruth?: (truth: PixelTruthArrays) => void;
+  /** Seed of the counting noise and bad acquisitions, drawn after the truth (default: continue the truth's
+   *  stream). Two scans with one `seed` and different `noiseSeed`s share their truth but not their noise. */
+  noiseSeed?: number;
   /** The S-curve model every pixel follows, in the fit's parameterisation (default `scurve`). */
   model?: ModelName;
   /** Pixel-to-pixel spread of μ and σ (default true); false: every pixel has the same edge, so the ASIC curve
@@ -45,6 +53,9 @@ export interface AcquisitionFaults {
 }
 
 export type PixelKind = 'good' | 'dead' | 'hot';
+
+/** The per-pixel truth as drawn: θ (N_PARAMS per pixel, scurveModel order), kind and mask, row-major. */
+export interface PixelTruthArrays { rows: number; cols: number; theta: Float64Array; kind: PixelKind[]; mask: Uint8Array }
 
 export interface GeneratedTruth {
   prefix: string;
@@ -107,7 +118,8 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
   const rng = new Random(options.seed);
   const n = rows * cols;
   fs.mkdirSync(options.dir, { recursive: true });
-  fs.mkdirSync(path.join(options.dir, 'truth'), { recursive: true });
+  const truthDir = options.truthDir ?? path.join(options.dir, 'truth');
+  fs.mkdirSync(truthDir, { recursive: true });
 
   // Per-pixel truth: μ with double-column and row structure, σ, illumination from a point source.
   const tMin = thresholds[0], tMax = thresholds[thresholds.length - 1];
@@ -143,6 +155,9 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
   const baseline = options.baseline &&
     generateBaseline(options.dir, maskFileName(prefix).replace(/_Matrix_Mask\.csv$/, ''), theta, cols, polarity, options.seed, options.baseline);
 
+  options.adjustTruth?.({ rows, cols, theta, kind, mask });
+
+  const noise = options.noiseSeed === undefined ? rng : new Random(options.noiseSeed);
   // Bad acquisitions: badFraction at random, plus one threshold where every acquisition is bad.
   const allBadIndex = options.allBadThresholdIndex ?? Math.floor(thresholds.length / 3);
   const badFraction = options.badFraction ?? 0.03;
@@ -166,9 +181,9 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
       lambda[p] = Math.max(rate, 0) * shutterSeconds;
     }
     for (let acq = 0; acq < options.nacq; acq++) {
-      const bad = isBad(ti, acq, rng.uniform());
+      const bad = isBad(ti, acq, noise.uniform());
       if (bad) badAcquisitions.push([t, acq]);
-      const variant = variants ? rng.uniform() : 1;
+      const variant = variants ? noise.uniform() : 1;
       const asFloat = variant < 0.08, crlf = variant >= 0.08 && variant < 0.16, bom = variant >= 0.16 && variant < 0.2;
       const finalNewline = !(variant >= 0.2 && variant < 0.24);
       if (asFloat) out = ensure(out, n * 26 + 1024);
@@ -180,7 +195,7 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
           const p = r * cols + c;
           let mean = lambda[p];
           if (bad && c >= cols - NOISY_COLUMNS) mean += BAD_COLUMN_FLUX * shutterSeconds;
-          let count = rng.poisson(mean);
+          let count = noise.poisson(mean);
           if (extra > 0) count += faultRng.poisson(mean * extra);
           if (empty) count = 0;
           if (c > 0) out[k++] = 44;
@@ -208,14 +223,14 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
     ...(baseline ? { gain: baseline.truth } : {}),
   };
   baseline?.write();
-  writeFileAtomic(path.join(options.dir, 'truth', 'truth.json'), JSON.stringify(truth, null, 1) + '\n');
+  writeFileAtomic(path.join(truthDir, 'truth.json'), JSON.stringify(truth, null, 1) + '\n');
   const lines = ['row,col,kind,masked,mu,sigma,amplitude,slope,background'];
   for (let p = 0; p < n; p++) {
     const o = p * N_PARAMS;
     lines.push([Math.floor(p / cols), p % cols, kind[p], mask[p],
       ...Array.from(theta.subarray(o, o + N_PARAMS), formatNumber)].join(','));
   }
-  writeFileAtomic(path.join(options.dir, 'truth', 'pixels.csv'), lines.join('\n') + '\n');
+  writeFileAtomic(path.join(truthDir, 'pixels.csv'), lines.join('\n') + '\n');
   return truth;
 }
 
@@ -224,8 +239,8 @@ export interface TruthPixel {
   mu: number; sigma: number; amplitude: number; slope: number; background: number;
 }
 
-export function readTruthPixels(dir: string): TruthPixel[] {
-  const text = fs.readFileSync(path.join(dir, 'truth', 'pixels.csv'), 'utf8').trim().split('\n');
+export function readTruthPixels(dir: string, truthDir = path.join(dir, 'truth')): TruthPixel[] {
+  const text = fs.readFileSync(path.join(truthDir, 'pixels.csv'), 'utf8').trim().split('\n');
   return text.slice(1).map(line => {
     const f = line.split(',');
     return {

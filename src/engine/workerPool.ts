@@ -29,9 +29,10 @@ export async function runInWorkers<Task, Result>(
   const workers: Worker[] = [];
   const taskOf = new Map<Worker, Task>();
   let next = 0, done = 0;
+  let onAbort: (() => void) | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
-      const onAbort = () => reject(new Error('cancelled'));
+      onAbort = () => reject(new Error('cancelled'));
       options.signal?.addEventListener('abort', onAbort, { once: true });
       if (options.signal?.aborted) return onAbort();
       const feed = (worker: Worker) => {
@@ -59,6 +60,8 @@ export async function runInWorkers<Task, Result>(
       }
     });
   } finally {
+    // one signal serves every pool of a many-scan run: leave no listener behind
+    if (onAbort) options.signal?.removeEventListener('abort', onAbort);
     await Promise.all(workers.map(w => w.terminate()));
   }
 }

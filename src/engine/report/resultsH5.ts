@@ -1,0 +1,120 @@
+// results.h5: one scan's results in one HDF5 file for Python (h5py) and H5Web, written through h5wasm
+// (HDF5 compiled to WebAssembly, no native library). Layout in the README's output contract.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type * as H5 from 'h5wasm';
+import { StagedOutput } from '../atomicFiles';
+import { ScanFlux } from '../flux';
+import {
+  FIT_FLAG_NAMES, R_DEVIANCE, R_ERROR, R_FLAGS, R_NDF, R_SIGMA_UPPER, R_STATUS, R_THETA, RESULT_FIELDS, ScanFitResult, STATUS_NAMES,
+} from '../scanFits';
+import { FIT_PARAMETERS } from '../scurveModel';
+
+export const RESULTS_H5_FILE = 'results.h5';
+
+type H5Module = typeof H5;
+let loaded: Promise<H5Module> | undefined;
+
+/** h5wasm is an ES module with top-level await: it cannot be require()d or bundled into CommonJS, so it is
+ *  imported at run time from dist/h5wasm/ (copied there by the build) or from node_modules. */
+export function loadH5wasm(): Promise<H5Module> {
+  if (!loaded) {
+    const candidates = [path.join(__dirname, 'h5wasm', 'hdf5_hl.js')];
+    for (let dir = __dirname; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+      candidates.push(path.join(dir, 'node_modules', 'h5wasm', 'dist', 'node', 'hdf5_hl.js'));
+    }
+    const file = candidates.find(f => fs.existsSync(f));
+    if (!file) return Promise.reject(new Error(`h5wasm not found (looked in ${candidates.slice(0, 2).join(', ')}, …)`));
+    // A real dynamic import: TypeScript's CommonJS output would turn `import()` into require().
+    const importModule = new Function('url', 'return import(url)') as (url: string) => Promise<{ default: H5Module }>;
+    loaded = importModule(new URL(`file://${file}`).href).then(async m => { await m.default.ready; return m.default; });
+  }
+  return loaded;
+}
+
+/** Summed counts as uint32 when every value is an integer in range (always, for real counts), else float64. */
+function countsArray(flux: ScanFlux): Uint32Array | Float64Array {
+  const m = flux.thresholds.length, n = flux.shape.rows * flux.shape.cols;
+  const asInt = flux.counts.every(c => c.every(v => Number.isInteger(v) && v >= 0 && v < 2 ** 32));
+  const data = asInt ? new Uint32Array(n * m) : new Float64Array(n * m);
+  for (let j = 0; j < m; j++) {
+    const c = flux.counts[j];
+    for (let p = 0; p < n; p++) data[p * m + j] = c[p];
+  }
+  return data;
+}
+
+/** The pixel table (pixel_fits.csv) as columns; status and flags as codes, their names in attributes. */
+function fitColumns(fits: ScanFitResult): Array<[string, Int32Array | Uint8Array | Float64Array]> {
+  const { rows, cols } = fits.shape, n = rows * cols, r = fits.results;
+  const column = (field: number) => Float64Array.from({ length: n }, (_, p) => r[p * RESULT_FIELDS + field]);
+  return [
+    ['row', Int32Array.from({ length: n }, (_, p) => Math.floor(p / cols))],
+    ['col', Int32Array.from({ length: n }, (_, p) => p % cols)],
+    ['status', Uint8Array.from({ length: n }, (_, p) => r[p * RESULT_FIELDS + R_STATUS])],
+    ...FIT_PARAMETERS.flatMap((name, k): Array<[string, Float64Array]> => [[name, column(R_THETA + k)], [`${name}_err`, column(R_ERROR + k)]]),
+    ['chi2', column(R_DEVIANCE)],
+    ['ndf', column(R_NDF)],
+    ['flags', Int32Array.from({ length: n }, (_, p) => r[p * RESULT_FIELDS + R_FLAGS])],
+    ['sigma_upper', column(R_SIGMA_UPPER)],
+  ];
+}
+
+/** The ASIC fit as in asic_fit.json. */
+type AsicFitJson = { params: Record<string, number | null>; errors: Record<string, number | null>; [k: string]: unknown };
+/** Map file name (`map_mu.csv`) → the value of a pixel's result row, as fitOutputs' MAP_FILES. */
+type MapPicks = Record<string, (row: Float64Array) => number>;
+/** Further per-pixel quantities (e.g. target, gain and their errors): a map and a pixel-table column each. */
+type ExtraQuantity = { name: string; values: Float64Array };
+
+function writeFile(h5: H5Module, file: string, flux: ScanFlux, fits: ScanFitResult, asicFit: AsicFitJson, mapFiles: MapPicks,
+  extra: ExtraQuantity[]): void {
+  const { rows, cols } = flux.shape, n = rows * cols, m = flux.thresholds.length;
+  const f = new h5.File(file, 'w');
+  try {
+    f.create_attribute('rows', rows);
+    f.create_attribute('cols', cols);
+    f.create_attribute('pixel_index', 'row-major: pixel = row * cols + col');
+    f.create_dataset({ name: 'counts', data: countsArray(flux), shape: [n, m] }).create_attribute('meaning', 'summed hits of the good acquisitions, [pixel][threshold]');
+    f.create_dataset({ name: 'exposure_s', data: Float64Array.from(flux.perThreshold, t => t.exposure) });
+    f.create_dataset({ name: 'thresholds', data: Float64Array.from(flux.thresholds) });
+    const maps = f.create_group('maps');
+    for (const [fileName, pick] of Object.entries(mapFiles)) {
+      const values = new Float64Array(n);
+      for (let p = 0; p < n; p++) values[p] = pick(fits.results.subarray(p * RESULT_FIELDS, (p + 1) * RESULT_FIELDS));
+      maps.create_dataset({ name: fileName.replace(/^map_|\.csv$/g, ''), data: values, shape: [rows, cols] });
+    }
+    for (const q of extra) maps.create_dataset({ name: q.name, data: q.values, shape: [rows, cols] });
+    const table = f.create_group('fits');
+    for (const [name, data] of [...fitColumns(fits), ...extra.map(q => [q.name, q.values] as const)]) {
+      const dataset = table.create_dataset({ name, data });
+      if (name === 'status') dataset.create_attribute('names', [...STATUS_NAMES]);
+      if (name === 'flags') dataset.create_attribute('bit_names', [...FIT_FLAG_NAMES]);
+    }
+    for (const [k, v] of Object.entries(asicFit.params)) f.create_attribute(`asic_${k}`, v ?? NaN);
+    for (const [k, v] of Object.entries(asicFit.errors)) f.create_attribute(`asic_${k}_err`, v ?? NaN);
+    for (const k of ['model', 'polarity', 'chi2', 'ndf', 'p_value'] as const) {
+      const v = asicFit[k];
+      if (typeof v === 'string' || typeof v === 'number') f.create_attribute(`asic_${k}`, v);
+      else if (v === null) f.create_attribute(`asic_${k}`, NaN);
+    }
+  } finally {
+    f.close();
+  }
+}
+
+/** Adds results.h5 to a scan's staged outputs (published with them, atomically). h5wasm writes real files,
+ *  so the file is built in a private temporary folder first. */
+export async function stageResultsH5(staged: StagedOutput, flux: ScanFlux, fits: ScanFitResult, asicFit: AsicFitJson,
+  mapFiles: MapPicks, extra: ExtraQuantity[] = []): Promise<void> {
+  const h5 = await loadH5wasm();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'velo-calib-h5-'));
+  try {
+    const file = path.join(tmp, RESULTS_H5_FILE);
+    writeFile(h5, file, flux, fits, asicFit, mapFiles, extra);
+    staged.write(RESULTS_H5_FILE, fs.readFileSync(file));
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
