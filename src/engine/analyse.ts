@@ -2,18 +2,22 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { EngineEvent } from '../protocol';
-import { removeStaleStaging, StagedOutput } from './atomicFiles';
+import { StagedOutput } from './atomicFiles';
 import { columnToCsv, matrixToCsv } from './csvFormat';
 import { computeScanFlux, pixelFlux, readMask, ScanFlux, scanShape } from './flux';
 import { MatrixShape } from './matrixParser';
 import { discoverScans, inputFingerprint, Scan, thresholdStep } from './scanFiles';
 import { defaultWorkerCount } from './workerPool';
-import { ModelName } from './scurveModel';
+import { makeModel, ModelName } from './scurveModel';
 import { fitScanOutputs, FitSettings } from './fitOutputs';
+import { acquireResultLock } from './publish/resultLock';
+import { ResultStore } from './publish/resultStore';
+import { selectFitPoints } from './scanFits';
 
 export interface AnalyseOptions {
   folder: string;
-  /** Output folder (default `<folder>/velo-calib`). With several scans each gets a subfolder named by its id. */
+  /** Output folder (default `<folder>/velo-calib`): a link to the last complete run (see publish/resultStore.ts).
+   *  When the data folder holds several scans each gets a subfolder named by its id. */
   out?: string;
   mask?: string;
   badCut: number;
@@ -27,6 +31,8 @@ export interface AnalyseOptions {
   fitRange?: [number, number];
   /** Only this scan id (`<prefix><ST>`). */
   scan?: string;
+  /** How long to wait for another analysis writing the same output folder (ms, default 10 min; 0: fail at once). */
+  waitMs?: number;
   signal?: AbortSignal;
 }
 
@@ -36,6 +42,11 @@ export const DEFAULT_ANALYSE_OPTIONS = {
 
 export class AnalysisInputError extends Error {
   constructor(message: string) { super(message); this.name = 'AnalysisInputError'; }
+}
+
+/** Option values that cannot work with this data (a usage error: exit code 2). */
+export class AnalysisUsageError extends AnalysisInputError {
+  constructor(message: string) { super(message); this.name = 'AnalysisUsageError'; }
 }
 
 export const TOOL_VERSION = '0.1.0';
@@ -71,6 +82,29 @@ export function chooseMask(optionMask: string | undefined, candidates: string[])
   return { file: null, source: 'none' };
 }
 
+/** Default time a run waits for another analysis writing the same output folder. */
+export const DEFAULT_LOCK_WAIT_MS = 10 * 60 * 1000;
+
+/** Free parameters of a model: a fit needs at least this many thresholds. */
+export function parameterCount(model: ModelName): number {
+  return makeModel(model, 1).free.filter(Boolean).length;
+}
+
+/** A fit range that selects fewer thresholds of the scan than the model has parameters cannot be fitted. */
+function checkFitRange(scans: Scan[], options: AnalyseOptions): void {
+  const range = options.fitRange;
+  if (!options.fit || !range) return;
+  const k = parameterCount(options.model);
+  for (const scan of scans) {
+    const n = scan.thresholds.filter(t => t.threshold >= range[0] && t.threshold <= range[1]).length;
+    if (n < k) {
+      throw new AnalysisUsageError(`--fit-range ${range[0]}:${range[1]} selects ${n} of the ${scan.thresholds.length} thresholds of ` +
+        `${scan.id} (${scan.thresholds[0]?.threshold}–${scan.thresholds[scan.thresholds.length - 1]?.threshold}); the ${options.model} ` +
+        `model has ${k} parameters: choose a range with at least ${k} thresholds, or --no-fit`);
+    }
+  }
+}
+
 export async function analyseFolder(options: AnalyseOptions, emit: (e: EngineEvent) => void): Promise<string[]> {
   const folder = path.resolve(options.folder);
   if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) {
@@ -84,22 +118,46 @@ export async function analyseFolder(options: AnalyseOptions, emit: (e: EngineEve
       ? `${folder}: no scan "${options.scan}" (found: ${found.scans.map(s => s.id).join(', ') || 'none'})`
       : `${folder}: no scan files (expected names like <prefix>1s310ms_THR_1320_3.csv)`);
   }
+  checkFitRange(scans, options);
   const mask = chooseMask(options.mask, found.maskCandidates);
   if (mask.source === 'auto') emit({ type: 'log', level: 'info', message: `using mask ${path.basename(mask.file!)} found in the folder` });
   if (mask.source === 'none') emit({ type: 'log', level: 'warn', message: 'no mask file: all pixels are used' });
   const outRoot = path.resolve(options.out ?? defaultOutputFolder(folder));
-  const outputDirs: string[] = [];
-  for (const [scanIndex, scan] of scans.entries()) {
-    const dir = scanOutputFolder(outRoot, scan, scans.length);
-    const emitScan = (e: EngineEvent) => emit(e.type === 'progress' ? { ...e, scanIndex, scanCount: scans.length } : e);
-    await analyseScan(scan, mask, dir, options, emitScan);
-    outputDirs.push(dir);
+  const store = new ResultStore(outRoot);
+  const lock = await acquireResultLock(store.store, outRoot, {
+    waitMs: options.waitMs ?? DEFAULT_LOCK_WAIT_MS, signal: options.signal,
+    onWait: owner => emit({ type: 'log', level: 'info', message: `waiting for the analysis by process ${owner.pid} ` +
+      `(started ${owner.since}) that is writing ${outRoot}…` }),
+  });
+  // Where each scan's results go: the whole run is one folder, with a subfolder per scan when the data
+  // folder holds several (also with --scan, so that the other scans' results stay where they are).
+  const several = found.scans.length > 1;
+  const outputDirs = scans.map(scan => scanOutputFolder(outRoot, scan, found.scans.length));
+  try {
+    store.migrate();
+    store.collectGarbage();
+    const staged = new StagedOutput(outRoot);
+    try {
+      for (const [scanIndex, scan] of scans.entries()) {
+        const emitScan = (e: EngineEvent) => emit(e.type === 'progress' ? { ...e, scanIndex, scanCount: scans.length } : e);
+        await analyseScan(scan, mask, several ? staged.subfolder(scan.id) : staged, options, emitScan);
+      }
+      if (several) for (const other of found.scans) if (!scans.includes(other)) staged.keepFromPublished(other.id);
+      if (options.signal?.aborted) throw new Error('cancelled');
+      staged.commit();
+    } catch (e) {
+      staged.discard();
+      throw e;
+    }
+  } finally {
+    lock.release();
   }
+  scans.forEach((scan, i) => emit({ type: 'result', scan: scan.id, outputDir: outputDirs[i], summaryFile: path.join(outputDirs[i], 'summary.json') }));
   emit({ type: 'done', outputDirs });
   return outputDirs;
 }
 
-async function analyseScan(scan: Scan, maskChoice: MaskChoice, outDir: string, options: AnalyseOptions,
+async function analyseScan(scan: Scan, maskChoice: MaskChoice, staged: StagedOutput, options: AnalyseOptions,
   emit: (e: EngineEvent) => void): Promise<void> {
   const nFiles = scan.thresholds.reduce((s, t) => s + t.acquisitions.length, 0);
   emit({ type: 'log', level: 'info', message: `scan ${scan.id}: ${scan.thresholds.length} thresholds, ${nFiles} files, shutter ${scan.shutterSeconds} s` });
@@ -118,28 +176,35 @@ async function analyseScan(scan: Scan, maskChoice: MaskChoice, outDir: string, o
     if (t.good === 0) emit({ type: 'log', level: 'warn', message: `threshold ${t.threshold}: no good acquisition (flux = NaN)` });
   }
 
-  removeStaleStaging(outDir);
-  const staged = new StagedOutput(outDir);
-  try {
-    const summary = fluxSummary(scan, flux, maskChoice, options);
-    writeFluxOutputs(staged, scan, flux);
+  const summary: Record<string, unknown> = { ...fluxSummary(scan, flux, maskChoice, options), run: { id: staged.runId } };
+  writeFluxOutputs(staged, scan, flux);
+  const skipped = fitSkipped(flux, options);
+  if (skipped) {
+    summary.fit_skipped = { reason: skipped };
     if (options.fit) {
-      const fitSettings: FitSettings = {
-        model: options.model, polarity: options.polarity, fitRange: options.fitRange,
-        workers: options.workers ?? defaultWorkerCount(), signal: options.signal,
-        onProgress: (done, total) => emit({ type: 'progress', phase: 'fit', done, total, scan: scan.id }),
-      };
-      const fitSummary = await fitScanOutputs(staged, flux, fitSettings);
-      Object.assign(summary, fitSummary);
+      emit({ type: 'log', level: 'warn', message: `${scan.id}: nothing to fit: ${skipped}. The flux outputs are written; ` +
+        'use --no-fit to skip fitting, or --fit-range FROM:TO to choose thresholds with good acquisitions' });
     }
-    if (options.signal?.aborted) throw new Error('cancelled');
-    staged.write('summary.json', JSON.stringify(summary, null, 1) + '\n');
-    staged.commit('summary.json');
-  } catch (e) {
-    staged.discard();
-    throw e;
+  } else {
+    const fitSettings: FitSettings = {
+      model: options.model, polarity: options.polarity, fitRange: options.fitRange,
+      workers: options.workers ?? defaultWorkerCount(), signal: options.signal,
+      onProgress: (done, total) => emit({ type: 'progress', phase: 'fit', done, total, scan: scan.id }),
+    };
+    Object.assign(summary, await fitScanOutputs(staged, flux, fitSettings));
   }
-  emit({ type: 'result', scan: scan.id, outputDir: outDir, summaryFile: path.join(outDir, 'summary.json') });
+  if (options.signal?.aborted) throw new Error('cancelled');
+  staged.write('summary.json', JSON.stringify(summary, null, 1) + '\n');
+}
+
+/** Why this scan gets no fits (--no-fit, or fewer usable thresholds than parameters), or undefined. */
+function fitSkipped(flux: ScanFlux, options: AnalyseOptions): string | undefined {
+  if (!options.fit) return '--no-fit';
+  const usable = selectFitPoints(flux, options.fitRange).thresholds.length;
+  const k = parameterCount(options.model);
+  if (usable >= k) return undefined;
+  return `only ${usable} threshold${usable === 1 ? '' : 's'} with good acquisitions${options.fitRange ? ' in the fit range' : ''} ` +
+    `(of ${flux.thresholds.length}), fewer than the ${k} parameters of the ${options.model} model`;
 }
 
 function fluxSummary(scan: Scan, flux: ScanFlux, mask: MaskChoice, options: AnalyseOptions) {
