@@ -2,97 +2,97 @@
 // `velo-calib`: the command-line tool, and the child process the extension forks (talking over Node IPC).
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyseFolder, AnalyseOptions, AnalysisInputError, DEFAULT_ANALYSE_OPTIONS } from './engine/analyse';
+import { commandHelp, CommandSpec, ParsedArgs, parseCommandArgs, programHelp, UsageError } from './cli/args';
+import { environmentErrorMessage, stackOf } from './cli/environmentError';
+import {
+  analyseFolder, AnalyseOptions, AnalysisInputError, AnalysisUsageError, DEFAULT_ANALYSE_OPTIONS, DEFAULT_LOCK_WAIT_MS,
+} from './engine/analyse';
 import { ScanAbortedError } from './engine/flux';
 import { generateScan, parseThresholdRange } from './engine/generate';
 import { MatrixFormatError } from './engine/matrixParser';
+import { ResultLockedError } from './engine/publish/resultLock';
 import { MODEL_NAMES, ModelName } from './engine/scurveModel';
+import { defaultWorkerCount } from './engine/workerPool';
 import { ENGINE_IPC_ENV, EngineCommand, EngineEvent } from './protocol';
 
-const USAGE = `velo-calib — per-pixel flux and S-curve fits of VELO VeloPix threshold scans
-
-Usage:
-  velo-calib analyse <folder> [--out DIR] [--mask FILE] [--bad-cut HZ] [--bad-columns N] [--no-cut-bad]
-                     [--no-fit] [--model scurve|seed|seed-sqrt2|kbeta] [--polarity auto|1|-1]
-                     [--fit-range FROM:TO] [--scan ID] [--workers N] [--strict] [--json]
-  velo-calib generate <dir> [--thresholds 1320:1600:5] [--nacq 10] [--seed 1] [--size 256]
-                     [--polarity 1|-1] [--shutter-ms 1310] [--no-variants]
-  velo-calib demo [dir]      generate the demo scan (default ./demo-scan) and analyse it
-
-Outputs go to <folder>/velo-calib/ (or --out): Fluxperpixel_*, UncertaintyFluxperpixel_*, FluxperASIC_*,
+const PROGRAM = 'velo-calib';
+const TITLE = 'velo-calib — per-pixel flux and S-curve fits of VELO VeloPix threshold scans';
+const FOOTER = `Outputs go to <folder>/velo-calib/ (or --out): Fluxperpixel_*, UncertaintyFluxperpixel_*, FluxperASIC_*,
 UncertaintyFluxperASIC_*, summary.json, pixel_fits.csv, map_*.csv, asic_fit.json, report.md.
 Exit codes: 0 ok, 1 error, 2 usage error.`;
 
-class UsageError extends Error {}
+/** Worker threads beyond twice the cores only cost memory and time. */
+const MAX_WORKERS = 2 * defaultWorkerCount();
+const NUMBER = '-?\\d+(?:\\.\\d+)?';
 
-interface ParsedArgs { positional: string[]; flags: Map<string, string | true> }
+const ANALYSE: CommandSpec = {
+  name: 'analyse', aliases: ['analyze'], args: '<folder>', positionals: { min: 1, max: 1 },
+  summary: 'flux, S-curve fits and pixel heterogeneity of the scans in <folder>',
+  options: [
+    { name: 'out', short: 'o', kind: 'string', value: 'DIR', help: 'output folder (default <folder>/velo-calib)' },
+    { name: 'mask', kind: 'string', value: 'FILE', help: 'mask file, value > 0 = masked (default: the single *Mask*.csv of the folder)' },
+    { name: 'bad-cut', kind: 'number', value: 'HZ', min: 0, help: 'bad acquisition: mean flux per pixel of the last columns above this (default 2)' },
+    { name: 'bad-columns', kind: 'integer', value: 'N', min: 1, help: 'number of last columns inspected (default 16)' },
+    { name: 'no-cut-bad', kind: 'flag', help: 'keep bad acquisitions' },
+    { name: 'no-fit', kind: 'flag', help: 'flux only, no S-curve fits' },
+    { name: 'model', kind: 'choice', choices: MODEL_NAMES, help: 'S-curve model (default scurve)' },
+    { name: 'polarity', kind: 'choice', choices: ['auto', '1', '-1', '+1'], help: 'edge direction (default auto: from the ASIC curve)' },
+    { name: 'fit-range', kind: 'string', value: 'FROM:TO', pattern: new RegExp(`^${NUMBER}:${NUMBER}$`), expected: 'FROM:TO, e.g. 1350:1550',
+      help: 'thresholds used in the fits (default all)' },
+    { name: 'scan', kind: 'string', value: 'ID', help: 'only this scan (<prefix><ST>)' },
+    { name: 'workers', kind: 'integer', value: 'N', min: 1, max: MAX_WORKERS, help: 'worker threads (default one per core)' },
+    { name: 'strict', kind: 'flag', help: 'abort on the first unreadable file instead of skipping it' },
+    { name: 'wait', kind: 'number', value: 'SECONDS', min: 0, max: 86400,
+      help: `wait for another analysis writing the same output folder (default ${DEFAULT_LOCK_WAIT_MS / 1000}; 0: fail at once)` },
+    { name: 'json', kind: 'flag', help: 'one JSON event per line on stdout' },
+  ],
+};
 
-const VALUE_FLAGS = new Set(['out', 'mask', 'bad-cut', 'bad-columns', 'model', 'polarity', 'fit-range', 'scan', 'workers',
-  'thresholds', 'nacq', 'seed', 'size', 'shutter-ms']);
-const BOOLEAN_FLAGS = new Set(['no-cut-bad', 'no-fit', 'strict', 'json', 'no-variants', 'help']);
+const GENERATE: CommandSpec = {
+  name: 'generate', args: '<dir>', positionals: { min: 1, max: 1 },
+  summary: 'write a synthetic scan with known truth (the demo scan by default)',
+  options: [
+    { name: 'thresholds', kind: 'string', value: 'FROM:TO:STEP', pattern: /^\d+:\d+:\d+$/, expected: 'FROM:TO:STEP, e.g. 1320:1600:5',
+      help: 'thresholds (default 1320:1600:5, at most 1000)' },
+    { name: 'nacq', kind: 'integer', value: 'N', min: 1, max: 1000, help: 'acquisitions per threshold (default 10)' },
+    { name: 'seed', kind: 'integer', value: 'N', min: 0, max: 2 ** 31 - 1, help: 'random seed (default 1)' },
+    { name: 'size', kind: 'integer', value: 'N', min: 1, max: 1024, help: 'matrix rows and columns (default 256)' },
+    { name: 'polarity', kind: 'choice', choices: ['1', '-1'], help: 'edge direction (default 1)' },
+    { name: 'shutter-ms', kind: 'integer', value: 'MS', min: 1, max: 3_600_000, help: 'shutter time (default 1310)' },
+    { name: 'no-variants', kind: 'flag', help: 'plain integer files only (no float/CRLF/BOM variants)' },
+  ],
+};
 
-export function parseArgs(argv: string[]): ParsedArgs {
-  const positional: string[] = [], flags = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '-h') { flags.set('help', true); continue; }
-    if (!a.startsWith('--')) { positional.push(a); continue; }
-    const [name, inline] = a.slice(2).split(/=(.*)/s, 2);
-    if (BOOLEAN_FLAGS.has(name)) { flags.set(name, true); continue; }
-    if (!VALUE_FLAGS.has(name)) throw new UsageError(`unknown option --${name}`);
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new UsageError(`--${name} needs a value`);
-    flags.set(name, value);
-  }
-  return { positional, flags };
-}
-
-function numberFlag(flags: ParsedArgs['flags'], name: string, fallback: number, integer = false): number {
-  const v = flags.get(name);
-  if (v === undefined) return fallback;
-  const x = Number(v);
-  if (v === true || !Number.isFinite(x) || (integer && !Number.isInteger(x))) {
-    throw new UsageError(`--${name} "${v}": expected ${integer ? 'an integer' : 'a number'}`);
-  }
-  return x;
-}
-
-function stringFlag(flags: ParsedArgs['flags'], name: string): string | undefined {
-  const v = flags.get(name);
-  return typeof v === 'string' ? v : undefined;
-}
+const DEMO: CommandSpec = {
+  name: 'demo', args: '[dir]', positionals: { min: 0, max: 1 },
+  summary: 'generate the demo scan (default ./demo-scan) and analyse it', options: [],
+};
 
 export function analyseOptionsFromArgs(args: ParsedArgs): AnalyseOptions {
-  const folder = args.positional[1];
-  if (!folder) throw new UsageError('analyse needs a data folder');
-  const model = (stringFlag(args.flags, 'model') ?? 'scurve') as ModelName;
-  if (!MODEL_NAMES.includes(model)) throw new UsageError(`--model "${model}": expected one of ${MODEL_NAMES.join(', ')}`);
-  const pol = stringFlag(args.flags, 'polarity') ?? 'auto';
-  if (!['auto', '1', '-1', '+1'].includes(pol)) throw new UsageError(`--polarity "${pol}": expected auto, 1 or -1`);
   let fitRange: [number, number] | undefined;
-  const fr = stringFlag(args.flags, 'fit-range');
+  const fr = args.string('fit-range');
   if (fr) {
-    const m = /^(-?\d+(?:\.\d+)?):(-?\d+(?:\.\d+)?)$/.exec(fr);
-    if (!m) throw new UsageError(`--fit-range "${fr}": expected FROM:TO`);
-    fitRange = [Number(m[1]), Number(m[2])];
+    fitRange = fr.split(':').map(Number) as [number, number];
+    if (fitRange[0] > fitRange[1]) throw new UsageError(`--fit-range "${fr}": expected FROM ≤ TO`, ANALYSE);
   }
-  const badColumns = numberFlag(args.flags, 'bad-columns', DEFAULT_ANALYSE_OPTIONS.badColumns, true);
-  if (badColumns < 1) throw new UsageError('--bad-columns must be ≥ 1');
+  const pol = args.string('polarity') ?? 'auto';
+  const wait = args.number('wait');
   return {
     ...DEFAULT_ANALYSE_OPTIONS,
-    folder,
-    out: stringFlag(args.flags, 'out'),
-    mask: stringFlag(args.flags, 'mask'),
-    badCut: numberFlag(args.flags, 'bad-cut', DEFAULT_ANALYSE_OPTIONS.badCut),
-    badColumns,
-    cutBad: !args.flags.has('no-cut-bad'),
-    fit: !args.flags.has('no-fit'),
-    strict: args.flags.has('strict'),
-    workers: args.flags.has('workers') ? numberFlag(args.flags, 'workers', 0, true) : undefined,
-    model,
+    folder: args.positional[0],
+    out: args.string('out'),
+    mask: args.string('mask'),
+    badCut: args.number('bad-cut') ?? DEFAULT_ANALYSE_OPTIONS.badCut,
+    badColumns: args.number('bad-columns') ?? DEFAULT_ANALYSE_OPTIONS.badColumns,
+    cutBad: !args.flag('no-cut-bad'),
+    fit: !args.flag('no-fit'),
+    strict: args.flag('strict'),
+    workers: args.number('workers'),
+    model: (args.string('model') ?? DEFAULT_ANALYSE_OPTIONS.model) as ModelName,
     polarity: pol === 'auto' ? 'auto' : (Number(pol) as 1 | -1),
     fitRange,
-    scan: stringFlag(args.flags, 'scan'),
+    scan: args.string('scan'),
+    waitMs: wait === undefined ? undefined : wait * 1000,
   };
 }
 
@@ -112,7 +112,7 @@ function consoleEmitter(json: boolean): (e: EngineEvent) => void {
       }
       case 'log': process.stderr.write(`${e.level === 'info' ? '' : e.level + ': '}${e.message}\n`); break;
       case 'result': process.stderr.write(`results: ${e.outputDir}\n`); break;
-      case 'error': process.stderr.write(`error: ${e.message}\n`); break;
+      case 'error': process.stderr.write(`error: ${e.message}\n${DEBUG && e.stack ? `${e.stack}\n` : ''}`); break;
       case 'done': break;
     }
   };
@@ -131,6 +131,7 @@ function printSummary(outputDirs: string[]): void {
     const a = summary.acquisitions;
     process.stdout.write(`\nScan ${summary.scan.id}: ${summary.thresholds.length} thresholds, ${a.total} acquisitions ` +
       `(${a.good} good, ${a.bad} bad, ${a.failed} unreadable), ${summary.mask.maskedPixels} masked pixels\n`);
+    if (summary.fit_skipped && summary.fit_skipped.reason !== '--no-fit') process.stdout.write(`  - No fits: ${summary.fit_skipped.reason}.\n`);
     if (summary.heterogeneity) for (const c of summary.heterogeneity.conclusions) process.stdout.write(`  - ${c}\n`);
     process.stdout.write(`Summary: ${path.join(dir, 'summary.json')}\n`);
     if (summary.heterogeneity) process.stdout.write(`Report:  ${path.join(dir, 'report.md')}\n`);
@@ -147,27 +148,39 @@ async function runAnalyse(options: AnalyseOptions, json: boolean): Promise<numbe
     if (!ipc && !json) printSummary(dirs);
     return 0;
   } catch (e) {
-    const known = e instanceof AnalysisInputError || e instanceof MatrixFormatError || e instanceof ScanAbortedError;
-    emit({ type: 'error', message: controller.signal.aborted ? 'cancelled' : known ? (e as Error).message : String((e as Error).stack ?? e) });
-    return 1;
+    const message = controller.signal.aborted ? 'cancelled' : failureMessage(e);
+    emit({ type: 'error', message, stack: json || ipc || DEBUG ? stackOf(e) : undefined });
+    return e instanceof AnalysisUsageError ? 2 : 1;
   }
+}
+
+const DEBUG = process.env.VELO_DEBUG === '1';
+
+/** What people read when a command fails: one line, never a stack trace (that is for --json and VELO_DEBUG=1). */
+function failureMessage(e: unknown): string {
+  const known = e instanceof AnalysisInputError || e instanceof MatrixFormatError || e instanceof ScanAbortedError || e instanceof ResultLockedError;
+  if (known) return (e as Error).message;
+  return environmentErrorMessage(e) ?? `internal error: ${(e as Error)?.message ?? String(e)} (VELO_DEBUG=1 shows where)`;
 }
 
 /** The demo scan is what `generate` makes without options: 57 thresholds × 10 acquisitions, 256×256. */
 const DEMO_SCAN = { thresholds: '1320:1600:5', nacq: 10, seed: 1 };
 
 function runGenerate(args: ParsedArgs): number {
-  const dir = args.positional[1];
-  if (!dir) throw new UsageError('generate needs a target folder');
-  const size = numberFlag(args.flags, 'size', 256, true);
-  const pol = numberFlag(args.flags, 'polarity', 1, true);
-  if (pol !== 1 && pol !== -1) throw new UsageError('--polarity must be 1 or -1');
+  const dir = args.positional[0];
+  let thresholds: number[];
+  try {
+    thresholds = parseThresholdRange(args.string('thresholds') ?? DEMO_SCAN.thresholds);
+  } catch (e) {
+    throw new UsageError((e as Error).message, GENERATE);
+  }
+  if (thresholds.length > 1000) throw new UsageError(`--thresholds "${args.string('thresholds')}": ${thresholds.length} thresholds, at most 1000`, GENERATE);
+  const size = args.number('size') ?? 256;
   const truth = generateScan({
-    dir, thresholds: parseThresholdRange(stringFlag(args.flags, 'thresholds') ?? DEMO_SCAN.thresholds),
-    nacq: numberFlag(args.flags, 'nacq', DEMO_SCAN.nacq, true), seed: numberFlag(args.flags, 'seed', DEMO_SCAN.seed, true),
-    rows: size, cols: size, polarity: pol as 1 | -1,
-    shutterSeconds: numberFlag(args.flags, 'shutter-ms', 1310, true) / 1000,
-    formatVariants: !args.flags.has('no-variants'),
+    dir, thresholds, nacq: args.number('nacq') ?? DEMO_SCAN.nacq, seed: args.number('seed') ?? DEMO_SCAN.seed,
+    rows: size, cols: size, polarity: Number(args.string('polarity') ?? 1) as 1 | -1,
+    shutterSeconds: (args.number('shutter-ms') ?? 1310) / 1000,
+    formatVariants: !args.flag('no-variants'),
   });
   process.stderr.write(`generated ${truth.thresholds.length} thresholds × ${truth.nacq} acquisitions in ${dir} ` +
     `(${truth.badAcquisitions.length} bad acquisitions; truth in ${path.join(dir, 'truth')})\n`);
@@ -175,7 +188,7 @@ function runGenerate(args: ParsedArgs): number {
 }
 
 async function runDemo(args: ParsedArgs): Promise<number> {
-  const dir = path.resolve(args.positional[1] ?? 'demo-scan');
+  const dir = path.resolve(args.positional[0] ?? 'demo-scan');
   if (!fs.existsSync(path.join(dir, 'truth', 'truth.json'))) {
     process.stderr.write(`generating the demo scan in ${dir} (57 thresholds × 10 acquisitions, 256×256)…\n`);
     generateScan({ dir, thresholds: parseThresholdRange(DEMO_SCAN.thresholds), nacq: DEMO_SCAN.nacq, seed: DEMO_SCAN.seed });
@@ -183,20 +196,35 @@ async function runDemo(args: ParsedArgs): Promise<number> {
   return runAnalyse({ ...DEFAULT_ANALYSE_OPTIONS, folder: dir }, false);
 }
 
+/** Every command: its option table (parsing, limits, help) and what runs it. A new command is one entry here. */
+const COMMANDS: Array<{ spec: CommandSpec; run: (args: ParsedArgs) => number | Promise<number> }> = [
+  { spec: ANALYSE, run: args => runAnalyse(analyseOptionsFromArgs(args), args.flag('json')) },
+  { spec: GENERATE, run: runGenerate },
+  { spec: DEMO, run: runDemo },
+];
+
 export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const help = programHelp(PROGRAM, TITLE, COMMANDS.map(c => c.spec), FOOTER);
+  if (name === undefined || name === '--help' || name === '-h') {
+    process.stdout.write(help + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS.find(c => c.spec.name === name || c.spec.aliases?.includes(name));
   try {
-    const args = parseArgs(argv);
-    const command = args.positional[0];
-    if (args.flags.has('help') || !command) { process.stdout.write(USAGE + '\n'); return command || args.flags.has('help') ? 0 : 2; }
-    switch (command) {
-      case 'analyse': case 'analyze': return await runAnalyse(analyseOptionsFromArgs(args), args.flags.has('json'));
-      case 'generate': return runGenerate(args);
-      case 'demo': return await runDemo(args);
-      default: throw new UsageError(`unknown command "${command}"`);
+    if (!command) throw new UsageError(`unknown command "${name}"`);
+    const args = parseCommandArgs(command.spec, rest);
+    if (args.flag('help')) {
+      process.stdout.write(commandHelp(PROGRAM, command.spec) + '\n');
+      return 0;
     }
+    return await command.run(args);
   } catch (e) {
-    if (e instanceof UsageError) { process.stderr.write(`velo-calib: ${e.message}\n\n${USAGE}\n`); return 2; }
-    process.stderr.write(`velo-calib: ${(e as Error).message}\n`);
+    if (e instanceof UsageError) {
+      process.stderr.write(`${PROGRAM}: ${e.message}\n\n${e.command ? commandHelp(PROGRAM, e.command) : help}\n`);
+      return 2;
+    }
+    process.stderr.write(`${PROGRAM}: ${failureMessage(e)}\n${DEBUG ? `${stackOf(e)}\n` : ''}`);
     return 1;
   }
 }

@@ -10,7 +10,8 @@ export type EngineEvent =
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   | { type: 'result'; scan: string; outputDir: string; summaryFile: string }
   | { type: 'done'; outputDirs: string[] }
-  | { type: 'error'; message: string };
+  /** `message` is one line for people; `stack` (a developer's detail) only in JSON/IPC events and with VELO_DEBUG=1. */
+  | { type: 'error'; message: string; stack?: string };
 
 /** Extension host → child process. */
 export type EngineCommand = { type: 'cancel' };

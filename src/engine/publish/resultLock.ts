@@ -6,6 +6,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { currentProcess, isAlive, ownerTag, ProcessIdentity } from './processIdentity';
+import { makeFolder } from './resultStore';
 
 export const LOCK_FILE = 'lock';
 
@@ -60,7 +61,7 @@ function takeOver(file: string, stale: string): void {
 }
 
 export async function acquireResultLock(storeDir: string, output: string, options: LockOptions): Promise<HeldLock> {
-  fs.mkdirSync(storeDir, { recursive: true });
+  makeFolder(storeDir);
   const file = path.join(storeDir, LOCK_FILE);
   const me: LockOwner = { ...currentProcess(), since: new Date().toISOString(), output, nonce: crypto.randomBytes(8).toString('hex') };
   const mine = JSON.stringify(me) + '\n';

@@ -50,7 +50,7 @@ export class ResultStore {
 
   /** A new, empty run folder in the store; it becomes visible with publish(). */
   createRun(): { id: string; dir: string } {
-    fs.mkdirSync(this.store, { recursive: true });
+    makeFolder(this.store);
     const id = newRunId();
     const dir = path.join(this.store, id);
     fs.mkdirSync(dir);
@@ -88,7 +88,7 @@ export class ResultStore {
     if (stat && !stat.isDirectory()) {
       throw Object.assign(new Error(`${this.visible} exists and is not a folder`), { code: 'EEXIST', path: this.visible, syscall: 'mkdir' });
     }
-    fs.mkdirSync(this.store, { recursive: true });
+    makeFolder(this.store);
     if (stat) {
       const id = `${LEGACY_PREFIX}${newRunId()}`;
       fs.renameSync(this.visible, path.join(this.store, id));
@@ -133,6 +133,22 @@ function followForeignLink(visible: string): string {
     return ours ? visible : fs.realpathSync(visible);
   } catch {
     return visible;
+  }
+}
+
+/**
+ * mkdir -p that fails with ENOENT where a folder cannot be made (Node's recursive mkdir loops forever on some
+ * pseudo file systems, e.g. under /proc).
+ */
+export function makeFolder(dir: string): void {
+  try {
+    fs.mkdirSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && fs.statSync(dir).isDirectory()) return;
+    if (code !== 'ENOENT' || path.dirname(dir) === dir) throw e;
+    makeFolder(path.dirname(dir));
+    fs.mkdirSync(dir);
   }
 }
 
