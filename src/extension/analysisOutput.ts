@@ -37,13 +37,23 @@ export class AnalysisOutput {
   private allMaps: Float64Array | undefined;
   private allCounts: Float32Array | undefined;
 
+  /**
+   * The run folder `dir` showed when this was opened: every read comes from it, so a panel never mixes two
+   * runs (the visible `dir` is a link that a newer analysis replaces in one rename).
+   */
+  private readonly runDir: string;
+
   constructor(readonly dir: string) {
-    this.summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
+    this.runDir = fs.realpathSync(dir);
+    this.summary = JSON.parse(fs.readFileSync(path.join(this.runDir, 'summary.json'), 'utf8'));
   }
 
-  get hasFits(): boolean { return fs.existsSync(path.join(this.dir, 'pixel_fits.csv')); }
+  get hasFits(): boolean { return fs.existsSync(this.file('pixel_fits.csv')); }
 
-  file(name: string): string { return path.join(this.dir, name); }
+  file(name: string): string {
+    if (!fs.existsSync(this.runDir)) throw new Error(`the results in ${this.dir} were replaced by a newer analysis: open them again`);
+    return path.join(this.runDir, name);
+  }
 
   /**
    * A per-pixel map by name (mu, sigma_err, status, chi2_ndf, pvalue, delta_deviance, …): a slice of

@@ -12,7 +12,8 @@ export type ScanTreeNode =
   | { kind: 'acquisition'; file: string; name: string; acquisition: number; bad: boolean };
 
 const SCAN_GLOB = '**/*_THR_*_*.csv';
-const EXCLUDE_GLOB = '**/{node_modules,velo-calib,.git}/**';
+// results are never data: the default output link, and every result store (hidden `.<output>.runs/` run folders)
+const EXCLUDE_GLOB = '**/{node_modules,velo-calib,.git,.*.runs}/**';
 
 function formatFlux(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return 'n/a';

@@ -13,6 +13,12 @@ const small = () => path.join(ws(), 'small-scan');
 const big = () => path.join(ws(), 'big-scan');
 let api;
 
+/** The hidden result store beside an output link, and its run folders (published or not). */
+const storeOf = out => path.join(path.dirname(out), `.${path.basename(out)}.runs`);
+const runFolders = out => (fs.existsSync(storeOf(out)) ? fs.readdirSync(storeOf(out)).filter(n => /^\d{8}T\d{6}Z-/.test(n)) : []);
+/** A run has written its flux outputs (it is fitting now). */
+const inFitPhase = out => runFolders(out).some(r => fs.readdirSync(path.join(storeOf(out), r)).some(n => n.startsWith('Fluxperpixel_')));
+
 async function waitFor(predicate, what, ms = 30000) {
   const end = Date.now() + ms;
   while (Date.now() < end) { if (await predicate()) return; await new Promise(r => setTimeout(r, 100)); }
@@ -82,13 +88,13 @@ describe('velo-calib in a real extension host', () => {
     const out = path.join(big(), 'velo-calib');
     const running = vscode.commands.executeCommand('veloCalib.analyseFolder', vscode.Uri.file(big()));
     await waitFor(() => api.runner.isRunning(big()), 'the run to start');
-    await waitFor(() => fs.existsSync(out) && fs.readdirSync(out).some(n => n.startsWith('.staging-')), 'the fit phase (staging folder)');
+    await waitFor(() => inFitPhase(out), 'the fit phase (flux outputs in the run folder)');
     const cancelled = await vscode.commands.executeCommand('veloCalib.cancelAnalysis');
     assert.strictEqual(cancelled, 1);
     assert.strictEqual(await running, undefined);
     assert.ok(!api.runner.isRunning(big()));
-    const left = fs.existsSync(out) ? fs.readdirSync(out) : [];
-    assert.deepStrictEqual(left, [], `nothing written: ${left.join(', ')}`);
+    assert.ok(!fs.existsSync(out), 'nothing published');
+    assert.deepStrictEqual(runFolders(out), [], 'the cancelled run folder is removed');
   });
 
   it('a failing engine gives a clear error with its message, never a hang', async () => {
@@ -102,12 +108,11 @@ describe('velo-calib in a real extension host', () => {
     const run = api.runner.run(big(), ['analyse', big(), '--out', out], () => {});
     await waitFor(() => api.runner.isRunning(big()), 'the run to start');
     await assert.rejects(api.runner.run(big(), ['analyse', big()], () => {}), /already running/);
-    await waitFor(() => fs.existsSync(out) && fs.readdirSync(out).some(n => n.startsWith('.staging-')), 'the fit phase (staging folder)');
+    await waitFor(() => inFitPhase(out), 'the fit phase (flux outputs in the run folder)');
     api.runner.runs.find(r => r.folder === big()).child.kill('SIGKILL');
     await assert.rejects(run, /killed by SIGKILL[\s\S]*Last engine output:[\s\S]*scan Module0_VP0-1_ECS_data_ST_1s310ms/);
     assert.ok(!api.runner.isRunning(big()));
-    const left = fs.existsSync(out) ? fs.readdirSync(out).filter(n => !n.startsWith('.staging-')) : [];
-    assert.deepStrictEqual(left, [], 'a killed run publishes nothing');
+    assert.ok(!fs.existsSync(out), 'a killed run publishes nothing');
   });
 
   it('opens the pixel map for an analysed scan and shows a pixel\'s fit', async () => {
