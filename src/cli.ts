@@ -2,7 +2,7 @@
 // `velo-calib`: the command-line tool, and the child process the extension forks (talking over Node IPC).
 import * as fs from 'fs';
 import * as path from 'path';
-import { commandHelp, CommandSpec, ParsedArgs, parseCommandArgs, programHelp, UsageError } from './cli/args';
+import { commandHelp, CommandSpec, ParsedArgs, parseCommandArgs, programHelp, usageHint, UsageError } from './cli/args';
 import { environmentErrorMessage, stackOf } from './cli/environmentError';
 import {
   analyseFolder, AnalyseOptions, AnalysisInputError, AnalysisUsageError, DEFAULT_ANALYSE_OPTIONS, DEFAULT_LOCK_WAIT_MS,
@@ -221,7 +221,7 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(args);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`${PROGRAM}: ${e.message}\n\n${e.command ? commandHelp(PROGRAM, e.command) : help}\n`);
+      process.stderr.write(`${PROGRAM}: ${e.message}\n${e.command ? usageHint(PROGRAM, e.command) : `\n${help}`}\n`);
       return 2;
     }
     process.stderr.write(`${PROGRAM}: ${failureMessage(e)}\n${DEBUG ? `${stackOf(e)}\n` : ''}`);

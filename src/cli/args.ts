@@ -126,10 +126,15 @@ function optionSynopsis(o: OptionSpec): string {
 export function commandHelp(program: string, spec: CommandSpec): string {
   const lines = [`${program} ${spec.name} ${spec.args} [options]`.replace(/\s+/g, ' '), '', spec.summary, '', 'Options:'];
   const rows = [HELP, ...spec.options].map(o => [`${o.short ? `-${o.short}, ` : '    '}${optionSynopsis(o)}`,
-    o.help + (o.kind === 'number' || o.kind === 'integer' ? (describeLimits(o) ? ` (${describeLimits(o)})` : '') : '')]);
-  const width = Math.min(Math.max(...rows.map(r => r[0].length)) + 2, 40);
-  for (const [left, right] of rows) lines.push(`  ${left.padEnd(width)}${right}`);
+    o.help + (describeLimits(o) ? ` [${describeLimits(o)}]` : '')]);
+  const width = Math.min(Math.max(...rows.map(r => r[0].length)) + 2, 34);
+  for (const [left, right] of rows) lines.push(`  ${left.length + 2 > width ? `${left}\n  ${''.padEnd(width)}` : left.padEnd(width)}${right}`);
   return lines.join('\n');
+}
+
+/** The short reminder printed under a usage error (the full help is one `--help` away). */
+export function usageHint(program: string, spec: CommandSpec): string {
+  return `usage: ${program} ${spec.name} ${spec.args} [options]  (${program} ${spec.name} --help lists the options)`.replace(/ {2,}\[/, ' [');
 }
 
 export function programHelp(program: string, title: string, commands: CommandSpec[], footer: string): string {
