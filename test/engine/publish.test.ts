@@ -86,10 +86,22 @@ test('a run killed at random instants around publication leaves exactly the old 
     const m = i % 2;
     const before = visible(out);
     const run = start(['analyse', dir, '--workers', '1', ...modes[m]]);
-    // publication is at the end of a run: kill instants are drawn over its last part (and a little beyond)
-    const delay = duration[m] * (0.55 + 0.5 * random.uniform());
-    const timer = setTimeout(() => run.child.kill('SIGKILL'), delay);
+    // Publication is at the end of a run. Half the kills fall at an instant drawn over the run's last part (and a
+    // little beyond), half 0–3 ms after the new run folder holds summary.json, its last file before the swap.
+    let timer: NodeJS.Timeout | undefined, exited = false;
+    const kill = () => run.child.kill('SIGKILL');
+    if (i % 4 < 2) {
+      timer = setTimeout(kill, duration[m] * (0.55 + 0.5 * random.uniform()));
+    } else {
+      const watchSummary = () => {
+        if (exited) return;
+        const ready = fs.readdirSync(storeOf(out)).some(n => n !== before.target && fs.existsSync(path.join(storeOf(out), n, 'summary.json')));
+        timer = ready ? setTimeout(kill, 3 * random.uniform()) : setTimeout(watchSummary, 1);
+      };
+      watchSummary();
+    }
     const r = await run.done;
+    exited = true;
     clearTimeout(timer);
     const after = visible(out);
     assert.equal(after.summary.run.id, after.target, 'summary.json belongs to the run the link shows');

@@ -13,6 +13,8 @@ const LEGACY_PREFIX = 'legacy-';
 const LINK_PREFIX = 'link-';
 /** Run ids: `<UTC time>-<owner pid>-<owner start>-<random>`; the owner part decides when clean-up may remove one. */
 const RUN_ID = /^(\d{8}T\d{6}Z)-(\d+-[0-9A-Za-z]*)-[0-9a-f]{6}$/;
+/** Links being made, and the temporary files of the lock (publish/resultLock.ts): `<kind>-<owner>-<random>`. */
+const TEMPORARY = /^(link|lock\.new|lock\.stale)-(\d+-[0-9A-Za-z]*)-[0-9a-f]+$/;
 
 export function storeFolder(visible: string): string {
   return path.join(path.dirname(visible), `.${path.basename(visible)}${STORE_SUFFIX}`);
@@ -59,6 +61,11 @@ export class ResultStore {
 
   /** Makes run `id` the visible result in one rename, then removes the run it replaced. */
   publish(id: string): void {
+    this.migrate();
+    this.swap(id);
+  }
+
+  private swap(id: string): void {
     const previous = this.current();
     const link = path.join(this.store, `${LINK_PREFIX}${ownerTag(currentProcess())}-${crypto.randomBytes(3).toString('hex')}`);
     // relative target: the data folder can be moved or mounted elsewhere with its results
@@ -92,20 +99,18 @@ export class ResultStore {
     if (stat) {
       const id = `${LEGACY_PREFIX}${newRunId()}`;
       fs.renameSync(this.visible, path.join(this.store, id));
-      this.publish(id);
+      this.swap(id);
       return;
     }
     const legacy = this.entries().filter(n => n.startsWith(LEGACY_PREFIX)).sort().pop();
-    if (legacy) this.publish(legacy); // killed between the two renames of a migration: show the old result again
+    if (legacy) this.swap(legacy); // killed between the two renames of a migration: show the old result again
   }
 
   /** Removes what killed runs left: unpublished run folders and links whose owner process is gone. */
   collectGarbage(): void {
     for (const name of this.entries()) {
       if (name === this.current()) continue;
-      const owner = name.startsWith(LINK_PREFIX) ? ownerFromTag(name.slice(LINK_PREFIX.length).replace(/-[0-9a-f]{6}$/, ''))
-        : name.startsWith(LEGACY_PREFIX) ? undefined
-          : RUN_ID.exec(name) ? ownerFromTag(RUN_ID.exec(name)![2]) : null;
+      const owner = name.startsWith(LEGACY_PREFIX) ? undefined : ownerOf(name);
       if (owner === null) continue; // not ours (the lock file, or something a user put there)
       if (name.startsWith(LEGACY_PREFIX) && !this.current()) continue;
       if (owner && isAlive(owner)) continue;
@@ -120,6 +125,12 @@ export class ResultStore {
   private remove(name: string): void {
     fs.rmSync(path.join(this.store, name), { recursive: true, force: true });
   }
+}
+
+/** The process that made a run folder, a link or a lock's temporary file (from its name); null: not ours. */
+function ownerOf(name: string) {
+  const m = RUN_ID.exec(name) ?? TEMPORARY.exec(name);
+  return m ? ownerFromTag(m[2]) ?? null : null;
 }
 
 /**
