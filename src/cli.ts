@@ -142,7 +142,8 @@ async function runAnalyse(options: AnalyseOptions, json: boolean): Promise<numbe
   const ipc = process.env[ENGINE_IPC_ENV] === '1' && typeof process.send === 'function';
   const controller = new AbortController();
   const emit = ipc ? ipcEmitter(controller) : consoleEmitter(json);
-  if (!ipc) process.on('SIGINT', () => controller.abort());
+  // Ctrl-C or a polite kill: discard the run folder and release the lock (SIGKILL leaves them to the next run's clean-up)
+  if (!ipc) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => controller.abort());
   try {
     const dirs = await analyseFolder({ ...options, signal: controller.signal }, emit);
     if (!ipc && !json) printSummary(dirs);

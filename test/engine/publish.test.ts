@@ -122,3 +122,18 @@ test('a run killed at random instants around publication leaves exactly the old 
   // how the kills fell (a diagnostic, not an assertion: it depends on the machine's speed)
   process.stdout.write(`# ${i} kills: ${outcomes.old} left the old run, ${outcomes.new} the new one (${outcomes.finished} finished before the kill)\n`);
 });
+
+test('a run stopped politely (SIGTERM) discards its run folder and releases the lock; the old run stays', async () => {
+  const dir = generate('sigterm', 32), out = path.join(dir, 'velo-calib');
+  assert.equal((await start(['analyse', dir, '--no-fit', '--workers', '1']).done).code, 0);
+  const before = visible(out);
+  const run = start(['analyse', dir, '--workers', '1']);
+  await until('the run to write its flux outputs', () => fs.readdirSync(storeOf(out)).some(n =>
+    n !== before.target && /^\d{8}T/.test(n) && fs.readdirSync(path.join(storeOf(out), n)).some(f => f.startsWith('Fluxperpixel_'))));
+  run.child.kill('SIGTERM');
+  const r = await run.done;
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /error: cancelled/);
+  assert.deepEqual(visible(out), before);
+  assert.deepEqual(fs.readdirSync(storeOf(out)), [before.target], 'no run folder, no lock left');
+});
