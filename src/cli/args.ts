@@ -18,6 +18,8 @@ export interface OptionSpec {
   /** Inclusive limits of number and integer options. */
   min?: number;
   max?: number;
+  /** May be given several times (values collected in order, see ParsedArgs.all); otherwise the last one counts. */
+  repeatable?: boolean;
   /** For string options: the form the value must have, and how to say it. */
   pattern?: RegExp;
   expected?: string;
@@ -34,7 +36,7 @@ export interface CommandSpec {
   options: OptionSpec[];
 }
 
-export type OptionValue = string | number | boolean;
+export type OptionValue = string | number | boolean | Array<string | number>;
 
 export class ParsedArgs {
   constructor(readonly command: CommandSpec, readonly positional: string[], private readonly values: Map<string, OptionValue>) {}
@@ -49,6 +51,11 @@ export class ParsedArgs {
     const v = this.values.get(name);
     return typeof v === 'number' ? v : undefined;
   }
+  /** Every value of a repeatable option, in the order given. */
+  all(name: string): Array<string | number> {
+    const v = this.values.get(name);
+    return Array.isArray(v) ? v : [];
+  }
 }
 
 const HELP: OptionSpec = { name: 'help', short: 'h', kind: 'flag', help: 'this help' };
@@ -59,7 +66,7 @@ function describeLimits(o: OptionSpec): string {
   return o.max !== undefined ? `≤ ${o.max}` : '';
 }
 
-function parseValue(o: OptionSpec, text: string, spec: CommandSpec): OptionValue {
+function parseValue(o: OptionSpec, text: string, spec: CommandSpec): string | number {
   const bad = (expected: string) => new UsageError(`--${o.name} "${text}": expected ${expected}`, spec);
   switch (o.kind) {
     case 'choice':
@@ -108,7 +115,9 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs 
     // the next word is the value unless it is another long option (`--out --json` is a missing value)
     const text = inline ?? (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--') ? argv[++i] : undefined);
     if (text === undefined || text === '') throw new UsageError(`--${o.name} needs a value${o.value ? ` (${o.value})` : ''}`, spec);
-    values.set(o.name, parseValue(o, text, spec));
+    const value = parseValue(o, text, spec) as string | number;
+    const before = values.get(o.name);
+    values.set(o.name, o.repeatable ? [...(Array.isArray(before) ? before : []), value] : value);
   }
   if (values.has('help')) return new ParsedArgs(spec, positional, values);
   if (positional.length < spec.positionals.min) throw new UsageError(`${spec.name} needs ${spec.args}`, spec);

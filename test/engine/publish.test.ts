@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Random } from '../../src/engine/random';
 import { scratchDir } from './helpers';
@@ -136,4 +137,32 @@ test('a run stopped politely (SIGTERM) discards its run folder and releases the 
   assert.match(r.stderr, /error: cancelled/);
   assert.deepEqual(visible(out), before);
   assert.deepEqual(fs.readdirSync(storeOf(out)), [before.target], 'no run folder, no lock left');
+});
+
+test('the lock excludes: runs that all start on a dead owner\'s lock hold it one after the other', async () => {
+  const storeDir = path.join(scratchDir('lock-race'), '.out.runs'), log = path.join(path.dirname(storeDir), 'holds.log');
+  fs.mkdirSync(storeDir);
+  const deadOwner = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+  fs.writeFileSync(path.join(storeDir, 'lock'), JSON.stringify({ pid: Number(deadOwner), start: '1', host: os.hostname(), since: '', output: 'x', nonce: 'n' }));
+  // each holder writes "<pid> in", waits a little, writes "<pid> out": with exclusion the lines pair up
+  const holder = `const { acquireResultLock } = require(${JSON.stringify(path.resolve(__dirname, '../../src/engine/publish/resultLock.js'))});
+    const fs = require('fs');
+    (async () => {
+      const lock = await acquireResultLock(${JSON.stringify(storeDir)}, 'out', { waitMs: 60000 });
+      fs.appendFileSync(${JSON.stringify(log)}, process.pid + ' in\\n');
+      await new Promise(r => setTimeout(r, 30));
+      fs.appendFileSync(${JSON.stringify(log)}, process.pid + ' out\\n');
+      lock.release();
+    })();`;
+  const runs = Array.from({ length: 6 }, () => new Promise<number | null>(resolve =>
+    spawn(process.execPath, ['-e', holder], { stdio: 'inherit' }).on('exit', code => resolve(code))));
+  assert.deepEqual(await Promise.all(runs), Array(6).fill(0));
+  const lines = fs.readFileSync(log, 'utf8').trim().split('\n');
+  assert.equal(lines.length, 12);
+  for (let k = 0; k < lines.length; k += 2) {
+    const [pid, what] = lines[k].split(' ');
+    assert.equal(what, 'in');
+    assert.equal(lines[k + 1], `${pid} out`, `another holder came in while ${pid} held the lock: ${lines.join(', ')}`);
+  }
+  assert.deepEqual(fs.readdirSync(storeDir), [], 'released, and no temporary lock files left');
 });
