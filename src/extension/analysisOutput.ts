@@ -48,6 +48,11 @@ export class AnalysisOutput {
     this.summary = JSON.parse(fs.readFileSync(path.join(this.runDir, 'summary.json'), 'utf8'));
   }
 
+  /** False once a newer analysis has replaced the run this was opened on (panels then reopen on the new run). */
+  get current(): boolean {
+    try { return fs.realpathSync(this.dir) === this.runDir; } catch { return false; }
+  }
+
   get hasFits(): boolean { return fs.existsSync(this.file('pixel_fits.csv')); }
 
   file(name: string): string {

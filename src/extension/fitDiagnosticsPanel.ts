@@ -27,7 +27,7 @@ export class FitDiagnosticsPanel extends WebviewHost<ToDiagnosticsMessage, FromD
 
   static async show(context: vscode.ExtensionContext, outputDir: string, row: number, col: number): Promise<FitDiagnosticsPanel> {
     let p = FitDiagnosticsPanel.current;
-    if (p && p.output.dir !== outputDir) { p.panel.dispose(); p = undefined; }
+    if (p && (p.output.dir !== outputDir || !p.output.current)) { p.panel.dispose(); p = undefined; }
     if (p) {
       await p.ready;
       p.sendPixel(row, col, false);

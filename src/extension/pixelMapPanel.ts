@@ -29,6 +29,7 @@ export class PixelMapPanel extends WebviewHost<ToPixelMapMessage, FromPixelMapMe
 
   static async show(context: vscode.ExtensionContext, outputDir: string, initial: Omit<PixelMapState, 'outputDir'> = {}): Promise<PixelMapPanel> {
     let p = PixelMapPanel.panels.get(outputDir);
+    if (p && !p.output.current) { p.panel.dispose(); p = undefined; } // shows a run that a newer analysis replaced
     if (p) {
       p.panel.reveal();
       await p.ready;

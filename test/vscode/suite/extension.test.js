@@ -173,6 +173,20 @@ describe('velo-calib in a real extension host', () => {
     assert.match(fs.readFileSync(target.fsPath, 'utf8'), /# VELO threshold scan report/);
   });
 
+  it('a re-run replaces the results in one step; an open map is reopened on the new run, never mixed', async () => {
+    const dir = path.join(small(), 'velo-calib');
+    const before = await vscode.commands.executeCommand('veloCalib.openPixelMap', dir);
+    const runBefore = fs.realpathSync(dir);
+    await api.runner.run(small(), ['analyse', small(), '--workers', '1'], () => {});
+    assert.notStrictEqual(fs.realpathSync(dir), runBefore, 'the link shows the new run');
+    assert.ok(!fs.existsSync(runBefore), 'the replaced run folder is removed');
+    assert.ok(!before.output.current);
+    const after = await vscode.commands.executeCommand('veloCalib.openPixelMap', dir);
+    assert.notStrictEqual(after, before, 'a new panel on the new run');
+    assert.ok(after.output.current);
+    assert.strictEqual(after.output.pixelFit(3, 7).values.mu, Number(fs.readFileSync(path.join(dir, 'pixel_fits.csv'), 'utf8').split('\n')[1 + 3 * 32 + 7].split(',')[3]));
+  });
+
   it('Generate Demo Scan writes a full-size scan with its truth into the given folder', async () => {
     const target = path.join(ws(), 'demo-generated');
     const dir = await vscode.commands.executeCommand('veloCalib.generateDemo', target);
