@@ -68,9 +68,12 @@ export class ResultStore {
   private swap(id: string): void {
     const previous = this.current();
     const link = path.join(this.store, `${LINK_PREFIX}${ownerTag(currentProcess())}-${crypto.randomBytes(3).toString('hex')}`);
-    // relative target: the data folder can be moved or mounted elsewhere with its results
-    fs.symlinkSync(path.join(path.basename(this.store), id), link, process.platform === 'win32' ? 'junction' : 'dir');
+    // relative target: the data folder can be moved or mounted elsewhere with its results (Windows junctions
+    // need an absolute one, and cannot be renamed over another: there the swap is two steps, not atomic)
+    const windows = process.platform === 'win32';
+    fs.symlinkSync(windows ? path.join(this.store, id) : path.join(path.basename(this.store), id), link, windows ? 'junction' : 'dir');
     try {
+      if (windows && previous) fs.rmdirSync(this.visible);
       fs.renameSync(link, this.visible);
     } catch (e) {
       fs.rmSync(link, { force: true });
@@ -140,7 +143,7 @@ function ownerOf(name: string) {
 function followForeignLink(visible: string): string {
   try {
     const target = fs.readlinkSync(visible);
-    const ours = path.dirname(target) === path.basename(storeFolder(visible));
+    const ours = path.basename(path.dirname(target)) === path.basename(storeFolder(visible));
     return ours ? visible : fs.realpathSync(visible);
   } catch {
     return visible;
