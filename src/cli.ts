@@ -9,6 +9,7 @@ import {
 } from './engine/analyse';
 import { ScanAbortedError } from './engine/flux';
 import { generateScan, parseThresholdRange } from './engine/generate';
+import { DEFAULT_OUTLIER_SIGMA, parseExclusions } from './engine/input/acquisitionQuality';
 import { MatrixFormatError } from './engine/matrixParser';
 import { ResultLockedError } from './engine/publish/resultLock';
 import { MODEL_NAMES, ModelName } from './engine/scurveModel';
@@ -39,6 +40,9 @@ const ANALYSE: CommandSpec = {
     { name: 'polarity', kind: 'choice', choices: ['auto', '1', '-1', '+1'], help: 'edge direction (default auto: from the ASIC curve)' },
     { name: 'fit-range', kind: 'string', value: 'FROM:TO', pattern: new RegExp(`^${NUMBER}:${NUMBER}$`), expected: 'FROM:TO, e.g. 1350:1550',
       help: 'thresholds used in the fits (default all)' },
+    { name: 'outlier-sigma', kind: 'number', value: 'N', min: 0,
+      help: `bad acquisition: total counts this many σ from the threshold's others (default ${DEFAULT_OUTLIER_SIGMA}; 0: off)` },
+    { name: 'exclude', kind: 'string', value: 'THR:ACQ[,…]', repeatable: true, help: 'leave out these acquisitions (repeatable)' },
     { name: 'scan', kind: 'string', value: 'ID', help: 'only this scan (<prefix><ST>)' },
     { name: 'workers', kind: 'integer', value: 'N', min: 1, max: MAX_WORKERS, help: 'worker threads (default one per core)' },
     { name: 'strict', kind: 'flag', help: 'abort on the first unreadable file instead of skipping it' },
@@ -75,6 +79,8 @@ export function analyseOptionsFromArgs(args: ParsedArgs): AnalyseOptions {
     fitRange = fr.split(':').map(Number) as [number, number];
     if (fitRange[0] > fitRange[1]) throw new UsageError(`--fit-range "${fr}": expected FROM ≤ TO`, ANALYSE);
   }
+  let exclude: Array<[number, number]>;
+  try { exclude = parseExclusions(args.all('exclude').map(String)); } catch (e) { throw new UsageError(`--exclude ${(e as Error).message}`, ANALYSE); }
   const pol = args.string('polarity') ?? 'auto';
   const wait = args.number('wait');
   return {
@@ -91,6 +97,8 @@ export function analyseOptionsFromArgs(args: ParsedArgs): AnalyseOptions {
     model: (args.string('model') ?? DEFAULT_ANALYSE_OPTIONS.model) as ModelName,
     polarity: pol === 'auto' ? 'auto' : (Number(pol) as 1 | -1),
     fitRange,
+    outlierSigma: args.number('outlier-sigma') ?? DEFAULT_OUTLIER_SIGMA,
+    exclude,
     scan: args.string('scan'),
     waitMs: wait === undefined ? undefined : wait * 1000,
   };

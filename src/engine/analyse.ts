@@ -4,15 +4,16 @@ import * as path from 'path';
 import { EngineEvent } from '../protocol';
 import { StagedOutput } from './atomicFiles';
 import { columnToCsv, matrixToCsv } from './csvFormat';
-import { computeScanFlux, pixelFlux, readMask, ScanFlux, scanShape } from './flux';
+import { assertMaskShape, computeScanFlux, pixelFlux, readMask, ScanFlux, scanShape } from './flux';
 import { MatrixShape } from './matrixParser';
-import { discoverScans, inputFingerprint, Scan, thresholdStep } from './scanFiles';
+import { discoverScans, IgnoredEntry, inputFingerprint, Scan, thresholdStep } from './scanFiles';
 import { defaultWorkerCount } from './workerPool';
 import { makeModel, ModelName } from './scurveModel';
 import { fitScanOutputs, FitSettings } from './fitOutputs';
 import { acquireResultLock } from './publish/resultLock';
 import { ResultStore } from './publish/resultStore';
 import { selectFitPoints } from './scanFits';
+import { DEFAULT_OUTLIER_SIGMA } from './input/acquisitionQuality';
 
 export interface AnalyseOptions {
   folder: string;
@@ -29,6 +30,10 @@ export interface AnalyseOptions {
   model: ModelName;
   polarity: 'auto' | 1 | -1;
   fitRange?: [number, number];
+  /** Significance (σ) of the count-outlier test on acquisition totals; ≤ 0 turns it off. */
+  outlierSigma?: number;
+  /** (threshold, acquisition) pairs excluded by hand (`--exclude THR:ACQ,…`). */
+  exclude?: Array<[number, number]>;
   /** Only this scan id (`<prefix><ST>`). */
   scan?: string;
   /** How long to wait for another analysis writing the same output folder (ms, default 10 min; 0: fail at once). */
@@ -55,7 +60,8 @@ export const TOOL_VERSION = '0.1.0';
 export function resultSettings(o: AnalyseOptions) {
   return {
     badCut: o.badCut, badColumns: o.badColumns, cutBad: o.cutBad, fit: o.fit, model: o.model,
-    polarity: o.polarity, fitRange: o.fitRange ?? null, version: TOOL_VERSION,
+    polarity: o.polarity, fitRange: o.fitRange ?? null, outlierSigma: o.outlierSigma ?? DEFAULT_OUTLIER_SIGMA,
+    exclude: o.exclude ?? [], version: TOOL_VERSION,
   };
 }
 
@@ -111,12 +117,15 @@ export async function analyseFolder(options: AnalyseOptions, emit: (e: EngineEve
     throw new AnalysisInputError(`${folder}: not a folder`);
   }
   const found = discoverScans(folder);
+  for (const e of found.ignored) emit({ type: 'log', level: 'warn', message: `ignored ${e.name}: ${e.reason}` });
   let scans = found.scans;
-  if (options.scan) scans = scans.filter(s => s.id === options.scan);
+  if (options.scan) scans = [...found.scans, ...found.strayScans].filter(s => s.id === options.scan);
   if (scans.length === 0) {
+    const ids = [...found.scans, ...found.strayScans].map(s => s.id);
     throw new AnalysisInputError(options.scan
-      ? `${folder}: no scan "${options.scan}" (found: ${found.scans.map(s => s.id).join(', ') || 'none'})`
-      : `${folder}: no scan files (expected names like <prefix>1s310ms_THR_1320_3.csv)`);
+      ? `${folder}: no scan "${options.scan}" (found: ${ids.join(', ') || 'none'})`
+      : `${folder}: no scan files (expected names like <prefix>1s310ms_THR_1320_3.csv)` +
+        (found.ignored.length ? `; ignored: ${found.ignored.map(e => `${e.name} (${e.reason})`).join('; ')}` : ''));
   }
   checkFitRange(scans, options);
   const mask = chooseMask(options.mask, found.maskCandidates);
@@ -140,7 +149,7 @@ export async function analyseFolder(options: AnalyseOptions, emit: (e: EngineEve
     try {
       for (const [scanIndex, scan] of scans.entries()) {
         const emitScan = (e: EngineEvent) => emit(e.type === 'progress' ? { ...e, scanIndex, scanCount: scans.length } : e);
-        await analyseScan(scan, mask, several ? staged.subfolder(scan.id) : staged, options, emitScan);
+        await analyseScan(scan, mask, several ? staged.subfolder(scan.id) : staged, options, emitScan, found.ignored);
       }
       if (several) for (const other of found.scans) if (!scans.includes(other)) staged.keepFromPublished(other.id);
       if (options.signal?.aborted) throw new Error('cancelled');
@@ -158,25 +167,36 @@ export async function analyseFolder(options: AnalyseOptions, emit: (e: EngineEve
 }
 
 async function analyseScan(scan: Scan, maskChoice: MaskChoice, staged: StagedOutput, options: AnalyseOptions,
-  emit: (e: EngineEvent) => void): Promise<void> {
+  emit: (e: EngineEvent) => void, ignored: IgnoredEntry[]): Promise<void> {
   const nFiles = scan.thresholds.reduce((s, t) => s + t.acquisitions.length, 0);
   emit({ type: 'log', level: 'info', message: `scan ${scan.id}: ${scan.thresholds.length} thresholds, ${nFiles} files, shutter ${scan.shutterSeconds} s` });
   for (const [thr, acq] of scan.missing) emit({ type: 'log', level: 'warn', message: `missing acquisition ${acq} at threshold ${thr}` });
-  const shape: MatrixShape = scanShape(scan);
-  let mask: Uint8Array = new Uint8Array(shape.rows * shape.cols);
-  if (maskChoice.file) mask = readMask(maskChoice.file, shape).mask;
+  for (const d of scan.duplicates) emit({ type: 'log', level: 'warn', message: `skipped ${d.file}: ${d.reason}` });
+  const present = new Set(scan.thresholds.flatMap(t => t.acquisitions.map(a => `${t.threshold}:${a.acquisition}`)));
+  for (const [thr, acq] of options.exclude ?? []) {
+    if (!present.has(`${thr}:${acq}`)) emit({ type: 'log', level: 'warn', message: `excluded acquisition ${thr}:${acq} is not in scan ${scan.id}` });
+  }
+  const maskRead = maskChoice.file ? readMask(maskChoice.file) : undefined;
+  const shape: MatrixShape = scanShape(scan, maskRead?.shape);
+  if (maskRead) assertMaskShape(maskChoice.file!, maskRead.shape, shape);
+  const mask = maskRead?.mask ?? new Uint8Array(shape.rows * shape.cols);
 
   const flux = await computeScanFlux(scan, shape, mask, {
-    badCut: options.badCut, badColumns: options.badColumns, cutBad: options.cutBad,
-    workers: options.workers ?? defaultWorkerCount(), strict: options.strict, signal: options.signal,
+    badCut: options.badCut, badColumns: options.badColumns, cutBad: options.cutBad, outlierSigma: options.outlierSigma,
+    exclude: options.exclude, workers: options.workers ?? defaultWorkerCount(), strict: options.strict, signal: options.signal,
     onProgress: (done, total) => emit({ type: 'progress', phase: 'flux', done, total, scan: scan.id }),
   });
   for (const t of flux.perThreshold) {
-    for (const o of t.outcomes) if (o.status === 'error') emit({ type: 'log', level: 'warn', message: `skipped ${o.error!.message}` });
+    for (const o of t.outcomes) {
+      if (o.status === 'error') emit({ type: 'log', level: 'warn', message: `skipped ${o.error!.message}` });
+      if (o.reason === 'empty' || o.reason === 'count-outlier') {
+        emit({ type: 'log', level: 'warn', message: `skipped acquisition ${o.acquisition} at threshold ${t.threshold} (${o.reason}: ${o.hits} hits)` });
+      }
+    }
     if (t.good === 0) emit({ type: 'log', level: 'warn', message: `threshold ${t.threshold}: no good acquisition (flux = NaN)` });
   }
 
-  const summary: Record<string, unknown> = { ...fluxSummary(scan, flux, maskChoice, options), run: { id: staged.runId } };
+  const summary: Record<string, unknown> = { ...fluxSummary(scan, flux, maskChoice, options, ignored), run: { id: staged.runId } };
   writeFluxOutputs(staged, scan, flux);
   const skipped = fitSkipped(flux, options);
   if (skipped) {
@@ -207,11 +227,12 @@ function fitSkipped(flux: ScanFlux, options: AnalyseOptions): string | undefined
     `(of ${flux.thresholds.length}), fewer than the ${k} parameters of the ${options.model} model`;
 }
 
-function fluxSummary(scan: Scan, flux: ScanFlux, mask: MaskChoice, options: AnalyseOptions) {
-  const skipped = flux.perThreshold.flatMap(t => t.outcomes.filter(o => o.status === 'error').map(o => ({
-    file: path.basename(o.file), threshold: t.threshold, acquisition: o.acquisition,
-    reason: o.error!.message, line: o.error!.line, column: o.error!.column,
+function fluxSummary(scan: Scan, flux: ScanFlux, mask: MaskChoice, options: AnalyseOptions, ignored: IgnoredEntry[]) {
+  const unreadable = flux.perThreshold.flatMap(t => t.outcomes.filter(o => o.status === 'error').map(o => ({
+    file: path.basename(o.file), threshold: t.threshold, acquisition: o.acquisition, reason: o.error!.message,
+    ...(o.error!.line > 0 ? { line: o.error!.line, column: o.error!.column } : {}),
   })));
+  const skipped = [...unreadable, ...scan.duplicates];
   return {
     tool: 'velo-calib', version: TOOL_VERSION, created: new Date().toISOString(),
     dataFolder: scan.folder,
@@ -222,18 +243,21 @@ function fluxSummary(scan: Scan, flux: ScanFlux, mask: MaskChoice, options: Anal
     mask: { file: mask.file, source: mask.source, maskedPixels: flux.maskedPixels },
     thresholds: flux.thresholds,
     per_threshold: flux.perThreshold.map(t => ({
-      threshold: t.threshold, files: t.outcomes.length, good: t.good, bad: t.bad, failed: t.failed,
+      threshold: t.threshold, files: t.outcomes.length, good: t.good, bad: t.bad, failed: t.failed, excluded: t.excluded,
       all_bad: t.good === 0, exposure_s: t.exposure, asic_counts: t.asicCounts,
       asic_flux: nullIfNaN(t.asicFlux), asic_flux_error: nullIfNaN(t.asicFluxError),
     })),
     acquisitions: { total: flux.perThreshold.reduce((s, t) => s + t.outcomes.length, 0),
       good: sum(flux.perThreshold.map(t => t.good)), bad: sum(flux.perThreshold.map(t => t.bad)),
-      failed: sum(flux.perThreshold.map(t => t.failed)) },
-    bad_acquisitions: flux.perThreshold.flatMap(t => t.outcomes.filter(o => o.status === 'bad').map(o => [t.threshold, o.acquisition])),
-    bad_acquisition_metric: { region: `last ${options.badColumns} columns`, cut_hz: options.badCut, applied: options.cutBad },
+      failed: sum(flux.perThreshold.map(t => t.failed)), excluded: sum(flux.perThreshold.map(t => t.excluded)) },
+    bad_acquisitions: flux.perThreshold.flatMap(t => t.outcomes.filter(o => o.status === 'bad').map(o => [t.threshold, o.acquisition, o.reason])),
+    excluded_acquisitions: flux.perThreshold.flatMap(t => t.outcomes.filter(o => o.status === 'excluded').map(o => [t.threshold, o.acquisition])),
+    bad_acquisition_metric: { region: `last ${options.badColumns} columns`, cut_hz: options.badCut, applied: options.cutBad,
+      outlier_sigma: options.cutBad ? options.outlierSigma ?? DEFAULT_OUTLIER_SIGMA : 0 },
     all_bad_thresholds: flux.perThreshold.filter(t => t.good === 0).map(t => t.threshold),
     missing_acquisitions: scan.missing,
     skipped_files: skipped,
+    ignored_entries: ignored,
     outputs: { ...outputNames(scan, flux), pixel_counts: { file: PIXEL_COUNTS_FILE, layout: 'float32 little-endian, [pixel][threshold]' } },
   };
 }

@@ -8,6 +8,7 @@ import {
   ScanFitResult, STATUS_NAMES,
 } from './scanFits';
 import { FIT_PARAMETERS, N_PARAMS } from './scurveModel';
+import { skippedAcquisitionsReport } from './input/acquisitionQuality';
 
 export type { FitSettings } from './scanFits';
 
@@ -111,7 +112,8 @@ function renderReport(flux: ScanFlux, fits: ScanFitResult, h: Heterogeneity): st
   lines.push(`| ${f(w.sigma_asic)} ± ${f(w.sigma_asic_error)} | ${f(w.quadrature_sum)} | ${f(w.mean_sigma_squared)} | ${f(w.var_mu)} | ${f(w.ratio)} |`);
   lines.push('', '## μ by row mod 16', '', '| row mod 16 | ' + h.spatial.mu_by_row_mod16.map((_, i) => i).join(' | ') + ' |',
     '|---' .repeat(17) + '|', '| mean μ | ' + h.spatial.mu_by_row_mod16.map(v => f(v, 4)).join(' | ') + ' |');
-  lines.push('', '## ASIC flux per threshold', '', '| threshold | good | bad | failed | flux (Hz) | error (Hz) |', '|---|---|---|---|---|---|');
+  lines.push('', ...skippedAcquisitionsReport(flux.perThreshold));
+  lines.push('## ASIC flux per threshold', '', '| threshold | good | bad | failed | flux (Hz) | error (Hz) |', '|---|---|---|---|---|---|');
   for (const t of flux.perThreshold) lines.push(`| ${t.threshold} | ${t.good} | ${t.bad} | ${t.failed} | ${f(t.asicFlux)} | ${f(t.asicFluxError)} |`);
   return lines.join('\n') + '\n';
 }

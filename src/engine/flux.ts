@@ -7,6 +7,8 @@ import {
 import { runInWorkers, workerScript } from './workerPool';
 
 export interface FluxOptions extends BadAcquisitionCut {
+  /** (threshold, acquisition) pairs excluded by hand: never read, status 'excluded'. */
+  exclude?: Array<[number, number]>;
   /** Worker threads; 0 runs inline in the calling thread. */
   workers: number;
   strict: boolean;
@@ -22,6 +24,7 @@ export interface ThresholdFlux {
   good: number;
   bad: number;
   failed: number;
+  excluded: number;
   /** Exposure T = good acquisitions × shutter time (s). */
   exposure: number;
   /** Σ hits over unmasked pixels of good acquisitions. */
@@ -50,39 +53,74 @@ export class ScanAbortedError extends Error {
 
 export function readMask(file: string, shape?: MatrixShape): { mask: Uint8Array; shape: MatrixShape } {
   const { shape: maskShape, values } = new MatrixReader().readWithShape(file);
-  if (shape && (maskShape.rows !== shape.rows || maskShape.cols !== shape.cols)) {
-    throw new MatrixFormatError(file, 1, 1,
-      `mask is ${maskShape.rows}×${maskShape.cols}: expected the scan's shape ${shape.rows}×${shape.cols}`);
-  }
+  if (shape) assertMaskShape(file, maskShape, shape);
   const mask = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) mask[i] = values[i] > 0 ? 1 : 0;
   return { mask, shape: maskShape };
 }
 
-/** Shape of the scan, from the first readable acquisition. */
-export function scanShape(scan: Scan): MatrixShape {
-  const reader = new MatrixReader();
-  let firstError: unknown;
-  for (const t of scan.thresholds) {
-    for (const a of t.acquisitions) {
-      try {
-        return reader.readWithShape(a.path).shape;
-      } catch (e) {
-        firstError ??= e;
-      }
-    }
+export function assertMaskShape(file: string, maskShape: MatrixShape, shape: MatrixShape): void {
+  if (maskShape.rows !== shape.rows || maskShape.cols !== shape.cols) {
+    throw new MatrixFormatError(file, 1, 1,
+      `mask is ${maskShape.rows}×${maskShape.cols}: expected the scan's shape ${shape.rows}×${shape.cols}`);
   }
-  throw firstError ?? new Error(`scan ${scan.id} has no acquisition files`);
+}
+
+/** Files read to decide a scan's shape; every file votes when these show no clear majority. */
+const SHAPE_SAMPLE = 15;
+
+/**
+ * The scan's shape, decided before accumulating: the shape most of its readable files agree on (files spread
+ * over the scan vote; broken files do not), or the mask's shape when a mask is given and files of that shape
+ * exist. Files of another shape are then skipped and reported by the accumulator like any broken file.
+ */
+export function scanShape(scan: Scan, maskShape?: MatrixShape): MatrixShape {
+  const files = scan.thresholds.flatMap(t => t.acquisitions);
+  const reader = new MatrixReader();
+  const votes = new Map<string, { shape: MatrixShape; n: number }>();
+  let firstError: unknown;
+  const vote = (file: string) => {
+    try {
+      const { shape } = reader.readWithShape(file);
+      const key = `${shape.rows}x${shape.cols}`;
+      const entry = votes.get(key) ?? { shape, n: 0 };
+      entry.n++;
+      votes.set(key, entry);
+    } catch (e) {
+      firstError ??= e;
+    }
+  };
+  const leader = () => {
+    let best: { shape: MatrixShape; n: number } | undefined, total = 0;
+    for (const v of votes.values()) { total += v.n; if (!best || v.n > best.n) best = v; }
+    return best && best.n * 2 > total ? best.shape : undefined;
+  };
+  const sampled = new Set<number>();
+  const nSample = Math.min(SHAPE_SAMPLE, files.length);
+  for (let k = 0; k < nSample; k++) sampled.add(Math.floor(k * files.length / nSample));
+  for (const i of sampled) vote(files[i].path);
+  if (maskShape && votes.has(`${maskShape.rows}x${maskShape.cols}`)) return maskShape;
+  let shape = leader();
+  if (!shape) {
+    files.forEach((f, i) => { if (!sampled.has(i)) vote(f.path); });
+    if (maskShape && votes.has(`${maskShape.rows}x${maskShape.cols}`)) return maskShape;
+    shape = leader() ?? [...votes.values()].sort((a, b) => b.n - a.n)[0]?.shape;
+  }
+  if (!shape) throw firstError ?? new Error(`scan ${scan.id} has no acquisition files`);
+  return shape;
 }
 
 export async function computeScanFlux(scan: Scan, shape: MatrixShape, mask: Uint8Array, options: FluxOptions): Promise<ScanFlux> {
+  const excluded = new Set((options.exclude ?? []).map(([t, a]) => `${t}:${a}`));
+  const isExcluded = (threshold: number, acquisition: number) => excluded.has(`${threshold}:${acquisition}`);
   const tasks: ThresholdTask[] = scan.thresholds.map((t, thresholdIndex) => ({
     thresholdIndex,
-    files: t.acquisitions.map(a => ({ path: a.path, acquisition: a.acquisition })),
+    files: t.acquisitions.filter(a => !isExcluded(t.threshold, a.acquisition)).map(a => ({ path: a.path, acquisition: a.acquisition })),
   }));
   const config: AccumulatorConfig = {
     shape, mask, shutterSeconds: scan.shutterSeconds,
-    cut: { cutBad: options.cutBad, badCut: options.badCut, badColumns: options.badColumns }, parser: options.parser,
+    cut: { cutBad: options.cutBad, badCut: options.badCut, badColumns: options.badColumns, outlierSigma: options.outlierSigma },
+    parser: options.parser,
   };
   const sums: ThresholdSums[] = new Array(tasks.length);
   const totalFiles = tasks.reduce((s, t) => s + t.files.length, 0);
@@ -110,7 +148,10 @@ export async function computeScanFlux(scan: Scan, shape: MatrixShape, mask: Uint
   let maskedPixels = 0;
   for (let p = 0; p < mask.length; p++) maskedPixels += mask[p];
   const perThreshold = scan.thresholds.map((t, i): ThresholdFlux => {
-    const { counts, outcomes } = sums[i];
+    const { counts } = sums[i];
+    const outcomes = [...sums[i].outcomes, ...t.acquisitions.filter(a => isExcluded(t.threshold, a.acquisition)).map(
+      (a): AcquisitionOutcome => ({ acquisition: a.acquisition, file: a.path, status: 'excluded', lastColumnsFlux: NaN, hits: 0 }))];
+    outcomes.sort((a, b) => a.acquisition - b.acquisition);
     let asicCounts = 0;
     for (let p = 0; p < counts.length; p++) if (!mask[p]) asicCounts += counts[p];
     const good = outcomes.filter(o => o.status === 'good').length;
@@ -119,6 +160,7 @@ export async function computeScanFlux(scan: Scan, shape: MatrixShape, mask: Uint
       threshold: t.threshold, outcomes, good,
       bad: outcomes.filter(o => o.status === 'bad').length,
       failed: outcomes.filter(o => o.status === 'error').length,
+      excluded: outcomes.filter(o => o.status === 'excluded').length,
       exposure, asicCounts,
       asicFlux: exposure > 0 ? asicCounts / exposure : NaN,
       asicFluxError: exposure > 0 ? Math.sqrt(asicCounts) / exposure : NaN,

@@ -24,7 +24,16 @@ export interface GenerateOptions {
   formatVariants?: boolean;
   /** Peak plateau flux in Hz (default 1.0). */
   peakFlux?: number;
+  /** Faults for tests, each drawn on the side so every other file stays exactly as without them. */
+  faults?: AcquisitionFaults;
   onProgress?: (done: number, total: number) => void;
+}
+
+export interface AcquisitionFaults {
+  /** (threshold, acquisition) pairs written all zero: a read-out dropout. */
+  empty?: Array<[number, number]>;
+  /** (threshold, acquisition, factor ≥ 1): every pixel counts at factor × its rate (an over-counting acquisition). */
+  overCounting?: Array<[number, number, number]>;
 }
 
 export type PixelKind = 'good' | 'dead' | 'hot';
@@ -42,6 +51,8 @@ export interface GeneratedTruth {
   maskFile: string;
   badAcquisitions: Array<[number, number]>;
   allBadThreshold: number | null;
+  /** Present only when faults were asked for. */
+  faults?: AcquisitionFaults;
   params: { mu0: number; muSpread: number; sigma0: number; peakFlux: number; slopeFraction: number; background: number };
   source: { row: number; col: number; height: number };
 }
@@ -124,6 +135,10 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
   let out: Uint8Array = new Uint8Array(n * 8 + 1024);
   const total = thresholds.length * options.nacq;
   let done = 0;
+  const faultKey = (t: number, acq: number) => `${t}:${acq}`;
+  const emptyFaults = new Set((options.faults?.empty ?? []).map(([t, a]) => faultKey(t, a)));
+  const overCounting = new Map((options.faults?.overCounting ?? []).map(([t, a, f]) => [faultKey(t, a), f]));
+  const faultRng = new Random(options.seed + 7919); // the extra counts: the main sequence stays untouched
   for (let ti = 0; ti < thresholds.length; ti++) {
     const t = thresholds[ti];
     for (let p = 0; p < n; p++) {
@@ -138,6 +153,7 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
       const asFloat = variant < 0.08, crlf = variant >= 0.08 && variant < 0.16, bom = variant >= 0.16 && variant < 0.2;
       const finalNewline = !(variant >= 0.2 && variant < 0.24);
       if (asFloat) out = ensure(out, n * 26 + 1024);
+      const empty = emptyFaults.has(faultKey(t, acq)), extra = (overCounting.get(faultKey(t, acq)) ?? 1) - 1;
       let k = 0;
       if (bom) { out[k++] = 0xef; out[k++] = 0xbb; out[k++] = 0xbf; }
       for (let r = 0; r < rows; r++) {
@@ -145,7 +161,9 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
           const p = r * cols + c;
           let mean = lambda[p];
           if (bad && c >= cols - NOISY_COLUMNS) mean += BAD_COLUMN_FLUX * shutterSeconds;
-          const count = rng.poisson(mean);
+          let count = rng.poisson(mean);
+          if (extra > 0) count += faultRng.poisson(mean * extra);
+          if (empty) count = 0;
           if (c > 0) out[k++] = 44;
           k = asFloat ? writeNumpyFloat(out, k, count) : writeInt(out, k, count);
         }
@@ -164,6 +182,7 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
   const truth: GeneratedTruth = {
     prefix, shutterText: st, shutterSeconds, polarity, rows, cols, thresholds, nacq: options.nacq, seed: options.seed,
     maskFile, badAcquisitions, allBadThreshold: allBadIndex >= 0 && allBadIndex < thresholds.length ? thresholds[allBadIndex] : null,
+    ...(options.faults ? { faults: options.faults } : {}),
     params: { mu0, muSpread, sigma0, peakFlux, slopeFraction, background }, source,
   };
   writeFileAtomic(path.join(options.dir, 'truth', 'truth.json'), JSON.stringify(truth, null, 1) + '\n');

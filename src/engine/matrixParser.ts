@@ -9,6 +9,8 @@ export interface MatrixShape {
   cols: number;
 }
 
+/** A file that cannot be read or parsed. `line` and `column` are 1-based, 0 when the fault has no position
+ *  (an unreadable file): the message then names the file alone, never a meaningless `:0:0`. */
 export class MatrixFormatError extends Error {
   constructor(
     readonly file: string,
@@ -16,10 +18,13 @@ export class MatrixFormatError extends Error {
     readonly column: number,
     readonly detail: string,
   ) {
-    super(`${file}:${line}:${column}: ${detail}`);
+    super(`${file}${line > 0 ? `:${line}:${column}` : ''}: ${detail}`);
     this.name = 'MatrixFormatError';
   }
 }
+
+/** Largest hit count a cell may hold: sums stay exact in float64 up to 2^53. */
+export const MAX_CELL_COUNT = Number.MAX_SAFE_INTEGER;
 
 const COMMA = 44, LF = 10, CR = 13, ZERO = 48;
 
@@ -94,7 +99,7 @@ export function parseMatrixBytes(
         c = bytes[++i];
         let d = c - ZERO;
         while (d >= 0 && d <= 9) { value = value * 10 + d; c = bytes[++i]; d = c - ZERO; }
-        if (c !== COMMA && c !== LF && c !== CR && i < length) {
+        if ((c !== COMMA && c !== LF && c !== CR && i < length) || value > MAX_CELL_COUNT) {
           value = slowCell(bytes, cellStart(bytes, i, start), length, file, rows, row, col);
           i = slowEnd; c = bytes[i];
         }
@@ -146,13 +151,17 @@ function slowCell(bytes: Uint8Array, begin: number, length: number, file: string
     fail(`expected a non-negative integer hit count, found ${describeFound(text)}`);
   }
   if (v < 0) fail(`negative hit count ${describeFound(text)}: expected a non-negative integer`);
-  if (Math.abs(v - Math.round(v)) > 1e-9 * Math.max(1, Math.abs(v))) {
-    fail(`non-integer hit count ${describeFound(text)}: expected a non-negative integer`);
-  }
-  return Math.round(v);
+  if (v > MAX_CELL_COUNT) fail(`hit count ${describeFound(text)} too large: expected an integer ≤ 2^53 (${MAX_CELL_COUNT})`);
+  if (!Number.isInteger(v)) fail(`non-integer hit count ${describeFound(text)}: expected a non-negative integer`);
+  return v;
 }
 
-/** Reads acquisition files into reused buffers (one reader per thread). */
+/** An I/O failure as a position-less file error; node's message without the path it repeats. */
+function unreadable(file: string, e: unknown): MatrixFormatError {
+  const message = (e as Error).message.replace(/, \w+ '.*'$/s, '');
+  return new MatrixFormatError(file, 0, 0, `unreadable file (${message})`);
+}
+
 /**
  * Reads a whole file into a buffer supplied by `buffer(size)` (at least size + 1 bytes: room for the sentinel).
  * Returns the buffer and the byte length.
@@ -162,7 +171,7 @@ export function readFileInto(file: string, buffer: (size: number) => Uint8Array)
   try {
     fd = fs.openSync(file, 'r');
   } catch (e) {
-    throw new MatrixFormatError(file, 0, 0, `unreadable file: ${(e as Error).message}`);
+    throw unreadable(file, e);
   }
   try {
     const size = fs.fstatSync(fd).size;
@@ -176,7 +185,7 @@ export function readFileInto(file: string, buffer: (size: number) => Uint8Array)
     bytes[length] = EOF_SENTINEL;
     return { bytes, length };
   } catch (e) {
-    throw new MatrixFormatError(file, 0, 0, `unreadable file: ${(e as Error).message}`);
+    throw unreadable(file, e);
   } finally {
     fs.closeSync(fd);
   }

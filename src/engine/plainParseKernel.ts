@@ -11,6 +11,10 @@ interface KernelExports {
 }
 
 const WASM_FILE = 'parseKernel.wasm';
+
+/** Largest cell the kernel accepts (integers ≤ 10^8, float text < 10^9); larger cells go to the TypeScript parser.
+ *  The accumulator relies on it to flush the kernel's 32-bit counts before they could overflow. */
+export const KERNEL_MAX_CELL = 999_999_999;
 const PAGE = 65536;
 
 /** dist/ in the bundle; the repository's dist/ for the compiled tests in out/src/engine/. */

@@ -30,13 +30,35 @@ export interface Scan {
   thresholds: ThresholdFiles[]; // sorted by threshold
   /** (threshold, acquisition) pairs absent although the acquisition index exists elsewhere in the scan. */
   missing: Array<[number, number]>;
+  /** Second files of one (threshold, acquisition), e.g. `_1440_01` beside `_1440_1`: not added twice. */
+  duplicates: DuplicateFile[];
+}
+
+export interface DuplicateFile {
+  file: string;
+  threshold: number;
+  acquisition: number;
+  reason: string;
+}
+
+/** A directory entry discovery set aside instead of failing on it (summary.json `ignored_entries`). */
+export interface IgnoredEntry {
+  name: string;
+  reason: string;
 }
 
 export interface ScanFolder {
   folder: string;
+  /** The scans to analyse. */
   scans: Scan[];
+  /** Scans of too few files beside a real scan (a lone file of another shutter time): analysed only on request. */
+  strayScans: Scan[];
   maskCandidates: string[];
+  ignored: IgnoredEntry[];
 }
+
+/** Beside a scan with at least this many thresholds, a scan with fewer is a stray, not a scan to analyse. */
+const MIN_SCAN_THRESHOLDS = 3;
 
 export function parseShutterTime(text: string): number {
   let m = /^(\d+)s(\d+)ms$/.exec(text);
@@ -65,26 +87,60 @@ export function isMaskFileName(name: string): boolean {
   return /mask/i.test(name) && name.toLowerCase().endsWith('.csv') && !SCAN_FILE_RE.test(name);
 }
 
-/** Lists the scans of a folder (non-recursive). Reads only directory entries and stats, never file contents. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Why a path cannot be used as a scan file, from the error of stat (which follows symbolic links). */
+function statFailure(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'broken symbolic link (its target does not exist)';
+  if (code === 'ELOOP') return 'symbolic link loop';
+  return `cannot be inspected (${code ?? (e as Error).message})`;
+}
+
+/**
+ * Lists the scans of a folder (non-recursive). Reads only directory entries and stats, never file contents.
+ * Never fails on a single entry: hidden and macOS `._*` files, non-regular files, broken links, link loops and
+ * names that are not UTF-8 are set aside in `ignored`, duplicates of an acquisition in `Scan.duplicates`,
+ * and lone files of another scan id in `strayScans`.
+ */
 export function discoverScans(folder: string): ScanFolder {
-  const entries = fs.readdirSync(folder, { withFileTypes: true });
+  const entries = fs.readdirSync(folder, { withFileTypes: true, encoding: 'buffer' });
   const byId = new Map<string, Scan>();
   const maskCandidates: string[] = [];
+  const ignored: IgnoredEntry[] = [];
   for (const entry of entries) {
-    if (!entry.isFile() && !entry.isSymbolicLink()) continue;
-    const name = entry.name;
-    if (isMaskFileName(name)) { maskCandidates.push(path.join(folder, name)); continue; }
+    let name: string;
+    try {
+      name = utf8.decode(entry.name);
+    } catch {
+      const shown = entry.name.toString('utf8');
+      if (/\.csv$/i.test(shown)) ignored.push({ name: shown, reason: 'file name is not valid UTF-8: it cannot be opened by name' });
+      continue;
+    }
     const parsed = parseScanFileName(name);
-    if (!parsed) continue;
+    const isMask = isMaskFileName(name);
+    if (!parsed && !isMask) continue; // not a file of ours
+    if (name.startsWith('.')) {
+      ignored.push({ name, reason: name.startsWith('._') ? 'macOS resource-fork file (._*)' : 'hidden file' });
+      continue;
+    }
     const filePath = path.join(folder, name);
-    const stat = fs.statSync(filePath);
-    if (!stat.isFile()) continue;
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(filePath);
+    } catch (e) {
+      ignored.push({ name, reason: statFailure(e) });
+      continue;
+    }
+    if (!stat.isFile()) { ignored.push({ name, reason: 'not a regular file' }); continue; }
+    if (isMask) { maskCandidates.push(filePath); continue; }
+    if (!parsed) continue;
     const id = parsed.prefix + parsed.shutterText;
     let scan = byId.get(id);
     if (!scan) {
       scan = {
         id, prefix: parsed.prefix, shutterText: parsed.shutterText,
-        shutterSeconds: parseShutterTime(parsed.shutterText), folder, thresholds: [], missing: [],
+        shutterSeconds: parseShutterTime(parsed.shutterText), folder, thresholds: [], missing: [], duplicates: [],
       };
       byId.set(id, scan);
     }
@@ -95,12 +151,12 @@ export function discoverScans(folder: string): ScanFolder {
       size: stat.size, mtimeMs: stat.mtimeMs,
     });
   }
-  const scans = [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
-  for (const scan of scans) {
+  const all = [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
+  for (const scan of all) {
     scan.thresholds.sort((a, b) => a.threshold - b.threshold);
     const allAcq = new Set<number>();
     for (const t of scan.thresholds) {
-      t.acquisitions.sort((a, b) => a.acquisition - b.acquisition);
+      t.acquisitions = dropDuplicates(scan, t.acquisitions);
       for (const a of t.acquisitions) allAcq.add(a.acquisition);
     }
     const expected = [...allAcq].sort((a, b) => a - b);
@@ -109,8 +165,47 @@ export function discoverScans(folder: string): ScanFolder {
       for (const acq of expected) if (!present.has(acq)) scan.missing.push([t.threshold, acq]);
     }
   }
+  const largest = Math.max(0, ...all.map(s => s.thresholds.length));
+  const isStray = (s: Scan) => largest >= MIN_SCAN_THRESHOLDS && s.thresholds.length < MIN_SCAN_THRESHOLDS;
+  const strayScans = all.filter(isStray);
+  for (const s of strayScans) {
+    const files = s.thresholds.flatMap(t => t.acquisitions);
+    ignored.push({
+      name: files.length === 1 ? files[0].name : `${s.id}_THR_*.csv`,
+      reason: `a scan of too few files (${files.length} file${files.length === 1 ? '' : 's'}, ${s.thresholds.length} ` +
+        `threshold${s.thresholds.length === 1 ? '' : 's'}) beside a scan of ${largest} thresholds: not analysed (--scan ${s.id} to analyse it)`,
+    });
+  }
   maskCandidates.sort();
-  return { folder, scans, maskCandidates };
+  ignored.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { folder, scans: all.filter(s => !isStray(s)), strayScans, maskCandidates, ignored };
+}
+
+/** The canonical file name of an acquisition (numbers without leading zeros). */
+function canonicalName(scan: Scan, a: AcquisitionFile): string {
+  return `${scan.id}_THR_${a.threshold}_${a.acquisition}.csv`;
+}
+
+/**
+ * Sorted by acquisition, one file per acquisition number: of `_1440_1` and `_1440_01` the canonical name is kept
+ * (else the first name in byte order), the others go to `scan.duplicates`.
+ */
+function dropDuplicates(scan: Scan, files: AcquisitionFile[]): AcquisitionFile[] {
+  const rank = (a: AcquisitionFile) => (a.name === canonicalName(scan, a) ? 0 : 1);
+  files.sort((a, b) => a.acquisition - b.acquisition || rank(a) - rank(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const kept: AcquisitionFile[] = [];
+  for (const a of files) {
+    const previous = kept[kept.length - 1];
+    if (previous?.acquisition === a.acquisition) {
+      scan.duplicates.push({
+        file: a.name, threshold: a.threshold, acquisition: a.acquisition,
+        reason: `duplicate of ${previous.name} (threshold ${a.threshold}, acquisition ${a.acquisition}): not added twice`,
+      });
+    } else {
+      kept.push(a);
+    }
+  }
+  return kept;
 }
 
 /** Most common spacing between consecutive thresholds (thresholds need not be evenly spaced). */

@@ -1,18 +1,25 @@
 // Sums the good acquisitions of one threshold. Runs inside a worker thread (or inline when workers = 0).
-// Hot path: the WebAssembly kernel parses a file straight into the counts and takes it back if the acquisition
-// turns out bad. Any other file (blanks, non-integers, errors) goes through the TypeScript parser: into values,
-// judged, added if good.
+// Hot path: the WebAssembly kernel parses a file straight into its 32-bit counts and takes it back if the
+// acquisition turns out bad; the 32-bit counts are flushed into the float64 sums before they could overflow.
+// Any other file (blanks, non-integers, big counts, errors) goes through the TypeScript parser: into values,
+// judged, added to the float64 sums if good. Once every file of the threshold is in, the totals are tested
+// against each other (empty acquisitions, count outliers) and a rejected acquisition is re-read and taken out.
+import { countVerdicts, BadAcquisitionReason, DEFAULT_OUTLIER_SIGMA } from './input/acquisitionQuality';
 import { MatrixFormatError, MatrixReader, MatrixShape, parseMatrixBytes } from './matrixParser';
-import { PlainParseKernel } from './plainParseKernel';
+import { KERNEL_MAX_CELL, PlainParseKernel } from './plainParseKernel';
 
 export interface BadAcquisitionCut {
-  /** Skip acquisitions whose mean flux over the last columns exceeds badCut (Hz per unmasked pixel). */
+  /** Skip bad acquisitions: noisy last columns, empty ones and count outliers (false keeps every readable one). */
   cutBad: boolean;
+  /** Noisy when the mean flux over the last `badColumns` columns exceeds badCut (Hz per unmasked pixel). */
   badCut: number;
   badColumns: number;
+  /** Significance (σ) of the count-outlier test; ≤ 0 turns it off (default DEFAULT_OUTLIER_SIGMA). */
+  outlierSigma?: number;
 }
 
-export type AcquisitionStatus = 'good' | 'bad' | 'error';
+/** 'excluded': on the hand-made exclusion list, never read. */
+export type AcquisitionStatus = 'good' | 'bad' | 'error' | 'excluded';
 
 export interface AcquisitionOutcome {
   acquisition: number;
@@ -22,8 +29,14 @@ export interface AcquisitionOutcome {
   lastColumnsFlux: number;
   /** Total hits over unmasked pixels. */
   hits: number;
+  /** Why a 'bad' acquisition is bad. */
+  reason?: BadAcquisitionReason;
+  /** line and column are 1-based, 0 when the error has no position (an unreadable file). */
   error?: { message: string; line: number; column: number };
 }
+
+/** The 32-bit kernel counts are flushed into the float64 sums once another file could overflow them. */
+const KERNEL_HEADROOM = 0x7fffffff - KERNEL_MAX_CELL;
 
 export interface ThresholdTask {
   thresholdIndex: number;
@@ -75,18 +88,27 @@ export class ThresholdAccumulator {
     const { shape } = this.config;
     const kernel = this.kernel;
     if (kernel) kernel.counts.fill(0);
-    const counts = kernel ? undefined : new Float64Array(shape.rows * shape.cols);
+    // Exact sums up to 2^53 whatever the path: float64, fed by the TypeScript parser and the kernel's flushes.
+    const counts = new Float64Array(shape.rows * shape.cols);
+    /** Upper bound of every kernel count since the last flush: the sum of the totals it took. */
+    let kernelBound = 0;
     const outcomes: AcquisitionOutcome[] = [];
     for (const file of task.files) {
       let outcome: AcquisitionOutcome;
       try {
         if (kernel) {
+          if (kernelBound > KERNEL_HEADROOM) { flushInto(kernel.counts, counts); kernelBound = 0; }
           const { bytes, length } = kernel.read(file.path);
           const total = kernel.parseAdd(length, shape.rows, shape.cols);
-          outcome = total >= 0 ? this.judgeKernelValues(kernel, file, total) : this.addWithTypeScript(bytes, length, file, kernel.counts);
+          if (total >= 0) {
+            outcome = this.judgeKernelValues(kernel, file, total);
+            if (outcome.status === 'good') kernelBound += total;
+          } else {
+            outcome = this.addWithTypeScript(bytes, length, file, counts);
+          }
         } else {
           const { bytes, length } = this.reader.readBytes(file.path);
-          outcome = this.addWithTypeScript(bytes, length, file, counts!);
+          outcome = this.addWithTypeScript(bytes, length, file, counts);
         }
       } catch (e) {
         const err = e instanceof MatrixFormatError ? e : new MatrixFormatError(file.path, 0, 0, String(e));
@@ -97,8 +119,26 @@ export class ThresholdAccumulator {
       }
       outcomes.push(outcome);
     }
-    // The kernel's counts live in wasm memory: hand out a copy.
-    return { thresholdIndex: task.thresholdIndex, counts: kernel ? Float64Array.from(kernel.counts) : counts!, outcomes };
+    if (kernel) flushInto(kernel.counts, counts);
+    this.rejectImplausibleTotals(outcomes, counts);
+    return { thresholdIndex: task.thresholdIndex, counts, outcomes };
+  }
+
+  /** Empty acquisitions and count outliers among the good ones: marked bad and taken back out of the sums. */
+  private rejectImplausibleTotals(outcomes: AcquisitionOutcome[], counts: Float64Array): void {
+    const { cutBad, outlierSigma = DEFAULT_OUTLIER_SIGMA } = this.config.cut;
+    if (!cutBad) return;
+    const good = outcomes.filter(o => o.status === 'good');
+    const verdicts = countVerdicts(good.map(o => o.hits), outlierSigma);
+    good.forEach((outcome, k) => {
+      const reason = verdicts[k];
+      if (!reason) return;
+      // Rare: re-reading the one file is cheaper than keeping every acquisition's values.
+      this.reader.read(outcome.file, this.config.shape, this.values);
+      for (let p = 0; p < counts.length; p++) counts[p] -= this.values[p];
+      outcome.status = 'bad';
+      outcome.reason = reason;
+    });
   }
 
   /** Good or bad (mean flux of the last columns against the cut), from the file's values and their sum. */
@@ -109,7 +149,10 @@ export class ThresholdAccumulator {
     for (let k = 0; k < mp.length; k++) maskedSum += values[mp[k]];
     const lastColumnsFlux = lc.length ? lastSum / lc.length / this.config.shutterSeconds : 0;
     const bad = this.config.cut.cutBad && lastColumnsFlux > this.config.cut.badCut;
-    return { acquisition: file.acquisition, file: file.path, status: bad ? 'bad' : 'good', lastColumnsFlux, hits: total - maskedSum };
+    return {
+      acquisition: file.acquisition, file: file.path, status: bad ? 'bad' : 'good', lastColumnsFlux, hits: total - maskedSum,
+      ...(bad ? { reason: 'noisy-last-columns' as const } : {}),
+    };
   }
 
   /** The kernel parsed the file and added it: judge the acquisition from its values, take it back if bad. */
@@ -121,11 +164,17 @@ export class ThresholdAccumulator {
 
   /** The TypeScript parser reads (or rejects, with line and column) the file into values; added if good. */
   private addWithTypeScript(bytes: Uint8Array, length: number, file: ThresholdTask['files'][number],
-    counts: Float64Array | Int32Array): AcquisitionOutcome {
+    counts: Float64Array): AcquisitionOutcome {
     const values = this.values;
     const total = parseMatrixBytes(bytes, length, file.path, this.config.shape, values);
     const outcome = this.judge(values, file, total);
     if (outcome.status === 'good') for (let p = 0; p < values.length; p++) counts[p] += values[p];
     return outcome;
   }
+}
+
+/** wide += narrow; narrow = 0. */
+function flushInto(narrow: Int32Array, wide: Float64Array): void {
+  for (let p = 0; p < wide.length; p++) wide[p] += narrow[p];
+  narrow.fill(0);
 }

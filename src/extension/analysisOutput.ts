@@ -18,7 +18,9 @@ export interface AnalysisSummary {
   inputFingerprint: string;
   thresholds: number[];
   per_threshold: ThresholdSummary[];
-  bad_acquisitions: Array<[number, number]>;
+  /** [threshold, acquisition, reason]; results of older versions have no reason (noisy last columns). */
+  bad_acquisitions: Array<[number, number, string?]>;
+  excluded_acquisitions?: Array<[number, number]>;
   mask: { maskedPixels: number };
   acquisitions: { total: number; good: number; bad: number; failed: number };
   fit?: { model: CurveSpec['model']; polarity: 1 | -1; pixel_maps?: { file: string; maps: string[] }; asic: { params: Record<string, number | null>; errors: Record<string, number | null>; chi2: number | null; ndf: number | null; per_pixel_amplitude: number | null; unmasked_pixels: number } };

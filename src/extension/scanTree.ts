@@ -9,7 +9,7 @@ export type ScanTreeNode =
   | { kind: 'folder'; folder: string }
   | { kind: 'scan'; folder: string; scan: Scan; result?: StoredResult }
   | { kind: 'threshold'; folder: string; scan: Scan; thresholds: ThresholdFiles; result?: StoredResult }
-  | { kind: 'acquisition'; file: string; name: string; acquisition: number; bad: boolean };
+  | { kind: 'acquisition'; file: string; name: string; acquisition: number; bad: boolean; skipReason?: string };
 
 const SCAN_GLOB = '**/*_THR_*_*.csv';
 // results are never data: the default output link, and every result store (hidden `.<output>.runs/` run folders)
@@ -19,6 +19,12 @@ function formatFlux(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return 'n/a';
   return v >= 1000 || v < 0.01 ? v.toExponential(2) : v.toPrecision(3);
 }
+
+/** Why an acquisition was left out (summary.json `bad_acquisitions` reasons, `excluded_acquisitions`). */
+const SKIP_REASON_TEXT: Record<string, string> = {
+  'noisy-last-columns': 'noisy last columns', empty: 'empty acquisition', 'count-outlier': 'total count inconsistent with the other acquisitions',
+  excluded: 'excluded by hand (veloCalib.exclude)',
+};
 
 export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ScanTreeNode | undefined>();
@@ -64,8 +70,13 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
       case 'scan':
         return node.scan.thresholds.map(thresholds => ({ kind: 'threshold', folder: node.folder, scan: node.scan, thresholds, result: node.result }));
       case 'threshold': {
-        const bad = new Set((node.result?.summary.bad_acquisitions ?? []).filter(([t]) => t === node.thresholds.threshold).map(([, a]) => a));
-        return node.thresholds.acquisitions.map(a => ({ kind: 'acquisition', file: a.path, name: a.name, acquisition: a.acquisition, bad: bad.has(a.acquisition) }));
+        const summary = node.result?.summary, thr = node.thresholds.threshold;
+        const skipped = new Map<number, string>();
+        for (const [t, a, reason] of summary?.bad_acquisitions ?? []) if (t === thr) skipped.set(a, SKIP_REASON_TEXT[reason ?? 'noisy-last-columns'] ?? reason!);
+        for (const [t, a] of summary?.excluded_acquisitions ?? []) if (t === thr) skipped.set(a, SKIP_REASON_TEXT.excluded);
+        return node.thresholds.acquisitions.map(a => ({
+          kind: 'acquisition', file: a.path, name: a.name, acquisition: a.acquisition, bad: skipped.has(a.acquisition), skipReason: skipped.get(a.acquisition),
+        }));
       }
       default:
         return [];
@@ -120,7 +131,8 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
       }
       case 'acquisition': {
         const item = new vscode.TreeItem(`#${node.acquisition}`, vscode.TreeItemCollapsibleState.None);
-        item.description = node.bad ? 'bad (noisy last columns)' : node.name;
+        item.description = node.bad ? `skipped (${node.skipReason})` : node.name;
+        if (node.bad) item.tooltip = `${node.name}\nskipped: ${node.skipReason}`;
         item.resourceUri = vscode.Uri.file(node.file);
         item.iconPath = node.bad ? new vscode.ThemeIcon('error') : vscode.ThemeIcon.File;
         item.command = { command: 'vscode.open', title: 'Open Acquisition', arguments: [vscode.Uri.file(node.file)] };

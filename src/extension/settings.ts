@@ -2,6 +2,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { AnalyseOptions, DEFAULT_ANALYSE_OPTIONS } from '../engine/analyse';
+import { DEFAULT_OUTLIER_SIGMA, parseExclusions } from '../engine/input/acquisitionQuality';
 import { ModelName } from '../engine/scurveModel';
 
 export function analyseOptionsFromSettings(folder: string): AnalyseOptions {
@@ -11,6 +12,8 @@ export function analyseOptionsFromSettings(folder: string): AnalyseOptions {
   const out = c.get<string>('outputFolder', '').trim();
   const mask = c.get<string>('maskFile', '').trim();
   const workers = c.get<number>('workers', 0);
+  let exclude: Array<[number, number]> = [];
+  try { exclude = parseExclusions(c.get<string | string[]>('exclude', [])); } catch { /* the engine is not asked to guess: an invalid list excludes nothing */ }
   return {
     ...DEFAULT_ANALYSE_OPTIONS,
     folder,
@@ -22,6 +25,8 @@ export function analyseOptionsFromSettings(folder: string): AnalyseOptions {
     model: c.get<ModelName>('model', 'scurve'),
     fitRange: m ? [Number(m[1]), Number(m[2])] : undefined,
     workers: workers > 0 ? workers : undefined,
+    outlierSigma: c.get<number>('outlierSigma', DEFAULT_OUTLIER_SIGMA),
+    exclude,
   };
 }
 
@@ -35,5 +40,7 @@ export function cliArguments(o: AnalyseOptions): string[] {
   if (o.workers) args.push('--workers', String(o.workers));
   if (o.polarity !== 'auto') args.push('--polarity', String(o.polarity));
   if (o.scan) args.push('--scan', o.scan);
+  if (o.outlierSigma !== undefined) args.push('--outlier-sigma', String(o.outlierSigma));
+  if (o.exclude?.length) args.push('--exclude', o.exclude.map(([t, a]) => `${t}:${a}`).join(','));
   return args;
 }

@@ -44,6 +44,7 @@ test('bad acquisitions found are exactly the generator truth; one threshold all 
   const { summary } = await run();
   const truthBad = scan.truth.badAcquisitions.map(([t, a]) => `${t}:${a}`).sort();
   assert.deepEqual(summary.bad_acquisitions.map(([t, a]: number[]) => `${t}:${a}`).sort(), truthBad);
+  assert.ok(summary.bad_acquisitions.every((b: unknown[]) => b[2] === 'noisy-last-columns'), 'reason of each bad acquisition');
   assert.ok(truthBad.length > thresholds.length, 'generator made random bad acquisitions besides the all-bad threshold');
   assert.deepEqual(summary.all_bad_thresholds, [scan.truth.allBadThreshold]);
   const allBad = summary.per_threshold.find((t: { threshold: number }) => t.threshold === scan.truth.allBadThreshold);
@@ -87,8 +88,15 @@ test('--no-cut-bad keeps every acquisition; --bad-columns and --bad-cut move the
   const keep = await run({ cutBad: false, out: scratchDir('keep') });
   assert.deepEqual(keep.summary.bad_acquisitions, []);
   assert.ok(keep.summary.per_threshold.every((t: { good: number }) => t.good === 6));
+  // Without the last-column cut the noisy acquisitions still stand out by their total count (except where every
+  // acquisition of a threshold is noisy: the median is noisy too); with the count test off nothing is cut.
   const high = await run({ badCut: 1000, out: scratchDir('high') });
-  assert.deepEqual(high.summary.bad_acquisitions, []);
+  const truthBad = new Set(scan.truth.badAcquisitions.map(([t, a]) => `${t}:${a}`));
+  const randomBad = scan.truth.badAcquisitions.filter(([t]) => t !== scan.truth.allBadThreshold).map(([t, a]) => `${t}:${a}`);
+  assert.deepEqual(high.summary.bad_acquisitions.map(([t, a]: number[]) => `${t}:${a}`).sort(), randomBad.sort());
+  assert.ok(high.summary.bad_acquisitions.every(([t, a, r]: [number, number, string]) => r === 'count-outlier' && truthBad.has(`${t}:${a}`)));
+  const off = await run({ badCut: 1000, outlierSigma: 0, out: scratchDir('high-off') });
+  assert.deepEqual(off.summary.bad_acquisitions, []);
   const narrow = await run({ badColumns: 4, out: scratchDir('narrow') });
   assert.equal(narrow.summary.bad_acquisitions.length, scan.truth.badAcquisitions.length);
 });

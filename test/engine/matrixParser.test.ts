@@ -100,7 +100,25 @@ test('unreadable file is a MatrixFormatError naming the file', () => {
   const reader = new MatrixReader();
   const missing = path.join(dir, 'does-not-exist.csv');
   assert.throws(() => reader.read(missing, { rows: 2, cols: 2 }, new Float64Array(4)),
-    (e: unknown) => e instanceof MatrixFormatError && e.message.includes(missing) && /unreadable file/.test(e.message));
+    (e: unknown) => e instanceof MatrixFormatError && e.line === 0 &&
+      e.message === `${missing}: unreadable file (ENOENT: no such file or directory)`, 'no meaningless :0:0, no repeated path');
+});
+
+test('counts are exact up to 2^53; a cell beyond what the format allows is an error at its line and column', () => {
+  const values = (content: string, rows: number, cols: number) => {
+    const out = new Float64Array(rows * cols), bytes = Buffer.from(content, 'latin1');
+    const total = parseMatrixBytes(bytes, bytes.length, 'f.csv', { rows, cols }, out);
+    return { values: Array.from(out), total };
+  };
+  assert.deepEqual(values('3000000000,1\n9007199254740991,0\n', 2, 2),
+    { values: [3000000000, 1, 9007199254740991, 0], total: 3000000001 + 9007199254740991 });
+  assert.deepEqual(values('4.000000000000000000e+09,2.0\n', 1, 2).values, [4e9, 2]);
+  for (const [cell, what] of [['1e30', /hit count "1e30" too large: expected an integer ≤ 2\^53/],
+    ['9007199254740993', /hit count "9007199254740993" too large/], ['123456789012345678901234', /too large/],
+    ['1234567890.5', /non-integer hit count "1234567890.5"/]] as const) {
+    const e = parseError(`1,2,3\n4,5,${cell}\n7,8,9\n`);
+    assert.equal(e.line, 2); assert.equal(e.column, 3); assert.match(e.message, what);
+  }
 });
 
 test('the WebAssembly kernel agrees with csv-parse on integer and numpy-float matrices and declines everything else untouched', () => {

@@ -35,7 +35,10 @@ test('discovery: several scans in one folder, uneven thresholds, missing acquisi
   touch('notes.csv');
   fs.mkdirSync(path.join(dir, 'velo-calib'));
   const found = discoverScans(dir);
-  assert.deepEqual(found.scans.map(s => s.id), ['M0_VP0-1_ST_1s310ms', 'M0_VP0-1_ST_2s']);
+  assert.deepEqual(found.scans.map(s => s.id), ['M0_VP0-1_ST_1s310ms']);
+  assert.deepEqual(found.strayScans.map(s => s.id), ['M0_VP0-1_ST_2s'], 'a lone file of another shutter time is a stray');
+  assert.deepEqual(found.ignored.map(e => e.name), ['M0_VP0-1_ST_2s_THR_100_0.csv']);
+  assert.match(found.ignored[0].reason, /a scan of too few files \(1 file, 1 threshold\) beside a scan of 4 thresholds/);
   const scan = found.scans[0];
   assert.deepEqual(scan.thresholds.map(t => t.threshold), [100, 105, 110, 120]);
   assert.deepEqual(scan.thresholds[2].acquisitions.map(a => a.acquisition), [0, 2]);

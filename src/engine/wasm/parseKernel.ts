@@ -2,6 +2,8 @@
 // It accepts only the plain grammar (optional BOM, unsigned integers or numpy's float text of integers such as
 // 3.000000000000000000e+00, ',' between cells, LF or CRLF line ends, exact shape, trailing blank lines); anything
 // else returns -1 and the TypeScript parser takes the file, which also produces the precise error messages.
+// Cells are bounded (integers ≤ 10^8, float text < 10^9: KERNEL_MAX_CELL in plainParseKernel.ts), so the caller
+// can flush the i32 counts into float64 sums before any of them could pass 2^31 − 1.
 
 const COMMAS: u64 = 0x2c002c002c002c00;
 const COMMA_MASK: u64 = 0xff00ff00ff00ff00;
