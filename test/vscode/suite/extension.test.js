@@ -57,7 +57,7 @@ describe('velo-calib in a real extension host', () => {
     assert.deepStrictEqual(dirs, [path.join(small(), 'velo-calib')]);
     const summary = JSON.parse(fs.readFileSync(path.join(dirs[0], 'summary.json'), 'utf8'));
     const truth = JSON.parse(fs.readFileSync(path.join(small(), 'truth', 'truth.json'), 'utf8'));
-    assert.deepStrictEqual(summary.bad_acquisitions.map(String).sort(), truth.badAcquisitions.map(String).sort());
+    assert.deepStrictEqual(summary.bad_acquisitions.map(([t, a]) => `${t},${a}`).sort(), truth.badAcquisitions.map(String).sort());
     for (const f of ['pixel_fits.csv', 'asic_fit.json', 'report.md', 'map_mu.csv']) assert.ok(fs.existsSync(path.join(dirs[0], f)), f);
     api.tree.refresh();
     const [folder] = (await api.tree.getChildren()).filter(f => f.folder === small());
