@@ -64,6 +64,8 @@ const GENERATE: CommandSpec = {
     { name: 'polarity', kind: 'choice', choices: ['1', '-1'], help: 'edge direction (default 1)' },
     { name: 'shutter-ms', kind: 'integer', value: 'MS', min: 1, max: 3_600_000, help: 'shutter time (default 1310)' },
     { name: 'no-variants', kind: 'flag', help: 'plain integer files only (no float/CRLF/BOM variants)' },
+    { name: 'model', kind: 'choice', choices: MODEL_NAMES, help: 'pixel model of the truth (default scurve)' },
+    { name: 'no-dispersion', kind: 'flag', help: 'every pixel with the same μ and σ' },
   ],
 };
 
@@ -175,6 +177,12 @@ function failureMessage(e: unknown): string {
 /** The demo scan is what `generate` makes without options: 57 thresholds × 10 acquisitions, 256×256. */
 const DEMO_SCAN = { thresholds: '1320:1600:5', nacq: 10, seed: 1 };
 
+/** `generate --model NAME --no-dispersion`: the pixel model and whether pixels differ (defaults leave the output as it was). */
+function generatorModelOptions(args: ParsedArgs): { model?: ModelName; dispersion?: boolean } {
+  const model = args.string('model') as ModelName | undefined;
+  return { ...(model ? { model } : {}), ...(args.flag('no-dispersion') ? { dispersion: false } : {}) };
+}
+
 function runGenerate(args: ParsedArgs): number {
   const dir = args.positional[0];
   let thresholds: number[];
@@ -190,6 +198,7 @@ function runGenerate(args: ParsedArgs): number {
     rows: size, cols: size, polarity: Number(args.string('polarity') ?? 1) as 1 | -1,
     shutterSeconds: (args.number('shutter-ms') ?? 1310) / 1000,
     formatVariants: !args.flag('no-variants'),
+    ...generatorModelOptions(args),
   });
   process.stderr.write(`generated ${truth.thresholds.length} thresholds × ${truth.nacq} acquisitions in ${dir} ` +
     `(${truth.badAcquisitions.length} bad acquisitions; truth in ${path.join(dir, 'truth')})\n`);

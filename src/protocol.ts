@@ -19,6 +19,11 @@ export type EngineCommand = { type: 'cancel' };
 /** Pixel fit status by code (the value in map_status.csv and pixel_maps.f64). */
 export const STATUS_NAMES = ['ok', 'masked', 'dead', 'failed', 'bad-fit', 'too-few-points'] as const;
 
+/** Pixel fit flags by bit (the value in map_flags.csv is the sum of 2^bit; pixel_fits.csv lists the names):
+ *  a parameter at a bound of the fit, or σ quoted as a 95 % upper limit (then in map_sigma_upper.csv). */
+export const FIT_FLAG_NAMES = ['mu-at-limit', 'sigma-at-limit', 'amplitude-at-limit', 'slope-at-limit',
+  'background-at-limit', 'sigma-upper-limit'] as const;
+
 /** Environment flag telling dist/cli.js that it was forked by the extension and should talk over IPC. */
 export const ENGINE_IPC_ENV = 'VELO_CALIB_IPC';
 

@@ -2,18 +2,25 @@
 import { StagedOutput } from './atomicFiles';
 import { formatNumber, matrixToCsv } from './csvFormat';
 import { ScanFlux } from './flux';
-import { analyseHeterogeneity, Heterogeneity } from './heterogeneity';
+import { formatNumber as formatNumberShown, formatWithError } from '../contract/format';
+import { analyseHeterogeneity, Heterogeneity, medianError, outlierText, spreadError } from './heterogeneity';
 import {
-  fitScan, FitSettings, R_DEVIANCE, R_ERROR, R_NDF, R_PVALUE, R_SHAPE_DEVIANCE, R_STATUS, R_THETA, RESULT_FIELDS,
-  ScanFitResult, STATUS_NAMES,
+  FIT_FLAG_NAMES, fitScan, FitSettings, R_DEVIANCE, R_ERROR, R_FLAGS, R_NDF, R_PVALUE, R_SHAPE_DEVIANCE, R_SIGMA_UPPER,
+  R_STATUS, R_THETA, RESULT_FIELDS, ScanFitResult, STATUS_NAMES,
 } from './scanFits';
-import { FIT_PARAMETERS, N_PARAMS } from './scurveModel';
+import { FIT_PARAMETERS, N_PARAMS, seedThesisParameters } from './scurveModel';
 import { skippedAcquisitionsReport } from './input/acquisitionQuality';
 
 export type { FitSettings } from './scanFits';
 
 export const PIXEL_FITS_HEADER =
-  'row,col,status,mu,mu_err,sigma,sigma_err,amplitude,amplitude_err,slope,slope_err,background,background_err,chi2,ndf';
+  'row,col,status,mu,mu_err,sigma,sigma_err,amplitude,amplitude_err,slope,slope_err,background,background_err,chi2,ndf,' +
+  'flags,sigma_upper';
+
+/** `;`-separated names of the flag bits set in `bits` (empty when none). */
+export function flagNames(bits: number): string {
+  return FIT_FLAG_NAMES.filter((_, b) => bits & (1 << b)).join(';');
+}
 
 /** Per-pixel maps written as 256×256 CSV: file name → value of a result row. */
 export const MAP_FILES: Record<string, (row: Float64Array) => number> = {
@@ -25,6 +32,8 @@ export const MAP_FILES: Record<string, (row: Float64Array) => number> = {
   'map_chi2_ndf.csv': r => r[R_DEVIANCE] / r[R_NDF],
   'map_pvalue.csv': r => r[R_PVALUE],
   'map_delta_deviance.csv': r => r[R_SHAPE_DEVIANCE] - r[R_DEVIANCE],
+  'map_sigma_upper.csv': r => r[R_SIGMA_UPPER],
+  'map_flags.csv': r => r[R_FLAGS],
 };
 
 export async function fitScanOutputs(staged: StagedOutput, flux: ScanFlux, settings: FitSettings) {
@@ -52,8 +61,16 @@ function asicFitJson(fits: ScanFitResult) {
     model: fits.asic.model, polarity: fits.asic.polarity, params: named(f.theta), errors: named(f.errors),
     chi2: nullIfNaN(f.deviance), ndf: f.ndf, p_value: nullIfNaN(fits.asic.pValue), converged: f.converged,
     unmasked_pixels: fits.asic.unmaskedPixels,
+    // the thesis's own parameters (A, f) next to the fitted plateau and slope (see seedModel)
+    ...(fits.asic.model === 'seed' || fits.asic.model === 'seed-sqrt2'
+      ? { thesis_params: { E0: nullIfNaN(f.theta[0]), s: nullIfNaN(f.theta[1]), ...mapValues(seedThesisParameters(f.theta, fits.asic.polarity), nullIfNaN) } }
+      : {}),
     per_pixel_amplitude: nullIfNaN(f.theta[2] / fits.asic.unmaskedPixels),
   };
+}
+
+function mapValues<T extends Record<string, number>>(o: T, fn: (v: number) => number | null): Record<keyof T, number | null> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, fn(v)])) as Record<keyof T, number | null>;
 }
 
 function nullIfNaN(v: number): number | null {
@@ -67,7 +84,8 @@ function writePixelFits(staged: StagedOutput, fits: ScanFitResult): void {
     const o = p * RESULT_FIELDS;
     const cells = [String(Math.floor(p / cols)), String(p % cols), STATUS_NAMES[r[o + R_STATUS]]];
     for (let k = 0; k < N_PARAMS; k++) cells.push(formatNumber(r[o + R_THETA + k]), formatNumber(r[o + R_ERROR + k]));
-    cells.push(formatNumber(r[o + R_DEVIANCE]), formatNumber(r[o + R_NDF]));
+    cells.push(formatNumber(r[o + R_DEVIANCE]), formatNumber(r[o + R_NDF]), flagNames(r[o + R_FLAGS]),
+      formatNumber(r[o + R_SIGMA_UPPER]));
     lines.push(cells.join(','));
   }
   staged.write('pixel_fits.csv', lines.join('\n') + '\n');
@@ -89,7 +107,7 @@ function writeMaps(staged: StagedOutput, fits: ScanFitResult): void {
   staged.write(PIXEL_MAPS_FILE, new Uint8Array(all.buffer));
 }
 
-const f = (v: number, d = 3) => (Number.isFinite(v) ? Number(v.toPrecision(d + 2)).toString() : 'n/a');
+const f = (v: number) => formatNumberShown(v, 4);
 
 function renderReport(flux: ScanFlux, fits: ScanFitResult, h: Heterogeneity): string {
   const a = fits.asic.fit;
@@ -98,22 +116,35 @@ function renderReport(flux: ScanFlux, fits: ScanFitResult, h: Heterogeneity): st
   lines.push(`Matrix ${flux.shape.rows}×${flux.shape.cols}, ${flux.maskedPixels} masked pixels, ${flux.thresholds.length} thresholds ` +
     `(${fits.points.thresholds.length} in the fit), model \`${fits.asic.model}\`, polarity ${fits.asic.polarity > 0 ? '+1' : '−1'}.`, '');
   lines.push('## Conclusions', '', ...h.conclusions.map(c => `- ${c}`), '');
-  lines.push('## ASIC fit', '', '| parameter | value | error |', '|---|---|---|');
-  FIT_PARAMETERS.forEach((name, k) => lines.push(`| ${name} | ${f(a.theta[k])} | ${f(a.errors[k])} |`));
-  lines.push('', `Deviance ${f(a.deviance)} for ${a.ndf} degrees of freedom (p = ${f(fits.asic.pValue)}).`, '');
-  lines.push('## Pixel parameters (ok pixels)', '', '| quantity | n | mean | rms | robust rms | median fit error |', '|---|---|---|---|---|---|');
-  for (const [name, d] of [['μ (DAC)', h.mu], ['σ (DAC)', h.sigma], ['amplitude (Hz)', h.amplitude]] as const) {
-    lines.push(`| ${name} | ${d.n} | ${f(d.mean)} | ${f(d.rms)} | ${f(d.robustRms)} | ${f(d.median_fit_error)} |`);
+  lines.push('## ASIC fit', '', '| parameter | value |', '|---|---|');
+  FIT_PARAMETERS.forEach((name, k) => lines.push(`| ${name} | ${formatWithError(a.theta[k], a.errors[k])} |`));
+  lines.push('', `Deviance ${f(a.deviance)} for ${a.ndf} degrees of freedom (p = ${formatNumberShown(fits.asic.pValue, 3)}).`, '');
+  lines.push('## Pixel parameters (ok pixels)', '',
+    'Median and robust spread (1.4826 × median absolute deviation); outliers lie beyond 5 spreads from the median. ' +
+    'σ only over pixels whose edge is resolved.', '',
+    '| quantity | n | median | robust spread | outliers | median fit error |', '|---|---|---|---|---|---|');
+  for (const [name, d, symbol, unit] of [['μ (DAC)', h.mu, 'μ', 'DAC'], ['σ (DAC)', h.sigma, 'σ', 'DAC'], ['amplitude (Hz)', h.amplitude, 'amplitude', 'Hz']] as const) {
+    lines.push(`| ${name} | ${d.n} | ${formatWithError(d.median, medianError(d))} | ${formatWithError(d.robustRms, spreadError(d))} | ${outlierText(d, symbol, unit) ?? 'none'} | ${f(d.median_fit_error)} |`);
   }
+  lines.push('', `${h.sigma.upper_limits} ok pixels have an unresolved edge: σ is quoted as a 95 % upper limit (column sigma_upper, map_sigma_upper.csv).`);
+  lines.push('', '## Fit flags', '', '| flag | pixels |', '|---|---|');
+  const flagCounts = FIT_FLAG_NAMES.map(() => 0);
+  for (let p = 0; p < fits.results.length / RESULT_FIELDS; p++) {
+    const bits = fits.results[p * RESULT_FIELDS + R_FLAGS];
+    FIT_FLAG_NAMES.forEach((_, b) => { if (bits & (1 << b)) flagCounts[b]++; });
+  }
+  FIT_FLAG_NAMES.forEach((name, b) => lines.push(`| ${name} | ${flagCounts[b]} |`));
   lines.push('', '## Fit status', '', '| status | pixels |', '|---|---|');
   for (const [k, v] of Object.entries(h.status_counts)) lines.push(`| ${k} | ${v} |`);
   lines.push('', '## Edge width', '', '| σ_ASIC | √(⟨σ²⟩ + var μ) | ⟨σ²⟩ | var μ | ratio |', '|---|---|---|---|---|');
   const w = h.asic_width;
-  lines.push(`| ${f(w.sigma_asic)} ± ${f(w.sigma_asic_error)} | ${f(w.quadrature_sum)} | ${f(w.mean_sigma_squared)} | ${f(w.var_mu)} | ${f(w.ratio)} |`);
+  lines.push(`| ${formatWithError(w.sigma_asic, w.sigma_asic_error)} | ${f(w.quadrature_sum)} | ${f(w.mean_sigma_squared)} | ${f(w.var_mu)} | ${f(w.ratio)} |`);
   lines.push('', '## μ by row mod 16', '', '| row mod 16 | ' + h.spatial.mu_by_row_mod16.map((_, i) => i).join(' | ') + ' |',
-    '|---' .repeat(17) + '|', '| mean μ | ' + h.spatial.mu_by_row_mod16.map(v => f(v, 4)).join(' | ') + ' |');
+    '|---' .repeat(17) + '|', '| mean μ | ' + h.spatial.mu_by_row_mod16.map(v => f(v)).join(' | ') + ' |');
   lines.push('', ...skippedAcquisitionsReport(flux.perThreshold));
   lines.push('## ASIC flux per threshold', '', '| threshold | good | bad | failed | flux (Hz) | error (Hz) |', '|---|---|---|---|---|---|');
-  for (const t of flux.perThreshold) lines.push(`| ${t.threshold} | ${t.good} | ${t.bad} | ${t.failed} | ${f(t.asicFlux)} | ${f(t.asicFluxError)} |`);
+  for (const t of flux.perThreshold) {
+    lines.push(`| ${t.threshold} | ${t.good} | ${t.bad} | ${t.failed} | ${formatWithError(t.asicFlux, t.asicFluxError)} | ${formatNumberShown(t.asicFluxError, 2)} |`);
+  }
   return lines.join('\n') + '\n';
 }

@@ -6,6 +6,5 @@ import { fitPixelRange, PixelFitJob, PixelRange } from './scanFits';
 const job = workerData as PixelFitJob;
 const fitter = new PoissonCurveFitter(job.thresholds.length);
 parentPort!.on('message', (range: PixelRange) => {
-  fitPixelRange(job, range, fitter);
-  parentPort!.postMessage(range);
+  parentPort!.postMessage(fitPixelRange(job, range, fitter));
 });

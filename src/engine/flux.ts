@@ -67,7 +67,7 @@ export function assertMaskShape(file: string, maskShape: MatrixShape, shape: Mat
 }
 
 /** Files read to decide a scan's shape; every file votes when these show no clear majority. */
-const SHAPE_SAMPLE = 15;
+const SHAPE_SAMPLE = 9;
 
 /**
  * The scan's shape, decided before accumulating: the shape most of its readable files agree on (files spread

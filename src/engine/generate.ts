@@ -4,7 +4,7 @@ import * as path from 'path';
 import { writeFileAtomic } from './atomicFiles';
 import { formatNumber } from './csvFormat';
 import { Random } from './random';
-import { AMPLITUDE, BACKGROUND, MU, N_PARAMS, scurveModel, SIGMA, SLOPE } from './scurveModel';
+import { AMPLITUDE, BACKGROUND, makeModel, ModelName, MU, N_PARAMS, SIGMA, SLOPE } from './scurveModel';
 
 export interface GenerateOptions {
   dir: string;
@@ -24,6 +24,11 @@ export interface GenerateOptions {
   formatVariants?: boolean;
   /** Peak plateau flux in Hz (default 1.0). */
   peakFlux?: number;
+  /** The S-curve model every pixel follows, in the fit's parameterisation (default `scurve`). */
+  model?: ModelName;
+  /** Pixel-to-pixel spread of μ and σ (default true); false: every pixel has the same edge, so the ASIC curve
+   *  is exactly one curve of the model. */
+  dispersion?: boolean;
   /** Faults for tests, each drawn on the side so every other file stays exactly as without them. */
   faults?: AcquisitionFaults;
   onProgress?: (done: number, total: number) => void;
@@ -55,6 +60,10 @@ export interface GeneratedTruth {
   faults?: AcquisitionFaults;
   params: { mu0: number; muSpread: number; sigma0: number; peakFlux: number; slopeFraction: number; background: number };
   source: { row: number; col: number; height: number };
+  /** Present when not the default `scurve`. */
+  model?: ModelName;
+  /** Present (false) when generated without dispersion. */
+  dispersion?: boolean;
 }
 
 export function shutterText(seconds: number): string {
@@ -110,8 +119,10 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
     for (let c = 0; c < cols; c++) {
       const p = r * cols + c, o = p * N_PARAMS;
       const rowOffset = muSpread * (0.4 * ((r % 16) < 8 ? 1 : -1) + 0.5 * (r / rows - 0.5));
+      // the same random draws with and without dispersion: everything else in the scan stays identical
       theta[o + MU] = mu0 + doubleColumnOffset[c >> 1] + rowOffset + rng.gaussian() * muSpread;
       theta[o + SIGMA] = Math.max(sigma0 * (1 + 0.08 * rng.gaussian()), 1);
+      if (options.dispersion === false) { theta[o + MU] = mu0; theta[o + SIGMA] = sigma0; }
       const d2 = (r - source.row) ** 2 + (c - source.col) ** 2, h2 = source.height ** 2;
       const amplitude = peakFlux * Math.pow(h2 / (h2 + d2), 1.5);
       theta[o + AMPLITUDE] = amplitude;
@@ -129,7 +140,7 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
   const badFraction = options.badFraction ?? 0.03;
   const isBad = (ti: number, acq: number, u: number) => ti === allBadIndex || u < badFraction;
   const badAcquisitions: Array<[number, number]> = [];
-  const model = scurveModel(polarity);
+  const model = makeModel(options.model ?? 'scurve', polarity);
   const lambda = new Float64Array(n);
   const variants = options.formatVariants ?? true;
   let out: Uint8Array = new Uint8Array(n * 8 + 1024);
@@ -184,6 +195,8 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
     maskFile, badAcquisitions, allBadThreshold: allBadIndex >= 0 && allBadIndex < thresholds.length ? thresholds[allBadIndex] : null,
     ...(options.faults ? { faults: options.faults } : {}),
     params: { mu0, muSpread, sigma0, peakFlux, slopeFraction, background }, source,
+    ...(options.model && options.model !== 'scurve' ? { model: options.model } : {}),
+    ...(options.dispersion === false ? { dispersion: false } : {}),
   };
   writeFileAtomic(path.join(options.dir, 'truth', 'truth.json'), JSON.stringify(truth, null, 1) + '\n');
   const lines = ['row,col,kind,masked,mu,sigma,amplitude,slope,background'];

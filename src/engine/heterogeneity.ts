@@ -1,10 +1,12 @@
 // How different are the pixels, how significant is it, and why: threshold dispersion vs fit errors,
 // the ASIC edge broadened by dispersion, pixels vs the ASIC shape, spatial patterns, illumination.
+import { formatNumber, formatWithError } from '../contract/format';
 import {
-  PixelStatus, R_DEVIANCE, R_ERROR, R_NDF, R_SHAPE_DEVIANCE, R_STATUS, R_THETA, RESULT_FIELDS, ScanFitResult, STATUS_NAMES,
+  PixelStatus, R_DEVIANCE, R_ERROR, R_FLAGS, R_NDF, R_SHAPE_DEVIANCE, R_STATUS, R_THETA, RESULT_FIELDS, ScanFitResult,
+  SIGMA_UPPER_LIMIT_FLAG, STATUS_NAMES,
 } from './scanFits';
 import { AMPLITUDE, MU, SIGMA } from './scurveModel';
-import { chi2Survival, describe, Distribution, linearFit } from './statistics';
+import { chi2Survival, describe, Distribution, linearFit, OUTLIER_SPREADS } from './statistics';
 
 /** Significance level for calling a pixel inconsistent with the ASIC curve. */
 export const INCONSISTENT_P_VALUE = 0.001;
@@ -13,7 +15,8 @@ export interface Heterogeneity {
   status_counts: Record<string, number>;
   ok_pixels: number;
   mu: Distribution & { median_fit_error: number; intrinsic_rms: number; chi2_ndf: number; significant: boolean };
-  sigma: Distribution & { median_fit_error: number };
+  /** Over ok pixels whose edge is resolved: an upper limit is not a measurement of σ. */
+  sigma: Distribution & { median_fit_error: number; upper_limits: number };
   amplitude: Distribution & { median_fit_error: number };
   asic_width: { sigma_asic: number; sigma_asic_error: number; quadrature_sum: number; mean_sigma_squared: number; var_mu: number; ratio: number };
   asic_shape_refit: { pixels: number; inconsistent: number; fraction_inconsistent: number; median_delta_deviance: number; delta_ndf: number };
@@ -27,9 +30,13 @@ export interface Heterogeneity {
   conclusions: string[];
 }
 
-function columnOf(results: Float64Array, field: number, status: ArrayLike<number>): Float64Array {
+function columnOf(results: Float64Array, field: number, status: ArrayLike<number>, resolvedOnly = false): Float64Array {
   const n = status.length, out = new Float64Array(n).fill(NaN);
-  for (let p = 0; p < n; p++) if (status[p] === PixelStatus.Ok) out[p] = results[p * RESULT_FIELDS + field];
+  for (let p = 0; p < n; p++) {
+    if (status[p] !== PixelStatus.Ok) continue;
+    if (resolvedOnly && results[p * RESULT_FIELDS + R_FLAGS] & SIGMA_UPPER_LIMIT_FLAG) continue;
+    out[p] = results[p * RESULT_FIELDS + field];
+  }
   return out;
 }
 
@@ -56,12 +63,14 @@ export function analyseHeterogeneity(fits: ScanFitResult): Heterogeneity {
   STATUS_NAMES.forEach((name, code) => { status_counts[name] = status.filter(s => s === code).length; });
 
   const mu = columnOf(r, R_THETA + MU, status), muErr = columnOf(r, R_ERROR + MU, status);
-  const sigma = columnOf(r, R_THETA + SIGMA, status), sigmaErr = columnOf(r, R_ERROR + SIGMA, status);
+  const sigma = columnOf(r, R_THETA + SIGMA, status, true), sigmaErr = columnOf(r, R_ERROR + SIGMA, status, true);
+  let upperLimits = 0;
+  for (let p = 0; p < n; p++) if (status[p] === PixelStatus.Ok && r[p * RESULT_FIELDS + R_FLAGS] & SIGMA_UPPER_LIMIT_FLAG) upperLimits++;
   const amp = columnOf(r, R_THETA + AMPLITUDE, status), ampErr = columnOf(r, R_ERROR + AMPLITUDE, status);
   const muD = describe(mu), sigmaD = describe(sigma), ampD = describe(amp);
   const medianMuErr = describe(muErr).median; // median: a few ill-constrained fits must not dominate
   let chi2 = 0, nChi = 0;
-  for (let p = 0; p < n; p++) if (Number.isFinite(mu[p]) && muErr[p] > 0) { chi2 += ((mu[p] - muD.mean) / muErr[p]) ** 2; nChi++; }
+  for (let p = 0; p < n; p++) if (Number.isFinite(mu[p]) && muErr[p] > 0) { chi2 += ((mu[p] - muD.median) / muErr[p]) ** 2; nChi++; }
   const muChi2Ndf = chi2 / Math.max(nChi - 1, 1);
   // Robust forms throughout: at low counts a few ill-constrained pixels (huge μ errors, far-off μ) would
   // otherwise dominate both the spread and the typical error.
@@ -101,8 +110,8 @@ export function analyseHeterogeneity(fits: ScanFitResult): Heterogeneity {
   const perParity = [0, 1].map(par => describe(mu.filter((_, p) => (p % cols) % 2 === par)));
   const evenOddErr = Math.sqrt(perParity.reduce((s, d) => s + (d.n ? d.rms ** 2 / d.n : 0), 0));
   const dcMeans = groupMeans(mu, Math.ceil(cols / 2), p => (p % cols) >> 1).filter(Number.isFinite);
-  const dcRms = describe(dcMeans).rms;
-  const dcExpected = muD.rms / Math.sqrt(muD.n / Math.max(dcMeans.length, 1));
+  const dcRms = describe(dcMeans).robustRms;
+  const dcExpected = muD.robustRms / Math.sqrt(muD.n / Math.max(dcMeans.length, 1));
   const okIdx: number[] = [];
   for (let p = 0; p < n; p++) if (Number.isFinite(mu[p])) okIdx.push(p);
   const gCol = okIdx.length > 2 ? linearFit(okIdx.map(p => p % cols), okIdx.map(p => mu[p])) : { slope: NaN, slopeError: NaN };
@@ -113,7 +122,7 @@ export function analyseHeterogeneity(fits: ScanFitResult): Heterogeneity {
   const h: Heterogeneity = {
     status_counts, ok_pixels: status_counts.ok,
     mu: { ...muD, median_fit_error: medianMuErr, intrinsic_rms: intrinsic, chi2_ndf: muChi2Ndf, significant: muSignificant },
-    sigma: { ...sigmaD, median_fit_error: describe(sigmaErr).median },
+    sigma: { ...sigmaD, median_fit_error: describe(sigmaErr).median, upper_limits: upperLimits },
     amplitude: { ...ampD, median_fit_error: describe(ampErr).median },
     asic_width: {
       sigma_asic: asic.theta[SIGMA], sigma_asic_error: asic.errors[SIGMA], quadrature_sum: quadrature,
@@ -190,7 +199,29 @@ function solveDense(a: Float64Array, b: Float64Array, n: number): Float64Array |
   return x;
 }
 
-const fmt = (v: number, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
+/** A number shown to people: rounded to its error when there is one (the shared display rule). */
+const fmt = (v: number, error?: number) => formatWithError(v, error);
+const pct = (v: number) => formatNumber(100 * v, 3);
+
+/** "17 pixels with σ > 50 DAC" for a distribution's outliers, or undefined when there are none. */
+export function outlierText(d: Distribution, symbol: string, unit: string): string | undefined {
+  const o = d.outliers, parts: string[] = [];
+  const u = unit ? ` ${unit}` : '';
+  if (o.above) parts.push(`${o.above} pixel${o.above === 1 ? '' : 's'} with ${symbol} > ${formatNumber(o.high_cut, 3)}${u}`);
+  if (o.below) parts.push(`${o.below} pixel${o.below === 1 ? '' : 's'} with ${symbol} < ${formatNumber(o.low_cut, 3)}${u}`);
+  return parts.length ? parts.join(' and ') : undefined;
+}
+
+/** Statistical errors of a distribution's median and MAD-based spread (Gaussian core: 1.253 s/√n and 1.166 s/√n). */
+export function medianError(d: Distribution): number { return 1.2533 * d.robustRms / Math.sqrt(Math.max(d.n, 1)); }
+export function spreadError(d: Distribution): number { return 1.166 * d.robustRms / Math.sqrt(Math.max(d.n, 1)); }
+
+/** "median 1445.09 ± 0.03 DAC, robust spread 7.05 ± 0.03 DAC (1.4826 × MAD); outliers …: 3 pixels with μ > 1480 DAC" */
+function robustText(d: Distribution, symbol: string, unit: string): string {
+  const outliers = outlierText(d, symbol, unit);
+  return `median ${fmt(d.median, medianError(d))} ${unit}, robust spread ${fmt(d.robustRms, spreadError(d))} ${unit} (1.4826 × MAD)` +
+    (outliers ? `; outliers beyond ${OUTLIER_SPREADS} spreads: ${outliers}` : '; no outliers');
+}
 
 function conclusions(h: Heterogeneity): string[] {
   const out: string[] = [];
@@ -204,35 +235,42 @@ function conclusions(h: Heterogeneity): string[] {
     return out;
   }
   const m = h.mu;
+  const muErr = spreadError(m);
   out.push(m.significant
-    ? `Threshold dispersion is significant: robust rms(μ) = ${fmt(m.robustRms)} DAC against a median fit error of ${fmt(m.median_fit_error)} DAC ` +
-      `(χ²/ndf = ${fmt(m.chi2_ndf)}); the intrinsic pixel-to-pixel spread is ${fmt(m.intrinsic_rms)} DAC.`
-    : `Threshold dispersion is not significant: robust rms(μ) = ${fmt(m.robustRms)} DAC is compatible with the median fit error ${fmt(m.median_fit_error)} DAC ` +
-      `(χ²/ndf = ${fmt(m.chi2_ndf)}).`);
+    ? `Threshold dispersion is significant: robust rms(μ) = ${fmt(m.robustRms, muErr)} DAC against a median fit error of ${fmt(m.median_fit_error)} DAC ` +
+      `(χ²/ndf = ${formatNumber(m.chi2_ndf, 3)}); the intrinsic pixel-to-pixel spread is ${fmt(m.intrinsic_rms, muErr)} DAC.`
+    : `Threshold dispersion is not significant: robust rms(μ) = ${fmt(m.robustRms, muErr)} DAC is compatible with the median fit error ${fmt(m.median_fit_error)} DAC ` +
+      `(χ²/ndf = ${formatNumber(m.chi2_ndf, 3)}).`);
+  out.push(`Pixel thresholds μ: ${robustText(m, 'μ', 'DAC')}.`);
   const w = h.asic_width;
-  out.push(`ASIC edge width σ_ASIC = ${fmt(w.sigma_asic)} ± ${fmt(w.sigma_asic_error)} DAC vs √(⟨σ²⟩ + var(μ)) = ${fmt(w.quadrature_sum)} DAC ` +
-    `(ratio ${fmt(w.ratio, 3)}): ${Math.abs(w.ratio - 1) < 0.05 ? 'the ASIC curve is the pixel curves broadened by the threshold dispersion' : 'the ASIC width is not explained by noise and dispersion alone'}.`);
-  out.push(`Mean pixel noise width ⟨σ⟩ = ${fmt(h.sigma.mean)} DAC, rms ${fmt(h.sigma.rms)} (median fit error ${fmt(h.sigma.median_fit_error)}).`);
+  out.push(`ASIC edge width σ_ASIC = ${fmt(w.sigma_asic, w.sigma_asic_error)} DAC vs √(⟨σ²⟩ + var(μ)) = ${fmt(w.quadrature_sum)} DAC ` +
+    `(ratio ${formatNumber(w.ratio, 3)}): ${Math.abs(w.ratio - 1) < 0.05 ? 'the ASIC curve is the pixel curves broadened by the threshold dispersion' : 'the ASIC width is not explained by noise and dispersion alone'}.`);
+  const sg = h.sigma;
+  out.push(`Pixel noise width σ over ${sg.n} pixels with a resolved edge: ${robustText(sg, 'σ', 'DAC')}` +
+    ` (median fit error ${fmt(sg.median_fit_error)} DAC)` +
+    (sg.upper_limits ? `; ${sg.upper_limits} pixels have an edge sharper than the scan resolves and only an upper limit on σ (map_sigma_upper.csv), left out.` : '.'));
   const s = h.asic_shape_refit;
-  out.push(`${fmt(100 * s.fraction_inconsistent, 1)} % of fitted pixels are inconsistent with the ASIC curve scaled to their amplitude ` +
-    `(likelihood-ratio p < ${INCONSISTENT_P_VALUE}; median Δdeviance ${fmt(s.median_delta_deviance, 1)}).`);
+  out.push(`${pct(s.fraction_inconsistent)} % of fitted pixels are inconsistent with the ASIC curve scaled to their amplitude ` +
+    `(likelihood-ratio p < ${INCONSISTENT_P_VALUE}; median Δdeviance ${formatNumber(s.median_delta_deviance, 3)}).`);
   const sp = h.spatial;
   const eoSig = Math.abs(sp.even_odd_column_difference) > 3 * sp.even_odd_column_difference_error;
-  out.push(`Even − odd column mean μ: ${fmt(sp.even_odd_column_difference)} ± ${fmt(sp.even_odd_column_difference_error)} DAC` +
+  out.push(`Even − odd column mean μ: ${fmt(sp.even_odd_column_difference, sp.even_odd_column_difference_error)} DAC` +
     (eoSig ? ' (significant).' : ' (not significant).'));
   const dcSig = sp.double_column_rms > 2 * sp.double_column_rms_expected;
-  out.push(`Double-column means scatter by ${fmt(sp.double_column_rms)} DAC where ${fmt(sp.double_column_rms_expected)} is expected from the pixel spread: ` +
+  out.push(`Double-column means scatter by ${formatNumber(sp.double_column_rms, 3)} DAC where ${formatNumber(sp.double_column_rms_expected, 3)} is expected from the pixel spread: ` +
     (dcSig ? 'a double-column pattern is present.' : 'no double-column pattern.'));
   const rm = sp.mu_by_row_mod16.filter(Number.isFinite);
   const rmRange = rm.length ? Math.max(...rm) - Math.min(...rm) : NaN;
-  out.push(`Row-mod-16 means of μ span ${fmt(rmRange)} DAC; gradients ${fmt(sp.gradient_per_column, 4)} ± ${fmt(sp.gradient_per_column_error, 4)} DAC/column, ` +
-    `${fmt(sp.gradient_per_row, 4)} ± ${fmt(sp.gradient_per_row_error, 4)} DAC/row.`);
+  out.push(`Row-mod-16 means of μ span ${formatNumber(rmRange, 3)} DAC; gradients ${fmt(sp.gradient_per_column, sp.gradient_per_column_error)} DAC/column, ` +
+    `${fmt(sp.gradient_per_row, sp.gradient_per_row_error)} DAC/row.`);
   const il = h.illumination;
   // What the smooth surface leaves is compared with the fit errors: statistics alone, or pixel-level differences.
   const residualIsStatistical = il.amplitude_residual_rms < 1.5 * il.amplitude_median_error;
-  out.push(`Amplitude varies by robust rms ${fmt(100 * h.amplitude.robustRms / h.amplitude.median, 1)} % across pixels; a smooth illumination ` +
-    `surface (peak near row ${il.peak_row}, column ${il.peak_col}) explains ${fmt(100 * il.amplitude_smooth_r2, 1)} % of the variance and leaves ` +
-    `${fmt(il.amplitude_residual_rms, 3)} Hz against a median fit error of ${fmt(il.amplitude_median_error, 3)} Hz: ` +
+  const ampOutliers = outlierText(h.amplitude, 'amplitude', 'Hz');
+  out.push(`Amplitude varies by robust rms ${pct(h.amplitude.robustRms / h.amplitude.median)} % across pixels` +
+    (ampOutliers ? ` (outliers: ${ampOutliers})` : '') + `; a smooth illumination ` +
+    `surface (peak near row ${il.peak_row}, column ${il.peak_col}) explains ${pct(il.amplitude_smooth_r2)} % of the variance and leaves ` +
+    `${formatNumber(il.amplitude_residual_rms, 3)} Hz against a median fit error of ${formatNumber(il.amplitude_median_error, 3)} Hz: ` +
     (residualIsStatistical ? 'the amplitude pattern is source illumination plus counting statistics, not pixel defects.'
       : 'beyond illumination and statistics, pixels differ in efficiency.'));
   return out;

@@ -1,6 +1,7 @@
 // Poisson maximum-likelihood fit of counts n_j with exposure T_j to T_j·F(t_j; θ):
 // Levenberg–Marquardt on the Baker–Cousins deviance with the analytic Jacobian and the Fisher matrix
-// as curvature; bounds by projection; parameter errors from the inverse Fisher matrix.
+// as curvature; bounds by projection; parameter errors from the inverse Fisher matrix of the parameters free at the
+// optimum (one sitting at its bound is held fixed there, as MINUIT reports it, and gets a one-sided error).
 // Neyman (√n-weighted) least squares is biased at these counts and undefined for n = 0.
 import { N_PARAMS, ScurveModel } from './scurveModel';
 
@@ -12,7 +13,14 @@ export interface FitBounds {
 export interface CurveFitResult {
   converged: boolean;
   theta: Float64Array;
+  /**
+   * Parabolic errors of the parameters free at the optimum; for a parameter at its bound, the one-sided distance
+   * inwards at which the profile deviance (quadratic model, the others re-optimised) rises by 1. NaN only for a
+   * parameter the model does not use or when the Fisher matrix of the free ones is singular.
+   */
   errors: Float64Array;
+  /** Bit k set: parameter k ended at its lower or upper bound. */
+  atLimit: number;
   deviance: number;
   ndf: number;
   iterations: number;
@@ -21,6 +29,10 @@ export interface CurveFitResult {
 const MAX_ITERATIONS = 200;
 /** A deviance decrease below this ends the fit: 1e-3 is far below the 1-unit change that moves a parameter by 1σ. */
 export const DEVIANCE_TOLERANCE = 1e-3;
+
+/** Expected counts below this weigh in the Fisher matrix as if they were this (a point expecting 1e-12 counts
+ *  already pins the background to its bound; more weight only loses precision). */
+const MIN_NU = 1e-12;
 
 /** Baker–Cousins Poisson deviance term, 2·(ν − n + n·ln(n/ν)). */
 export function devianceTerm(n: number, nu: number): number {
@@ -100,7 +112,7 @@ export class PoissonCurveFitter {
     let lambda = 1e-3, iterations = 0, converged = false;
     // ν and the Jacobian in the buffers belong to θ until a trial step is evaluated.
     let buffersAtTheta = true;
-    if (!Number.isFinite(dev)) return this.result(false, theta, NaN, m, n, nFree, 0, model, t, exposure, buffersAtTheta);
+    if (!Number.isFinite(dev)) return this.result(false, theta, NaN, m, n, nFree, 0, model, t, exposure, buffersAtTheta, bounds);
     while (iterations < MAX_ITERATIONS) {
       iterations++;
       this.curvature(m, n, idx, nFree, g, h);
@@ -133,7 +145,40 @@ export class PoissonCurveFitter {
       if (!improved) { converged = lambda >= 1e10; break; }
       if (converged) break;
     }
-    return this.result(converged, theta, dev, m, n, nFree, iterations, model, t, exposure, buffersAtTheta);
+    return this.result(converged, theta, dev, m, n, nFree, iterations, model, t, exposure, buffersAtTheta, bounds);
+  }
+
+  /**
+   * ln det of the Fisher matrix of the parameters free in `free` at θ: the volume factor of those parameters when
+   * the likelihood is integrated over them (Laplace), as the adjusted profile needs.
+   */
+  logDetFisher(model: ScurveModel, t: ArrayLike<number>, exposure: ArrayLike<number>, m: number, theta: Float64Array,
+    free: boolean[]): number {
+    const idx = this.freeIndex, h = this.h;
+    let k = 0;
+    for (let p = 0; p < N_PARAMS; p++) if (free[p]) idx[k++] = p;
+    this.evaluate(model, t, exposure, m, theta, true);
+    const jac = this.jac, nu = this.nu;
+    h.fill(0, 0, k * k);
+    for (let j = 0; j < m; j++) {
+      const w = nu[j] > MIN_NU ? 1 / nu[j] : nu[j] > 0 ? 1 / MIN_NU : 0, o = j * N_PARAMS;
+      for (let r = 0; r < k; r++) for (let c = 0; c <= r; c++) h[r * k + c] += w * jac[o + idx[r]] * jac[o + idx[c]];
+    }
+    let logDet = 0;
+    for (let j = 0; j < k; j++) { // Cholesky in place (lower triangle)
+      let d = h[j * k + j];
+      for (let q = 0; q < j; q++) d -= h[j * k + q] * h[j * k + q];
+      if (!(d > 0)) return -Infinity;
+      d = Math.sqrt(d);
+      h[j * k + j] = d;
+      logDet += 2 * Math.log(d);
+      for (let i = j + 1; i < k; i++) {
+        let s = h[i * k + j];
+        for (let q = 0; q < j; q++) s -= h[i * k + q] * h[j * k + q];
+        h[i * k + j] = s / d;
+      }
+    }
+    return logDet;
   }
 
   /** Gradient of D/2 and Fisher matrix Σ (1/ν)·∂ν∂νᵀ over the free parameters. */
@@ -143,7 +188,8 @@ export class PoissonCurveFitter {
     h.fill(0, 0, nFree * nFree);
     for (let j = 0; j < m; j++) {
       const v = nu[j];
-      const w = v > 0 ? 1 / v : 0, resid = v > 0 ? 1 - n[j] / v : 1;
+      // Far beyond the edge ν can underflow towards 0; 1/ν would overflow and turn 0·∞ into NaN.
+      const w = v > MIN_NU ? 1 / v : v > 0 ? 1 / MIN_NU : 0, resid = v > 0 ? 1 - n[j] / v : 1;
       const o = j * N_PARAMS;
       for (let r = 0; r < nFree; r++) {
         const jr = jac[o + idx[r]];
@@ -156,17 +202,43 @@ export class PoissonCurveFitter {
   }
 
   private result(converged: boolean, theta: Float64Array, deviance: number, m: number, n: ArrayLike<number>, nFree: number,
-    iterations: number, model: ScurveModel, t: ArrayLike<number>, exposure: ArrayLike<number>, buffersAtTheta: boolean): CurveFitResult {
+    iterations: number, model: ScurveModel, t: ArrayLike<number>, exposure: ArrayLike<number>, buffersAtTheta: boolean,
+    bounds: FitBounds): CurveFitResult {
     const errors = new Float64Array(N_PARAMS).fill(NaN);
+    let atLimit = 0;
     if (Number.isFinite(deviance)) {
       // Fisher matrix at the optimum (expected information, the same matrix the steps used).
       if (!buffersAtTheta) this.evaluate(model, t, exposure, m, theta, true);
-      this.curvature(m, n, this.freeIndex, nFree, this.g, this.h);
-      const inv = invertSymmetric(this.h.subarray(0, nFree * nFree), nFree);
-      if (inv) for (let r = 0; r < nFree; r++) errors[this.freeIndex[r]] = Math.sqrt(inv[r * nFree + r]);
+      const idx = this.freeIndex, g = this.g, h = this.h;
+      this.curvature(m, n, idx, nFree, g, h);
+      const active: number[] = [], limited: number[] = [];
+      for (let r = 0; r < nFree; r++) {
+        const k = idx[r];
+        if (theta[k] <= bounds.lower[k] || theta[k] >= bounds.upper[k]) { limited.push(r); atLimit |= 1 << k; } else active.push(r);
+      }
+      const inv = invertSubmatrix(h, nFree, active);
+      if (inv) active.forEach((r, i) => { errors[idx[r]] = Math.sqrt(inv[i * active.length + i]); });
+      for (const r of limited) {
+        const k = idx[r];
+        // Profile deviance inwards from the bound, quadratic model: D/2 rises as gδ + ½·h_eff·δ², with g the
+        // gradient of D/2 inwards and h_eff the curvature left after the free parameters follow (Schur complement).
+        const inward = theta[k] <= bounds.lower[k] ? 1 : -1;
+        const grad = Math.max(inward * g[r], 0);
+        const withK = invertSubmatrix(h, nFree, [...active, r]);
+        const hEff = withK && withK[active.length * (active.length + 1) + active.length] > 0
+          ? 1 / withK[active.length * (active.length + 1) + active.length] : h[r * nFree + r];
+        errors[k] = hEff > 0 ? (Math.sqrt(grad * grad + hEff) - grad) / hEff : grad > 0 ? 1 / (2 * grad) : NaN;
+      }
     }
-    return { converged, theta: Float64Array.from(theta), errors, deviance, ndf: m - nFree, iterations };
+    return { converged, theta: Float64Array.from(theta), errors, atLimit, deviance, ndf: m - nFree, iterations };
   }
+}
+
+/** Inverse of the rows/columns `rows` of the symmetric n×n matrix h (undefined when not positive definite). */
+function invertSubmatrix(h: Float64Array, n: number, rows: number[]): Float64Array | undefined {
+  const k = rows.length, sub = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) sub[i * k + j] = h[rows[i] * n + rows[j]];
+  return invertSymmetric(sub, k);
 }
 
 function clamp(theta: Float64Array, bounds: FitBounds): void {

@@ -234,5 +234,6 @@ export function inputFingerprint(scan: Scan, settings: unknown, maskFile?: strin
   for (const t of scan.thresholds) {
     for (const a of t.acquisitions) h.update(`${a.name}:${a.size}:${Math.floor(a.mtimeMs)}\n`);
   }
+  for (const d of scan.duplicates) h.update(`duplicate:${d.file}\n`);
   return h.digest('hex').slice(0, 32);
 }

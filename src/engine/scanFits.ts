@@ -1,23 +1,36 @@
 // S-curve fits of every pixel and of the ASIC-summed curve, plus each pixel refitted with the ASIC shape.
 // Pixel fits run in worker threads over shared memory: counts in, one row of results per pixel out.
 import { ScanFlux } from './flux';
+import { ProfiledCurve, profileRise, sigmaPosterior, UPPER_LIMIT_95 } from './fit/profileLikelihood';
 import { amplitudeOnlyFit, CurveFitResult, FitBounds, PoissonCurveFitter } from './poissonFit';
 import {
-  AMPLITUDE, BACKGROUND, makeModel, ModelName, MU, N_PARAMS, ScurveModel, SIGMA, SLOPE,
+  AMPLITUDE, BACKGROUND, KBETA_RATIO, KBETA_SEPARATION, makeModel, ModelName, MU, N_PARAMS, ScurveModel, scurveModel, SIGMA, SLOPE,
 } from './scurveModel';
 import { detectPolarity, estimateStart } from './startValues';
 import { chi2Survival } from './statistics';
 import { runInWorkers, workerScript } from './workerPool';
 
 export enum PixelStatus { Ok = 0, Masked = 1, Dead = 2, Failed = 3, BadFit = 4, TooFewPoints = 5 }
-export { STATUS_NAMES } from '../protocol';
+export { FIT_FLAG_NAMES, STATUS_NAMES } from '../protocol';
+
+/** Bits of a pixel's flags (names in FIT_FLAG_NAMES): bit k for parameter k at a bound (σ at its upper bound only),
+ *  and SIGMA_UPPER_LIMIT_FLAG when the edge is not resolved and σ is quoted as an upper limit. */
+export const SIGMA_UPPER_LIMIT_FLAG = 1 << 5;
 
 /** p-value below which a converged fit is called bad. */
 export const BAD_FIT_P_VALUE = 0.001;
 
 /** Layout of one pixel's row in the shared result array. */
 export const R_STATUS = 0, R_THETA = 1, R_ERROR = 6, R_DEVIANCE = 11, R_NDF = 12, R_PVALUE = 13,
-  R_SHAPE_DEVIANCE = 14, RESULT_FIELDS = 15;
+  R_SHAPE_DEVIANCE = 14, R_FLAGS = 15, R_SIGMA_UPPER = 16, RESULT_FIELDS = 17;
+
+/**
+ * A σ within this many parabolic errors of its lower bound is checked with the profile likelihood: is σ at the bound
+ * (standing for 0, an edge sharper than the step) excluded at 95 %? Further away the parabola is safe enough.
+ */
+const SIGMA_SCREEN_ERRORS = 3;
+/** A profile point this far below the fit's deviance means the fit found a local minimum, not the global one. */
+const LOCAL_MINIMUM_MARGIN = 0.05;
 
 export interface FitSettings {
   model: ModelName;
@@ -78,15 +91,18 @@ export interface PixelFitJob {
 
 export interface PixelRange { start: number; end: number }
 
-/** Fits pixels [start, end) of a job, writing their result rows. Used by fitWorker and inline. */
-export function fitPixelRange(job: PixelFitJob, range: PixelRange, fitter = new PoissonCurveFitter(job.thresholds.length)): void {
+/** Fits pixels [start, end) of a job, writing their result rows. Used by fitWorker and inline.
+ *  Returns the milliseconds spent on profile-likelihood limits (reported apart by the benchmark). */
+export function fitPixelRange(job: PixelFitJob, range: PixelRange, fitter = new PoissonCurveFitter(job.thresholds.length)): number {
   const m = job.thresholds.length;
   const model = makeModel(job.model, job.polarity);
   const bounds = fitBounds(job.thresholds);
   const theta = new Float64Array(N_PARAMS), scratch = new Float64Array(m);
+  let profileMs = 0;
   for (let p = range.start; p < range.end; p++) {
     const row = job.results.subarray(p * RESULT_FIELDS, (p + 1) * RESULT_FIELDS);
     row.fill(NaN);
+    row[R_FLAGS] = 0;
     const n = job.counts.subarray(p * m, (p + 1) * m);
     if (job.mask[p]) { row[R_STATUS] = PixelStatus.Masked; continue; }
     let total = 0, nonZero = 0;
@@ -94,57 +110,134 @@ export function fitPixelRange(job: PixelFitJob, range: PixelRange, fitter = new 
     if (total === 0) { row[R_STATUS] = PixelStatus.Dead; continue; }
     if (m <= countFree(model) || nonZero < 3) { row[R_STATUS] = PixelStatus.TooFewPoints; continue; }
     const shape = amplitudeOnlyFit(n, job.exposure, job.asicShape, m);
-    const fit = fitPixelCurve(fitter, model, job, n, shape.scale, bounds, theta, scratch);
+    let fit = fitPixelCurve(fitter, model, job, n, shape.scale, bounds, theta, scratch);
+    let limit: EdgeLimit | undefined;
+    if (fit.converged) {
+      const t0 = performance.now();
+      const edge = resolveEdge({ fitter, model, t: job.thresholds, n, exposure: job.exposure, m, bounds, best: fit.theta,
+        bestDeviance: fit.deviance }, fit);
+      fit = edge.fit;
+      limit = edge.limit;
+      profileMs += performance.now() - t0;
+    }
     writeFitRow(row, fit);
     row[R_SHAPE_DEVIANCE] = shape.deviance;
+    if (limit && row[R_STATUS] !== PixelStatus.Failed) {
+      row[R_FLAGS] = (row[R_FLAGS] & ~(1 << SIGMA)) | SIGMA_UPPER_LIMIT_FLAG;
+      row[R_SIGMA_UPPER] = limit.sigmaUpper;
+      row[R_ERROR + MU] = limit.muError;
+    }
   }
+  return profileMs;
+}
+
+export interface EdgeLimit {
+  /** 95 % upper limit of σ. */
+  sigmaUpper: number;
+  /** μ's error with σ integrated out (the fit's parabolic error belongs to its too-sharp edge). */
+  muError: number;
+}
+
+/**
+ * The unresolved edge: σ at its lower bound, or the profile likelihood unable to exclude the bound (which stands for
+ * σ = 0, an edge sharper than the threshold step) at 95 %. Then σ is reported as its 95 % upper limit and μ's error
+ * with σ integrated out (sigmaPosterior): the fit's parabolic error belongs to its too-sharp edge.
+ * The profile at the bound can also reveal that the fit stopped in the wider of two minima (a sharp edge one step
+ * further fits better): the fit then moves there.
+ */
+export function resolveEdge(c: ProfiledCurve, fit: CurveFitResult): { fit: CurveFitResult; limit?: EdgeLimit } {
+  const lower = c.bounds.lower[SIGMA], error = fit.errors[SIGMA];
+  if (fit.theta[SIGMA] - lower > SIGMA_SCREEN_ERRORS * error) return { fit };
+  if (fit.theta[SIGMA] > lower) { // one profile point decides most pixels
+    const warm = Float64Array.from(fit.theta);
+    const rise = profileRise(c, SIGMA, lower, warm);
+    if (rise < -LOCAL_MINIMUM_MARGIN) return refitFrom(c, fit, warm) ?? { fit };
+    if (rise >= UPPER_LIMIT_95) return { fit };
+  }
+  const posterior = sigmaPosterior(c, SIGMA, error > lower ? error : lower, MU);
+  if (posterior.better) {
+    const better = refitFrom(c, fit, posterior.better);
+    if (better) return better;
+  }
+  if (posterior.riseAtBound >= UPPER_LIMIT_95) return { fit };
+  return { fit, limit: { sigmaUpper: posterior.high, muError: posterior.followSd } };
+}
+
+/** The fit stopped in a local minimum: fit again from a better point and resolve the edge there. */
+function refitFrom(c: ProfiledCurve, fit: CurveFitResult, start: Float64Array): { fit: CurveFitResult; limit?: EdgeLimit } | undefined {
+  const refit = c.fitter.fit(c.model, c.t, c.n, c.exposure, c.m, start, c.model.free, c.bounds);
+  if (!refit.converged || !(refit.deviance < fit.deviance - LOCAL_MINIMUM_MARGIN)) return undefined;
+  c.best = refit.theta;
+  c.bestDeviance = refit.deviance;
+  return resolveEdge(c, refit);
 }
 
 /**
  * Two stages: the edge first with the slope held at 0 (at low counts a free slope can trade places with a
- * too-sharp edge and trap the fit in a local minimum), then every parameter free from there.
+ * too-sharp edge and trap the fit in a local minimum), then every parameter free from there. Models other than
+ * `scurve` start from the converged scurve: the same edge, width and heights.
  */
 export function fitCurve(fitter: PoissonCurveFitter, model: ScurveModel, t: Float64Array, n: ArrayLike<number>,
   exposure: Float64Array, m: number, polarity: 1 | -1, bounds: FitBounds, theta: Float64Array = new Float64Array(N_PARAMS),
   scratch: Float64Array = new Float64Array(m)): CurveFitResult {
   estimateStart(t, n, exposure, m, polarity, theta, scratch);
-  if (model.free[SLOPE]) {
-    const edgeOnly = model.free.map((f, k) => f && k !== SLOPE);
-    fitter.fit(model, t, n, exposure, m, theta, edgeOnly, bounds, 1e-2); // a rough edge is enough to start from
-  }
+  const scurve = model.name === 'scurve' ? model : scurveModel(polarity);
+  const edgeOnly = scurve.free.map((f, k) => f && k !== SLOPE);
+  fitter.fit(scurve, t, n, exposure, m, theta, edgeOnly, bounds, 1e-2); // a rough edge is enough to start from
+  const fit = fitter.fit(scurve, t, n, exposure, m, theta, scurve.free, bounds);
+  if (model === scurve) return fit;
+  startFromScurve(model, polarity, theta);
   return fitter.fit(model, t, n, exposure, m, theta, model.free, bounds);
+}
+
+/** Turns a converged scurve θ into a start for `model` (in place). */
+function startFromScurve(model: ScurveModel, polarity: 1 | -1, theta: Float64Array): void {
+  if (model.name !== 'kbeta') return; // seed models share the scurve's parameters (see seedModel)
+  // The K-beta step adds KBETA_RATIO of the K-alpha plateau just beyond the edge: the scurve saw both as one.
+  theta[AMPLITUDE] /= 1 + KBETA_RATIO;
+  theta[SLOPE] /= 1 + KBETA_RATIO;
+  theta[MU] -= polarity * KBETA_SEPARATION * KBETA_RATIO / (1 + KBETA_RATIO);
 }
 
 /**
  * A pixel starts from the ASIC curve scaled to it (amplitude, slope and background × k, σ a little narrower than
  * the ASIC edge, which dispersion broadens) with μ from its own 50 % crossing; one full fit from there converges in
- * a few steps. Falls back to the two-stage fit when the scale is unusable.
+ * a few steps. Falls back to the two-stage fit when the scale is unusable or that fit fails or fits badly.
  */
 function fitPixelCurve(fitter: PoissonCurveFitter, model: ScurveModel, job: PixelFitJob, n: ArrayLike<number>, scale: number,
   bounds: FitBounds, theta: Float64Array, scratch: Float64Array): CurveFitResult {
   const m = job.thresholds.length;
-  if (!(scale > 0) || !Number.isFinite(scale) || job.model !== 'scurve') {
-    return fitCurve(fitter, model, job.thresholds, n, job.exposure, m, job.polarity, bounds, theta, scratch);
+  if (scale > 0 && Number.isFinite(scale)) {
+    estimateStart(job.thresholds, n, job.exposure, m, job.polarity, theta, scratch);
+    const a = job.asicTheta;
+    theta[SIGMA] = a[SIGMA] * 0.9;
+    theta[AMPLITUDE] = scale * a[AMPLITUDE];
+    theta[SLOPE] = scale * a[SLOPE];
+    theta[BACKGROUND] = scale * a[BACKGROUND];
+    const fit = fitter.fit(model, job.thresholds, n, job.exposure, m, theta, model.free, bounds);
+    if (fit.converged && Number.isFinite(fit.errors[MU])) {
+      if (!(chi2Survival(fit.deviance, fit.ndf) < BAD_FIT_P_VALUE)) return fit;
+      // a bad fit from the ASIC start may be a wrong minimum (e.g. a very wide edge): the pixel's own start decides
+      const own = fitCurve(fitter, model, job.thresholds, n, job.exposure, m, job.polarity, bounds, theta, scratch);
+      return own.converged && own.deviance < fit.deviance ? own : fit;
+    }
   }
-  estimateStart(job.thresholds, n, job.exposure, m, job.polarity, theta, scratch);
-  const a = job.asicTheta;
-  theta[SIGMA] = a[SIGMA] * 0.9;
-  theta[AMPLITUDE] = scale * a[AMPLITUDE];
-  theta[SLOPE] = scale * a[SLOPE];
-  theta[BACKGROUND] = scale * a[BACKGROUND];
-  return fitter.fit(model, job.thresholds, n, job.exposure, m, theta, model.free, bounds);
+  return fitCurve(fitter, model, job.thresholds, n, job.exposure, m, job.polarity, bounds, theta, scratch);
 }
 
 export function countFree(model: ScurveModel): number {
   return model.free.filter(Boolean).length;
 }
 
+/** Status from convergence and p-value (a parameter at a bound is a result, not a failure), flags from the bounds. */
 function writeFitRow(row: Float64Array, fit: CurveFitResult): void {
   for (let k = 0; k < N_PARAMS; k++) { row[R_THETA + k] = fit.theta[k]; row[R_ERROR + k] = fit.errors[k]; }
   row[R_DEVIANCE] = fit.deviance;
   row[R_NDF] = fit.ndf;
   row[R_PVALUE] = chi2Survival(fit.deviance, fit.ndf);
-  const errorsOk = Number.isFinite(fit.errors[MU]) && Number.isFinite(fit.errors[SIGMA]);
+  row[R_FLAGS] = fit.atLimit;
+  let errorsOk = true;
+  for (let k = 0; k < N_PARAMS; k++) if (!Number.isFinite(fit.errors[k])) errorsOk = false;
   if (!fit.converged || !errorsOk) row[R_STATUS] = PixelStatus.Failed;
   else row[R_STATUS] = row[R_PVALUE] < BAD_FIT_P_VALUE ? PixelStatus.BadFit : PixelStatus.Ok;
 }
@@ -163,6 +256,8 @@ export interface ScanFitResult {
   asic: AsicFit;
   results: Float64Array;
   shape: { rows: number; cols: number };
+  /** Time spent on profile-likelihood limits, summed over worker threads. */
+  profileSeconds: number;
 }
 
 export function fitAsicCurve(flux: ScanFlux, points: FitPoints, modelName: ModelName, polarity: 'auto' | 1 | -1): AsicFit {
@@ -202,18 +297,17 @@ export async function fitScan(flux: ScanFlux, settings: FitSettings): Promise<Sc
   const chunk = 1024;
   const ranges: PixelRange[] = [];
   for (let s = 0; s < nPixels; s += chunk) ranges.push({ start: s, end: Math.min(nPixels, s + chunk) });
-  let done = 0;
-  const onDone = (_: unknown, r: PixelRange) => { done += r.end - r.start; settings.onProgress?.(done, nPixels); };
+  let done = 0, profileMs = 0;
+  const onDone = (ms: number, r: PixelRange) => { done += r.end - r.start; profileMs += ms; settings.onProgress?.(done, nPixels); };
   if (settings.workers <= 0) {
     const fitter = new PoissonCurveFitter(m);
     for (const r of ranges) {
       if (settings.signal?.aborted) throw new Error('cancelled');
-      fitPixelRange(job, r, fitter);
-      onDone(undefined, r);
+      onDone(fitPixelRange(job, r, fitter), r);
     }
   } else {
-    await runInWorkers<PixelRange, PixelRange>(workerScript('fitWorker'), job, ranges,
+    await runInWorkers<PixelRange, number>(workerScript('fitWorker'), job, ranges,
       { workers: settings.workers, signal: settings.signal }, onDone);
   }
-  return { points, asic, results: job.results, shape: flux.shape };
+  return { points, asic, results: job.results, shape: flux.shape, profileSeconds: profileMs / 1000 };
 }

@@ -16,6 +16,8 @@ const SQRT_2PI = Math.sqrt(2 * Math.PI);
 
 /** Fe-55 K-beta (6.49 keV) to K-alpha (5.90 keV) intensity ratio. */
 export const KBETA_RATIO = 0.12;
+/** Distance of the K-beta edge beyond the K-alpha edge, DAC. */
+export const KBETA_SEPARATION = 12;
 
 export interface ScurveModel {
   name: ModelName;
@@ -26,30 +28,37 @@ export interface ScurveModel {
 }
 
 /**
- * F(t) = B + ½·(A + C·(t − μ))·erfc(p·(t − μ)/(√2·σ)).
- * A plateau flux of the photopeak, C charge-sharing slope, B flat background, μ the 50 % threshold, σ edge width.
+ * F(t) = B + ½·A·erfc(p·(t − μ)/(√2·σ)) + ½·C·(t − μ)·erfc(p·(t − μ)/(k·σ)).
+ * A plateau flux of the photopeak, C charge-sharing slope, B flat background, μ the 50 % threshold, σ edge width;
+ * k = √2 is the `scurve` (one erfc for both terms), k = 1 the thesis's `seed` model (its slope term cut off by a
+ * sharper erfc). All three parameters that set the height (A, C, B) enter linearly and on the flux scale, so one
+ * set of start values and bounds serves every model.
  */
-export function scurveModel(polarity: 1 | -1): ScurveModel {
+function edgeModel(name: ModelName, polarity: 1 | -1, slopeWidth: number): ScurveModel {
   return {
-    name: 'scurve',
+    name,
     free: [true, true, true, true, true],
     evaluate(t, theta, grad) {
       const mu = theta[MU], sigma = theta[SIGMA], a = theta[AMPLITUDE], c = theta[SLOPE], b = theta[BACKGROUND];
       const d = t - mu;
-      const z = polarity * d / (SQRT2 * sigma);
-      const e = erfc(z);
-      const height = a + c * d;
+      const z = polarity * d / (SQRT2 * sigma), e = erfc(z);
+      const z1 = slopeWidth === SQRT2 ? z : polarity * d / (slopeWidth * sigma), e1 = slopeWidth === SQRT2 ? e : erfc(z1);
       if (grad) {
         const dEdz = -TWO_OVER_SQRT_PI * Math.exp(-z * z);
-        grad[MU] = -0.5 * c * e + 0.5 * height * dEdz * (-polarity / (SQRT2 * sigma));
-        grad[SIGMA] = 0.5 * height * dEdz * (-z / sigma);
+        const dE1dz = slopeWidth === SQRT2 ? dEdz : -TWO_OVER_SQRT_PI * Math.exp(-z1 * z1);
+        grad[MU] = 0.5 * a * dEdz * (-polarity / (SQRT2 * sigma)) - 0.5 * c * e1 + 0.5 * c * d * dE1dz * (-polarity / (slopeWidth * sigma));
+        grad[SIGMA] = 0.5 * a * dEdz * (-z / sigma) + 0.5 * c * d * dE1dz * (-z1 / sigma);
         grad[AMPLITUDE] = 0.5 * e;
-        grad[SLOPE] = 0.5 * d * e;
+        grad[SLOPE] = 0.5 * d * e1;
         grad[BACKGROUND] = 1;
       }
-      return b + 0.5 * height * e;
+      return b + 0.5 * a * e + 0.5 * c * d * e1;
     },
   };
+}
+
+export function scurveModel(polarity: 1 | -1): ScurveModel {
+  return edgeModel('scurve', polarity, SQRT2);
 }
 
 /**
@@ -82,38 +91,24 @@ export function kbetaModel(polarity: 1 | -1, separation: number): ScurveModel {
 }
 
 /**
- * The thesis model: f·A/2·(E0−E)·erfc((E−E0)/s) + (1−f)·A/(2√(2π)s)·erfc((E−E0)/(√2 s)),
- * with E0 → mu, s → sigma, A → amplitude, f → slope (fraction), no background.
- * `withSqrt2` puts the √2 that the original omitted into the first erfc.
+ * The thesis model: f·A/2·(E0−E)·erfc((E−E0)/s) + (1−f)·A/(2√(2π)s)·erfc((E−E0)/(√2 s)), plus a flat background B.
+ * Fitted as edgeModel with E0 → mu, s → sigma, the plateau (1−f)·A/(√(2π)s) → amplitude and the slope −f·A →
+ * slope: the thesis's A and f multiply each other and s, which left the fit with a ridge instead of a minimum.
+ * Back to the thesis: A = −slope·p + amplitude·√(2π)·s, f = −slope·p / A.
+ * `withSqrt2` puts the √2 that the original omitted into the first erfc; the model is then exactly `scurve`.
  */
 export function seedModel(polarity: 1 | -1, withSqrt2: boolean): ScurveModel {
-  const k1 = withSqrt2 ? SQRT2 : 1;
-  return {
-    name: withSqrt2 ? 'seed-sqrt2' : 'seed',
-    free: [true, true, true, true, false],
-    evaluate(t, theta, grad) {
-      const e0 = theta[MU], s = theta[SIGMA], a = theta[AMPLITUDE], f = theta[SLOPE];
-      const d = t - e0;
-      const z1 = polarity * d / (k1 * s), z2 = polarity * d / (SQRT2 * s);
-      const e1 = erfc(z1), e2 = erfc(z2);
-      const n2 = a / (2 * SQRT_2PI * s);
-      const first = 0.5 * f * a * (-d) * e1;
-      const second = (1 - f) * n2 * e2;
-      if (grad) {
-        const de1 = -TWO_OVER_SQRT_PI * Math.exp(-z1 * z1), de2 = -TWO_OVER_SQRT_PI * Math.exp(-z2 * z2);
-        grad[MU] = 0.5 * f * a * e1 + 0.5 * f * a * (-d) * de1 * (-polarity / (k1 * s))
-          + (1 - f) * n2 * de2 * (-polarity / (SQRT2 * s));
-        grad[SIGMA] = 0.5 * f * a * (-d) * de1 * (-z1 / s) - second / s + (1 - f) * n2 * de2 * (-z2 / s);
-        grad[AMPLITUDE] = a !== 0 ? (first + second) / a : 0.5 * f * (-d) * e1 + (1 - f) / (2 * SQRT_2PI * s) * e2;
-        grad[SLOPE] = 0.5 * a * (-d) * e1 - n2 * e2;
-        grad[BACKGROUND] = 0;
-      }
-      return first + second;
-    },
-  };
+  return edgeModel(withSqrt2 ? 'seed-sqrt2' : 'seed', polarity, withSqrt2 ? SQRT2 : 1);
 }
 
-export function makeModel(name: ModelName, polarity: 1 | -1, kbetaSeparation = 12): ScurveModel {
+/** The thesis's amplitude A and fraction f from a seed-model parameter vector (see seedModel). */
+export function seedThesisParameters(theta: ArrayLike<number>, polarity: 1 | -1): { A: number; f: number } {
+  const slope = -polarity * theta[SLOPE];
+  const A = slope + theta[AMPLITUDE] * SQRT_2PI * theta[SIGMA];
+  return { A, f: slope / A };
+}
+
+export function makeModel(name: ModelName, polarity: 1 | -1, kbetaSeparation = KBETA_SEPARATION): ScurveModel {
   switch (name) {
     case 'scurve': return scurveModel(polarity);
     case 'kbeta': return kbetaModel(polarity, kbetaSeparation);

@@ -15,18 +15,28 @@ export interface Distribution {
   /** 1.4826 × median absolute deviation: the rms a Gaussian core would have, insensitive to outliers. */
   robustRms: number;
   median: number;
+  /** Values beyond median ± OUTLIER_SPREADS × robustRms: how many, and the cut they passed. */
+  outliers: { below: number; above: number; low_cut: number; high_cut: number };
 }
+
+/** A value this many robust spreads from the median is an outlier (a Gaussian core gives one in 1.7 million). */
+export const OUTLIER_SPREADS = 5;
 
 export function describe(values: ArrayLike<number>): Distribution {
   const v: number[] = [];
   for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) v.push(values[i]);
   const n = v.length;
-  if (n === 0) return { n: 0, mean: NaN, rms: NaN, robustRms: NaN, median: NaN };
+  if (n === 0) return { n: 0, mean: NaN, rms: NaN, robustRms: NaN, median: NaN, outliers: { below: 0, above: 0, low_cut: NaN, high_cut: NaN } };
   const mean = v.reduce((s, x) => s + x, 0) / n;
   const rms = Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / Math.max(n - 1, 1));
   const median = quantile(v, 0.5);
   const mad = quantile(v.map(x => Math.abs(x - median)), 0.5);
-  return { n, mean, rms, robustRms: 1.4826 * mad, median };
+  const robustRms = 1.4826 * mad;
+  const lowCut = median - OUTLIER_SPREADS * robustRms, highCut = median + OUTLIER_SPREADS * robustRms;
+  const outliers = robustRms > 0
+    ? { below: v.filter(x => x < lowCut).length, above: v.filter(x => x > highCut).length, low_cut: lowCut, high_cut: highCut }
+    : { below: 0, above: 0, low_cut: NaN, high_cut: NaN };
+  return { n, mean, rms, robustRms, median, outliers };
 }
 
 /** Quantile by linear interpolation (sorts a copy). */

@@ -134,7 +134,11 @@ export class ThresholdAccumulator {
       const reason = verdicts[k];
       if (!reason) return;
       // Rare: re-reading the one file is cheaper than keeping every acquisition's values.
-      this.reader.read(outcome.file, this.config.shape, this.values);
+      let total: number;
+      try { total = this.reader.read(outcome.file, this.config.shape, this.values); } catch { total = NaN; }
+      let maskedSum = 0;
+      for (let k = 0; k < this.maskedPixels.length; k++) maskedSum += this.values[this.maskedPixels[k]];
+      if (total - maskedSum !== outcome.hits) throw new Error(`${outcome.file} changed while the scan was being read: analyse again`);
       for (let p = 0; p < counts.length; p++) counts[p] -= this.values[p];
       outcome.status = 'bad';
       outcome.reason = reason;

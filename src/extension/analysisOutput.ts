@@ -7,7 +7,7 @@ import { CurveSpec, PixelCurve, PixelFitRow } from '../protocol';
 const PARAMS = ['mu', 'sigma', 'amplitude', 'slope', 'background'];
 
 export interface ThresholdSummary {
-  threshold: number; files: number; good: number; bad: number; failed: number; all_bad: boolean;
+  threshold: number; files: number; good: number; bad: number; failed: number; excluded?: number; all_bad: boolean;
   exposure_s: number; asic_flux: number | null; asic_flux_error: number | null;
 }
 

@@ -118,7 +118,7 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
         const item = new vscode.TreeItem(`THR ${t.threshold}`, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `thr:${node.folder}:${node.scan.id}:${t.threshold}`;
         if (summary) {
-          item.description = `${summary.good} good / ${summary.bad} bad${summary.failed ? ` / ${summary.failed} unreadable` : ''} · ${formatFlux(summary.asic_flux)} Hz`;
+          item.description = `${summary.good} good / ${summary.bad} bad${summary.failed ? ` / ${summary.failed} unreadable` : ''}${summary.excluded ? ` / ${summary.excluded} excluded` : ''} · ${formatFlux(summary.asic_flux)} Hz`;
           item.iconPath = summary.all_bad ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : new vscode.ThemeIcon('pulse');
           item.tooltip = summary.all_bad ? 'Every acquisition at this threshold is bad: flux is NaN' : `ASIC flux ${formatFlux(summary.asic_flux)} ± ${formatFlux(summary.asic_flux_error)} Hz`;
           item.command = { command: 'veloCalib.openThresholdMap', title: 'Open Threshold Flux Map', arguments: [node.folder, node.scan.id, t.threshold] };

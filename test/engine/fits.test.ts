@@ -7,7 +7,7 @@ import { readTruthPixels } from '../../src/engine/generate';
 import { PoissonCurveFitter } from '../../src/engine/poissonFit';
 import { fitBounds, fitCurve } from '../../src/engine/scanFits';
 import { makeModel, MODEL_NAMES, N_PARAMS } from '../../src/engine/scurveModel';
-import { generated, range } from './helpers';
+import { generated, pullStats as stats, range, readPixelFits } from './helpers';
 
 test('analytic gradients of every model agree with finite differences', () => {
   const theta = Float64Array.from([1450, 11, 0.8, -0.0012, 0.003]);
@@ -41,29 +41,12 @@ test('noise-free expected counts are fitted back to the exact parameters', () =>
   }
 });
 
-interface PixelRow { row: number; col: number; status: string; [k: string]: number | string }
-
-function readPixelFits(file: string): { header: string; rows: PixelRow[] } {
-  const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
-  const names = lines[0].split(',');
-  const rows = lines.slice(1).map(l => {
-    const cells = l.split(',');
-    return Object.fromEntries(names.map((n, i) => [n, n === 'status' ? cells[i] : Number(cells[i] === 'nan' ? NaN : cells[i])])) as PixelRow;
-  });
-  return { header: lines[0], rows };
-}
-
-function stats(v: number[]) {
-  const mean = v.reduce((s, x) => s + x, 0) / v.length;
-  return { mean, rms: Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / v.length) };
-}
-
 for (const polarity of [1, -1] as const) {
   test(`pixel fits on a generated scan (polarity ${polarity}): pulls of μ and σ, statuses, outputs`, async () => {
     const scan = generated(`fit${polarity}`, { thresholds: range(1320, 1600, 5), nacq: 100, seed: 20 + polarity, rows: 32, cols: 32, polarity });
     const [dir] = await analyseFolder({ ...DEFAULT_ANALYSE_OPTIONS, folder: scan.dir, workers: 2 }, () => undefined);
     const { header, rows } = readPixelFits(path.join(dir, 'pixel_fits.csv'));
-    assert.equal(header, 'row,col,status,mu,mu_err,sigma,sigma_err,amplitude,amplitude_err,slope,slope_err,background,background_err,chi2,ndf');
+    assert.ok(header.startsWith('row,col,status,mu,mu_err,sigma,sigma_err,amplitude,amplitude_err,slope,slope_err,background,background_err,chi2,ndf,flags,sigma_upper'), header);
     assert.equal(rows.length, 32 * 32);
     const truth = readTruthPixels(scan.dir);
     const good = truth.filter(t => t.kind === 'good' && !t.masked);

@@ -44,3 +44,22 @@ export function range(from: number, to: number, step: number): number[] {
   for (let t = from; t <= to; t += step) out.push(t);
   return out;
 }
+
+export interface PixelRow { row: number; col: number; status: string; flags: string; [k: string]: number | string }
+
+/** pixel_fits.csv as rows keyed by column name (`nan` → NaN; status and flags stay text). */
+export function readPixelFits(file: string): { header: string; rows: PixelRow[] } {
+  const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+  const names = lines[0].split(',');
+  const rows = lines.slice(1).map(l => {
+    const cells = l.split(',');
+    return Object.fromEntries(names.map((n, i) => [n, n === 'status' || n === 'flags' ? cells[i] : Number(cells[i] === 'nan' ? NaN : cells[i])])) as PixelRow;
+  });
+  return { header: lines[0], rows };
+}
+
+/** Mean and rms of pulls. */
+export function pullStats(v: number[]) {
+  const mean = v.reduce((s, x) => s + x, 0) / v.length;
+  return { mean, rms: Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / v.length) };
+}
