@@ -15,10 +15,12 @@ import { ResultLockedError } from './engine/publish/resultLock';
 import { MODEL_NAMES, ModelName } from './engine/scurveModel';
 import { defaultWorkerCount } from './engine/workerPool';
 import { ENGINE_IPC_ENV, EngineCommand, EngineEvent } from './protocol';
+import { runBatchCommand } from './cli/batchCommand';
 
 const PROGRAM = 'velo-calib';
 const TITLE = 'velo-calib — per-pixel flux and S-curve fits of VELO VeloPix threshold scans';
-const FOOTER = `Outputs go to <folder>/velo-calib/ (or --out): Fluxperpixel_*, UncertaintyFluxperpixel_*, FluxperASIC_*,
+const FOOTER = `Also: velo-calib batch <root> | status <dir> | resubmit <dir>: all scans under <root> as Slurm array jobs (batch --help).
+Outputs go to <folder>/velo-calib/ (or --out): Fluxperpixel_*, UncertaintyFluxperpixel_*, FluxperASIC_*,
 UncertaintyFluxperASIC_*, summary.json, pixel_fits.csv, map_*.csv, asic_fit.json, report.md.
 Exit codes: 0 ok, 1 error, 2 usage error.`;
 
@@ -223,6 +225,10 @@ const COMMANDS: Array<{ spec: CommandSpec; run: (args: ParsedArgs) => number | P
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'batch') {
+    return runBatchCommand(rest, forwarded => analyseOptionsFromArgs(parseCommandArgs(ANALYSE, ['.', ...forwarded])),
+      { node: process.execPath, script: __filename });
+  }
   const help = programHelp(PROGRAM, TITLE, COMMANDS.map(c => c.spec), FOOTER);
   if (name === undefined || name === '--help' || name === '-h') {
     process.stdout.write(help + '\n');

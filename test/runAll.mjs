@@ -11,6 +11,8 @@ const stages = [
   { name: 'typecheck webview', cmd: 'npx', args: ['--no-install', 'tsc', '-p', 'webview'] },
   { name: 'lint', cmd: 'npx', args: ['--no-install', 'eslint', 'src', 'test', 'scripts', 'webview'] },
   { name: 'engine unit tests', cmd: 'node', args: ['--test', '--test-reporter=tap', '--test-concurrency=1', 'out/test/engine/'], tap: true },
+  // starts (as root) a real single-node Slurm from apt's slurm-wlm + munge, and stops it; skipped with the reason otherwise
+  { name: 'batch on a real Slurm', cmd: 'node', args: ['--test', '--test-reporter=tap', 'out/test/slurm/'], tap: true },
   { name: 'real VS Code: setup (apt chromium + libkrb5-dev, Node 24, code-server)', cmd: 'bash', args: ['test/vscode/setup.sh'] },
   { name: 'real VS Code: extension-host suite', cmd: 'node', args: ['test/vscode/run.mjs', 'exthost'], tap: true },
   { name: 'real VS Code: browser UI suite', cmd: 'node', args: ['test/vscode/run.mjs', 'ui'], tap: true },

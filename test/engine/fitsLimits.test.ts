@@ -26,8 +26,9 @@ test('a parameter at its bound is a result: finite errors, flagged, one-sided er
 });
 
 test('10 acquisitions per threshold: good pixels ok, pulls, σ upper limits, no nan errors, flags and maps', async t0 => {
-  const size = 64;
-  const scan = generated('lowstat', { thresholds: range(1320, 1600, 5), nacq: 10, seed: 5, rows: size, cols: size, formatVariants: false });
+  // 128×128: ~3,000 flagged pixels, so the coverage is known to ±0.006 (at 64×64, ~750 of them, ±0.011 spans 0.90)
+  const size = 128;
+  const scan = generated('lowstat', { thresholds: range(1320, 1600, 5), nacq: 10, seed: 1, rows: size, cols: size, formatVariants: false });
   const [dir] = await analyseFolder({ ...DEFAULT_ANALYSE_OPTIONS, folder: scan.dir, workers: 2 }, () => undefined);
   const { header, rows } = readPixelFits(path.join(dir, 'pixel_fits.csv'));
   assert.ok(header.startsWith('row,col,status,mu,mu_err,sigma,sigma_err,amplitude,amplitude_err,slope,slope_err,' +
@@ -50,12 +51,14 @@ test('10 acquisitions per threshold: good pixels ok, pulls, σ upper limits, no 
   assert.ok(Math.abs(mu.mean) < 0.15 && mu.rms > 0.8 && mu.rms < 1.25, `μ pulls mean ${mu.mean} rms ${mu.rms}`);
   const sigma = pullStats(resolved.map(t => ((at(t).sigma as number) - t.sigma) / (at(t).sigma_err as number)));
   assert.ok(Math.abs(sigma.mean) < 0.15 && sigma.rms > 0.8 && sigma.rms < 1.25, `σ pulls mean ${sigma.mean} rms ${sigma.rms}`);
-  // The issue's target is 90 %; measured ≈ 0.89 (README, Physics: the flagged pixels are those whose edge
-  // fluctuated sharp, where the plain 2.71 profile limit covers only ~55 %).
+  // The issue's target: the true σ below sigma_upper in ≥ 90 % of the flagged pixels. Measured 0.909–0.913 at
+  // 10 acquisitions (seeds 1–3 at 128×128, README Physics); the plain 2.71 profile limit covers only ~55 % of them.
   const covered = limited.filter(t => t.sigma < (at(t).sigma_upper as number)).length / limited.length;
-  assert.ok(covered >= 0.85, `true σ below sigma_upper in ${covered} of ${limited.length} flagged pixels`);
+  const coverageError = Math.sqrt(0.9 * 0.1 / limited.length);
+  assert.ok(limited.length >= 1000, `${limited.length} flagged pixels: too few to measure a coverage against 0.90`);
+  assert.ok(covered >= 0.9, `true σ below sigma_upper in ${covered} of ${limited.length} flagged pixels`);
   t0.diagnostic(`ok ${okGood.length}/${good.length}; μ pulls ${mu.mean.toFixed(3)}/${mu.rms.toFixed(3)}; σ pulls ${sigma.mean.toFixed(3)}/${sigma.rms.toFixed(3)}; ` +
-    `${limited.length} upper limits, coverage ${covered.toFixed(3)}`);
+    `${limited.length} upper limits, coverage ${covered.toFixed(3)} ± ${coverageError.toFixed(3)}`);
   assert.ok(resolved.every(t => Number.isNaN(at(t).sigma_upper as number)), 'sigma_upper only where σ is a limit');
 
   const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
