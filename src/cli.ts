@@ -2,132 +2,159 @@
 // `velo-calib`: the command-line tool, and the child process the extension forks (talking over Node IPC).
 import * as fs from 'fs';
 import * as path from 'path';
-import { CAMPAIGN_COMMANDS, CAMPAIGN_USAGE, CAMPAIGN_VALUE_FLAGS, CommandArgs, runCampaignCommand } from './cli/campaignCommands';
-import { analyseFolder, AnalyseOptions, AnalysisInputError, DEFAULT_ANALYSE_OPTIONS, FailedScan } from './engine/analyse';
+import { CommandArgs, runCampaignCommand } from './cli/campaignCommands';
+import { commandHelp, CommandSpec, ParsedArgs, parseCommandArgs, programHelp, usageHint, UsageError } from './cli/args';
+import { environmentErrorMessage, stackOf } from './cli/environmentError';
+import {
+  analyseFolder, AnalyseOptions, AnalysisInputError, AnalysisUsageError, DEFAULT_ANALYSE_OPTIONS, DEFAULT_LOCK_WAIT_MS, FailedScan,
+} from './engine/analyse';
 import { AuxiliaryFileError } from './engine/input/auxiliaryFiles';
+import { runWatch } from './engine/live/watchCommand';
 import { ScanAbortedError } from './engine/flux';
 import { generateScan, parseThresholdRange } from './engine/generate';
 import { DEFAULT_OUTLIER_SIGMA, parseExclusions } from './engine/input/acquisitionQuality';
 import { MatrixFormatError } from './engine/matrixParser';
+import { ResultLockedError } from './engine/publish/resultLock';
 import { MODEL_NAMES, ModelName } from './engine/scurveModel';
-import { runWatch, WATCH_USAGE } from './engine/live/watchCommand';
+import { defaultWorkerCount } from './engine/workerPool';
 import { ENGINE_IPC_ENV, EngineCommand, EngineEvent } from './protocol';
 import { runBatchCommand } from './cli/batchCommand';
 
-const USAGE = `velo-calib — per-pixel flux and S-curve fits of VELO VeloPix threshold scans
-
-Usage:
-  velo-calib analyse <folder> [--out DIR] [--mask FILE] [--bad-cut HZ] [--bad-columns N] [--no-cut-bad]
-                     [--no-fit] [--model scurve|seed|seed-sqrt2|kbeta] [--polarity auto|1|-1]
-                     [--fit-range FROM:TO] [--scan ID] [--workers N] [--strict] [--json]
-                     [--outlier-sigma N] [--exclude THR:ACQ[,THR:ACQ…]]
-                     [--baseline FILE [--baseline-width FILE]] [--line-ev 5895] [--pair-ev 3.62]
-                     [--pair-ev-error 0.03] [--kbeta-ev 6490]
-  velo-calib generate <dir> [--thresholds 1320:1600:5] [--nacq 10] [--seed 1] [--size 256]
-                     [--polarity 1|-1] [--shutter-ms 1310] [--no-variants]
-                     [--model scurve|seed|seed-sqrt2|kbeta] [--no-dispersion]
-                     [--baseline [--gain-spread 0.05] [--baseline-width DAC]]
-  velo-calib demo [dir]      generate the demo scan (default ./demo-scan) and analyse it
-  velo-calib batch <root> | status <dir> | resubmit <dir>   all scans under <root> as Slurm array jobs (batch --help)
-${WATCH_USAGE}
-${CAMPAIGN_USAGE}
-
+const PROGRAM = 'velo-calib';
+const TITLE = 'velo-calib — per-pixel flux and S-curve fits of VELO VeloPix threshold scans';
+const FOOTER = `Also: velo-calib batch <root> | status <dir> | resubmit <dir>: all scans under <root> as Slurm array jobs (batch --help);
+velo-calib watch <folder> [--idle-exit S] [options of analyse]: follow a scan being taken (watch --help).
 Outputs go to <folder>/velo-calib/ (or --out): Fluxperpixel_*, UncertaintyFluxperpixel_*, FluxperASIC_*,
 UncertaintyFluxperASIC_*, summary.json, pixel_fits.csv, map_*.csv, asic_fit.json, report.md.
 Exit codes: 0 ok, 1 error, 2 usage error, 3 some scans of the folder failed (the others have results).`;
 
-class UsageError extends Error {}
+/** Worker threads beyond twice the cores only cost memory and time. */
+const MAX_WORKERS = 2 * defaultWorkerCount();
+const NUMBER = '-?\\d+(?:\\.\\d+)?';
 
-interface ParsedArgs { positional: string[]; flags: Map<string, string | true> }
+const ANALYSE: CommandSpec = {
+  name: 'analyse', aliases: ['analyze'], args: '<folder>', positionals: { min: 1, max: 1 },
+  summary: 'flux, S-curve fits and pixel heterogeneity of the scans in <folder>',
+  options: [
+    { name: 'out', short: 'o', kind: 'string', value: 'DIR', help: 'output folder (default <folder>/velo-calib)' },
+    { name: 'mask', kind: 'string', value: 'FILE', help: "mask file for every scan, value > 0 = masked (default: each scan's own *Mask*.csv)" },
+    { name: 'baseline', kind: 'string', value: 'FILE', help: "noise baseline matrix for the gain (default: the scan's own *Noise*/*Baseline* file)" },
+    { name: 'baseline-width', kind: 'string', value: 'FILE', help: 'baseline width matrix (its uncertainty, in the gain errors)' },
+    { name: 'line-ev', kind: 'number', value: 'EV', min: 1e-9, help: 'source line energy (default 5895, Mn Kα)' },
+    { name: 'pair-ev', kind: 'number', value: 'EV', min: 1e-9, help: 'energy per electron–hole pair (default 3.62)' },
+    { name: 'pair-ev-error', kind: 'number', value: 'EV', min: 0, help: 'its uncertainty: the common gain scale error (default 0.03)' },
+    { name: 'kbeta-ev', kind: 'number', value: 'EV', min: 1e-9, help: 'K-beta line energy (default 6490)' },
+    { name: 'bad-cut', kind: 'number', value: 'HZ', min: 0, help: 'bad acquisition: mean flux per pixel of the last columns above this (default 2)' },
+    { name: 'bad-columns', kind: 'integer', value: 'N', min: 1, help: 'number of last columns inspected (default 16)' },
+    { name: 'no-cut-bad', kind: 'flag', help: 'keep bad acquisitions' },
+    { name: 'no-fit', kind: 'flag', help: 'flux only, no S-curve fits' },
+    { name: 'model', kind: 'choice', choices: MODEL_NAMES, help: 'S-curve model (default scurve)' },
+    { name: 'polarity', kind: 'choice', choices: ['auto', '1', '-1', '+1'], help: 'edge direction (default auto: from the ASIC curve)' },
+    { name: 'fit-range', kind: 'string', value: 'FROM:TO', pattern: new RegExp(`^${NUMBER}:${NUMBER}$`), expected: 'FROM:TO, e.g. 1350:1550',
+      help: 'thresholds used in the fits (default all)' },
+    { name: 'outlier-sigma', kind: 'number', value: 'N', min: 0,
+      help: `bad acquisition: total counts this many σ from the threshold's others (default ${DEFAULT_OUTLIER_SIGMA}; 0: off)` },
+    { name: 'exclude', kind: 'string', value: 'THR:ACQ[,…]', repeatable: true, help: 'leave out these acquisitions (repeatable)' },
+    { name: 'scan', kind: 'string', value: 'ID', help: 'only this scan (<prefix><ST>)' },
+    { name: 'workers', kind: 'integer', value: 'N', min: 0, max: MAX_WORKERS, help: 'worker threads (default one per core; 0: none, all in this process)' },
+    { name: 'strict', kind: 'flag', help: 'abort on the first unreadable file instead of skipping it' },
+    { name: 'wait', kind: 'number', value: 'SECONDS', min: 0, max: 86400,
+      help: `wait for another analysis writing the same output folder (default ${DEFAULT_LOCK_WAIT_MS / 1000}; 0: fail at once)` },
+    { name: 'json', kind: 'flag', help: 'one JSON event per line on stdout' },
+  ],
+};
 
-const VALUE_FLAGS = new Set(['out', 'mask', 'bad-cut', 'bad-columns', 'model', 'polarity', 'fit-range', 'scan', 'workers',
-  'outlier-sigma', 'exclude', 'thresholds', 'nacq', 'seed', 'size', 'shutter-ms', 'baseline', 'baseline-width', 'line-ev',
-  'pair-ev', 'pair-ev-error', 'kbeta-ev', 'gain-spread', ...CAMPAIGN_VALUE_FLAGS]);
-const BOOLEAN_FLAGS = new Set(['no-cut-bad', 'no-fit', 'strict', 'json', 'no-variants', 'no-dispersion', 'help']);
-/** `generate --baseline` is a switch; `analyse --baseline FILE` takes a value. */
-const GENERATE_BOOLEAN_FLAGS = new Set(['baseline']);
+const GENERATE: CommandSpec = {
+  name: 'generate', args: '<dir>', positionals: { min: 1, max: 1 },
+  summary: 'write a synthetic scan with known truth (the demo scan by default)',
+  options: [
+    { name: 'thresholds', kind: 'string', value: 'FROM:TO:STEP', pattern: /^\d+:\d+:\d+$/, expected: 'FROM:TO:STEP, e.g. 1320:1600:5',
+      help: 'thresholds (default 1320:1600:5, at most 1000)' },
+    { name: 'nacq', kind: 'integer', value: 'N', min: 1, max: 1000, help: 'acquisitions per threshold (default 10)' },
+    { name: 'seed', kind: 'integer', value: 'N', min: 0, max: 2 ** 31 - 1, help: 'random seed (default 1)' },
+    { name: 'size', kind: 'integer', value: 'N', min: 1, max: 1024, help: 'matrix rows and columns (default 256)' },
+    { name: 'polarity', kind: 'choice', choices: ['1', '-1'], help: 'edge direction (default 1)' },
+    { name: 'shutter-ms', kind: 'integer', value: 'MS', min: 1, max: 3_600_000, help: 'shutter time (default 1310)' },
+    { name: 'no-variants', kind: 'flag', help: 'plain integer files only (no float/CRLF/BOM variants)' },
+    { name: 'model', kind: 'choice', choices: MODEL_NAMES, help: 'pixel model of the truth (default scurve)' },
+    { name: 'no-dispersion', kind: 'flag', help: 'every pixel with the same μ and σ' },
+    { name: 'baseline', kind: 'flag', help: 'also write a noise-baseline matrix (and the gain truth)' },
+    { name: 'gain-spread', kind: 'number', value: 'F', min: 0, max: 1, help: 'relative spread of the true gain (default 0.05)' },
+    { name: 'baseline-width', kind: 'number', value: 'DAC', min: 0, help: 'also write a baseline-width matrix of this value' },
+  ],
+};
 
-export function parseArgs(argv: string[]): ParsedArgs {
-  const positional: string[] = [], flags = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '-h') { flags.set('help', true); continue; }
-    if (!a.startsWith('--')) { positional.push(a); continue; }
-    const [name, inline] = a.slice(2).split(/=(.*)/s, 2);
-    if (BOOLEAN_FLAGS.has(name) || (positional[0] === 'generate' && GENERATE_BOOLEAN_FLAGS.has(name))) {
-      flags.set(name, true); continue;
-    }
-    if (!VALUE_FLAGS.has(name)) throw new UsageError(`unknown option --${name}`);
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new UsageError(`--${name} needs a value`);
-    flags.set(name, value);
-  }
-  return { positional, flags };
-}
+const THRESHOLDS_OPTION = GENERATE.options[0];
+const COLLECT: CommandSpec = {
+  name: 'collect', args: '<root>', positionals: { min: 1, max: 1 },
+  summary: 'one row per analysed scan under <root>: campaign.csv, campaign.json (default in <root>)',
+  options: [
+    { name: 'out', short: 'o', kind: 'string', value: 'DIR', help: 'where to write the campaign table (default <root>)' },
+    { name: 'json', kind: 'flag', help: 'print the table as JSON' },
+  ],
+};
+const COMPARE: CommandSpec = {
+  name: 'compare', args: '<A> <B>', positionals: { min: 2, max: 2 },
+  summary: 'B against A (data or result folders), pixel by pixel over pixels ok in both',
+  options: [
+    { name: 'out', short: 'o', kind: 'string', value: 'DIR', help: 'output folder (default ./velo-calib-compare)' },
+    { name: 'scan', kind: 'string', value: 'ID', help: 'the scan, when a folder holds several' },
+    { name: 'json', kind: 'flag', help: 'print the comparison as JSON' },
+  ],
+};
+const GENERATE_MODULE: CommandSpec = {
+  name: 'generate-module', args: '<dir>', positionals: { min: 1, max: 1 },
+  summary: 'twelve ASIC scans Module0_VP0-0 … VP3-2 (VP1-2 inverted polarity, VP2-1 broken)',
+  options: [
+    THRESHOLDS_OPTION, ...GENERATE.options.filter(o => ['nacq', 'seed', 'size', 'shutter-ms'].includes(o.name)),
+    { name: 'noise-seed', kind: 'integer', value: 'N', min: 0, max: 2 ** 31 - 1, help: 'seed of the counting noise (default: the seed)' },
+    { name: 'threshold-shift', kind: 'number', value: 'DAC', help: 'shift every edge by this (for compare tests)' },
+    { name: 'gain-factor', kind: 'number', value: 'F', min: 1e-9, help: 'scale the gain of --gain-double-columns by F' },
+    { name: 'gain-double-columns', kind: 'string', value: 'DC,DC…', pattern: /^\d+(,\d+)*$/, expected: 'double-column indices, e.g. 4,9',
+      help: 'double columns whose gain changes' },
+  ],
+};
 
-function numberFlag(flags: ParsedArgs['flags'], name: string, fallback: number, integer = false): number {
-  const v = flags.get(name);
-  if (v === undefined) return fallback;
-  const x = Number(v);
-  if (v === true || !Number.isFinite(x) || (integer && !Number.isInteger(x))) {
-    throw new UsageError(`--${name} "${v}": expected ${integer ? 'an integer' : 'a number'}`);
-  }
-  return x;
-}
-
-function stringFlag(flags: ParsedArgs['flags'], name: string): string | undefined {
-  const v = flags.get(name);
-  return typeof v === 'string' ? v : undefined;
-}
+const DEMO: CommandSpec = {
+  name: 'demo', args: '[dir]', positionals: { min: 0, max: 1 },
+  summary: 'generate the demo scan (default ./demo-scan) and analyse it', options: [],
+};
 
 export function analyseOptionsFromArgs(args: ParsedArgs): AnalyseOptions {
-  const folder = args.positional[1];
-  if (!folder) throw new UsageError('analyse needs a data folder');
-  const model = (stringFlag(args.flags, 'model') ?? 'scurve') as ModelName;
-  if (!MODEL_NAMES.includes(model)) throw new UsageError(`--model "${model}": expected one of ${MODEL_NAMES.join(', ')}`);
-  const pol = stringFlag(args.flags, 'polarity') ?? 'auto';
-  if (!['auto', '1', '-1', '+1'].includes(pol)) throw new UsageError(`--polarity "${pol}": expected auto, 1 or -1`);
   let fitRange: [number, number] | undefined;
-  const fr = stringFlag(args.flags, 'fit-range');
+  const fr = args.string('fit-range');
   if (fr) {
-    const m = /^(-?\d+(?:\.\d+)?):(-?\d+(?:\.\d+)?)$/.exec(fr);
-    if (!m) throw new UsageError(`--fit-range "${fr}": expected FROM:TO`);
-    fitRange = [Number(m[1]), Number(m[2])];
+    fitRange = fr.split(':').map(Number) as [number, number];
+    if (fitRange[0] > fitRange[1]) throw new UsageError(`--fit-range "${fr}": expected FROM ≤ TO`, ANALYSE);
   }
-  const badColumns = numberFlag(args.flags, 'bad-columns', DEFAULT_ANALYSE_OPTIONS.badColumns, true);
-  if (badColumns < 1) throw new UsageError('--bad-columns must be ≥ 1');
-  const energy = (name: string, fallback: number, zeroAllowed = false) => {
-    const v = numberFlag(args.flags, name, fallback);
-    if (v < 0 || (v === 0 && !zeroAllowed)) throw new UsageError(`--${name} must be ${zeroAllowed ? '≥' : '>'} 0`);
-    return v;
-  };
-  const outlierSigma = numberFlag(args.flags, 'outlier-sigma', DEFAULT_OUTLIER_SIGMA);
-  if (outlierSigma < 0) throw new UsageError('--outlier-sigma must be ≥ 0 (0 turns the count-outlier test off)');
   let exclude: Array<[number, number]>;
-  try { exclude = parseExclusions(stringFlag(args.flags, 'exclude') ?? ''); } catch (e) { throw new UsageError(`--exclude ${(e as Error).message}`); }
+  try { exclude = parseExclusions(args.all('exclude').map(String)); } catch (e) { throw new UsageError(`--exclude ${(e as Error).message}`, ANALYSE); }
+  const pol = args.string('polarity') ?? 'auto';
+  const wait = args.number('wait');
   return {
     ...DEFAULT_ANALYSE_OPTIONS,
-    folder,
-    out: stringFlag(args.flags, 'out'),
-    mask: stringFlag(args.flags, 'mask'),
-    badCut: numberFlag(args.flags, 'bad-cut', DEFAULT_ANALYSE_OPTIONS.badCut),
-    badColumns,
-    cutBad: !args.flags.has('no-cut-bad'),
-    fit: !args.flags.has('no-fit'),
-    strict: args.flags.has('strict'),
-    workers: args.flags.has('workers') ? numberFlag(args.flags, 'workers', 0, true) : undefined,
-    model,
+    folder: args.positional[0],
+    out: args.string('out'),
+    mask: args.string('mask'),
+    badCut: args.number('bad-cut') ?? DEFAULT_ANALYSE_OPTIONS.badCut,
+    badColumns: args.number('bad-columns') ?? DEFAULT_ANALYSE_OPTIONS.badColumns,
+    cutBad: !args.flag('no-cut-bad'),
+    fit: !args.flag('no-fit'),
+    strict: args.flag('strict'),
+    workers: args.number('workers'),
+    model: (args.string('model') ?? DEFAULT_ANALYSE_OPTIONS.model) as ModelName,
     polarity: pol === 'auto' ? 'auto' : (Number(pol) as 1 | -1),
     fitRange,
-    outlierSigma,
+    outlierSigma: args.number('outlier-sigma') ?? DEFAULT_OUTLIER_SIGMA,
     exclude,
-    scan: stringFlag(args.flags, 'scan'),
-    baseline: stringFlag(args.flags, 'baseline'),
-    baselineWidth: stringFlag(args.flags, 'baseline-width'),
-    lineEv: energy('line-ev', DEFAULT_ANALYSE_OPTIONS.lineEv),
-    pairEv: energy('pair-ev', DEFAULT_ANALYSE_OPTIONS.pairEv),
-    pairEvError: energy('pair-ev-error', DEFAULT_ANALYSE_OPTIONS.pairEvError, true),
-    kbetaEv: energy('kbeta-ev', DEFAULT_ANALYSE_OPTIONS.kbetaEv),
+    scan: args.string('scan'),
+    baseline: args.string('baseline'),
+    baselineWidth: args.string('baseline-width'),
+    lineEv: args.number('line-ev') ?? DEFAULT_ANALYSE_OPTIONS.lineEv,
+    pairEv: args.number('pair-ev') ?? DEFAULT_ANALYSE_OPTIONS.pairEv,
+    pairEvError: args.number('pair-ev-error') ?? DEFAULT_ANALYSE_OPTIONS.pairEvError,
+    kbetaEv: args.number('kbeta-ev') ?? DEFAULT_ANALYSE_OPTIONS.kbetaEv,
+    waitMs: wait === undefined ? undefined : wait * 1000,
   };
 }
 
@@ -147,7 +174,7 @@ function consoleEmitter(json: boolean): (e: EngineEvent) => void {
       }
       case 'log': process.stderr.write(`${e.level === 'info' ? '' : e.level + ': '}${e.message}\n`); break;
       case 'result': process.stderr.write(`results: ${e.outputDir}\n`); break;
-      case 'error': process.stderr.write(`error: ${e.message}\n`); break;
+      case 'error': process.stderr.write(`error: ${e.message}\n${DEBUG && e.stack ? `${e.stack}\n` : ''}`); break;
       case 'done': break;
     }
   };
@@ -166,6 +193,7 @@ function printSummary(outputDirs: string[], failed: FailedScan[]): void {
     const a = summary.acquisitions;
     process.stdout.write(`\nScan ${summary.scan.id}: ${summary.thresholds.length} thresholds, ${a.total} acquisitions ` +
       `(${a.good} good, ${a.bad} bad, ${a.failed} unreadable), ${summary.mask.maskedPixels} masked pixels\n`);
+    if (summary.fit_skipped && summary.fit_skipped.reason !== '--no-fit') process.stdout.write(`  - No fits: ${summary.fit_skipped.reason}.\n`);
     if (summary.gain) process.stdout.write(`  Baseline: ${summary.gain.baseline.file} (${summary.gain.baseline.source})\n`);
     if (summary.heterogeneity) for (const c of summary.heterogeneity.conclusions) process.stdout.write(`  - ${c}\n`);
     process.stdout.write(`Summary: ${path.join(dir, 'summary.json')}\n`);
@@ -179,7 +207,8 @@ function engineChannel(json: boolean) {
   const ipc = process.env[ENGINE_IPC_ENV] === '1' && typeof process.send === 'function';
   const controller = new AbortController();
   const emit = ipc ? ipcEmitter(controller) : consoleEmitter(json);
-  if (!ipc) process.on('SIGINT', () => controller.abort());
+  // Ctrl-C or a polite kill: discard the run folder and release the lock (SIGKILL leaves them to the next run's clean-up)
+  if (!ipc) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => controller.abort());
   return { ipc, controller, emit };
 }
 
@@ -193,19 +222,20 @@ async function runAnalyse(options: AnalyseOptions, json: boolean): Promise<numbe
     // The extension reads failed scans from the `done` event; a script sees them in the exit code.
     return failed.length && !ipc ? 3 : 0;
   } catch (e) {
-    const known = e instanceof AnalysisInputError || e instanceof MatrixFormatError || e instanceof ScanAbortedError ||
-      e instanceof AuxiliaryFileError;
-    emit({ type: 'error', message: controller.signal.aborted ? 'cancelled' : known ? (e as Error).message : String((e as Error).stack ?? e) });
-    return 1;
+    const message = controller.signal.aborted ? 'cancelled' : failureMessage(e);
+    emit({ type: 'error', message, stack: json || ipc || DEBUG ? stackOf(e) : undefined });
+    return e instanceof AnalysisUsageError ? 2 : 1;
   }
 }
 
-/** The parsed command line for the commands that live in their own modules (src/cli/). */
-function commandArgs(args: ParsedArgs): CommandArgs {
-  return {
-    positional: args.positional.slice(1), string: name => stringFlag(args.flags, name), has: name => args.flags.has(name),
-    number: (name, fallback, integer) => numberFlag(args.flags, name, fallback, integer), usageError: message => new UsageError(message),
-  };
+const DEBUG = process.env.VELO_DEBUG === '1';
+
+/** What people read when a command fails: one line, never a stack trace (that is for --json and VELO_DEBUG=1). */
+function failureMessage(e: unknown): string {
+  const known = e instanceof AnalysisInputError || e instanceof MatrixFormatError || e instanceof ScanAbortedError || e instanceof ResultLockedError ||
+    e instanceof AuxiliaryFileError;
+  if (known) return (e as Error).message;
+  return environmentErrorMessage(e) ?? `internal error: ${(e as Error)?.message ?? String(e)} (VELO_DEBUG=1 shows where)`;
 }
 
 /** The demo scan is what `generate` makes without options: 57 thresholds × 10 acquisitions, 256×256. */
@@ -213,27 +243,27 @@ const DEMO_SCAN = { thresholds: '1320:1600:5', nacq: 10, seed: 1 };
 
 /** `generate --model NAME --no-dispersion`: the pixel model and whether pixels differ (defaults leave the output as it was). */
 function generatorModelOptions(args: ParsedArgs): { model?: ModelName; dispersion?: boolean } {
-  const model = stringFlag(args.flags, 'model') as ModelName | undefined;
-  if (model !== undefined && !MODEL_NAMES.includes(model)) throw new UsageError(`--model "${model}": expected one of ${MODEL_NAMES.join(', ')}`);
-  return { ...(model ? { model } : {}), ...(args.flags.has('no-dispersion') ? { dispersion: false } : {}) };
+  const model = args.string('model') as ModelName | undefined;
+  return { ...(model ? { model } : {}), ...(args.flag('no-dispersion') ? { dispersion: false } : {}) };
 }
 
 function runGenerate(args: ParsedArgs): number {
-  const dir = args.positional[1];
-  if (!dir) throw new UsageError('generate needs a target folder');
-  const size = numberFlag(args.flags, 'size', 256, true);
-  const pol = numberFlag(args.flags, 'polarity', 1, true);
-  if (pol !== 1 && pol !== -1) throw new UsageError('--polarity must be 1 or -1');
+  const dir = args.positional[0];
+  let thresholds: number[];
+  try {
+    thresholds = parseThresholdRange(args.string('thresholds') ?? DEMO_SCAN.thresholds);
+  } catch (e) {
+    throw new UsageError((e as Error).message, GENERATE);
+  }
+  if (thresholds.length > 1000) throw new UsageError(`--thresholds "${args.string('thresholds')}": ${thresholds.length} thresholds, at most 1000`, GENERATE);
+  const size = args.number('size') ?? 256;
   const truth = generateScan({
-    dir, thresholds: parseThresholdRange(stringFlag(args.flags, 'thresholds') ?? DEMO_SCAN.thresholds),
-    nacq: numberFlag(args.flags, 'nacq', DEMO_SCAN.nacq, true), seed: numberFlag(args.flags, 'seed', DEMO_SCAN.seed, true),
-    rows: size, cols: size, polarity: pol as 1 | -1,
-    shutterSeconds: numberFlag(args.flags, 'shutter-ms', 1310, true) / 1000,
-    formatVariants: !args.flags.has('no-variants'),
+    dir, thresholds, nacq: args.number('nacq') ?? DEMO_SCAN.nacq, seed: args.number('seed') ?? DEMO_SCAN.seed,
+    rows: size, cols: size, polarity: Number(args.string('polarity') ?? 1) as 1 | -1,
+    shutterSeconds: (args.number('shutter-ms') ?? 1310) / 1000,
+    formatVariants: !args.flag('no-variants'),
     ...generatorModelOptions(args),
-    baseline: args.flags.has('baseline') ? {
-      gainSpread: numberFlag(args.flags, 'gain-spread', 0.05), width: numberFlag(args.flags, 'baseline-width', 0),
-    } : undefined,
+    baseline: args.flag('baseline') ? { gainSpread: args.number('gain-spread') ?? 0.05, width: args.number('baseline-width') ?? 0 } : undefined,
   });
   process.stderr.write(`generated ${truth.thresholds.length} thresholds × ${truth.nacq} acquisitions in ${dir} ` +
     `(${truth.badAcquisitions.length} bad acquisitions; truth in ${path.join(dir, 'truth')})\n`);
@@ -241,7 +271,7 @@ function runGenerate(args: ParsedArgs): number {
 }
 
 async function runDemo(args: ParsedArgs): Promise<number> {
-  const dir = path.resolve(args.positional[1] ?? 'demo-scan');
+  const dir = path.resolve(args.positional[0] ?? 'demo-scan');
   if (!fs.existsSync(path.join(dir, 'truth', 'truth.json'))) {
     process.stderr.write(`generating the demo scan in ${dir} (57 thresholds × 10 acquisitions, 256×256)…\n`);
     generateScan({ dir, thresholds: parseThresholdRange(DEMO_SCAN.thresholds), nacq: DEMO_SCAN.nacq, seed: DEMO_SCAN.seed });
@@ -249,27 +279,65 @@ async function runDemo(args: ParsedArgs): Promise<number> {
   return runAnalyse({ ...DEFAULT_ANALYSE_OPTIONS, folder: dir }, false);
 }
 
+/** `velo-calib <command> …` parsed by that command's option table (the extension's arguments are checked with it). */
+export function parseArgs(argv: string[]): ParsedArgs {
+  const [name, ...rest] = argv;
+  const command = COMMANDS.find(c => c.spec.name === name || c.spec.aliases?.includes(name));
+  if (!command) throw new UsageError(`unknown command "${name}"`);
+  return parseCommandArgs(command.spec, rest);
+}
+
+/** The parsed command line as the campaign commands (src/cli/campaignCommands.ts) take it. */
+function commandArgs(spec: CommandSpec, args: ParsedArgs): CommandArgs {
+  return {
+    positional: args.positional, string: name => args.string(name), has: name => args.flag(name) || args.string(name) !== undefined || args.number(name) !== undefined,
+    number: (name, fallback) => args.number(name) ?? fallback, usageError: message => new UsageError(message, spec),
+  };
+}
+
+/** Every command: its option table (parsing, limits, help) and what runs it. A new command is one entry here. */
+const COMMANDS: Array<{ spec: CommandSpec; run: (args: ParsedArgs) => number | Promise<number> }> = [
+  { spec: ANALYSE, run: args => runAnalyse(analyseOptionsFromArgs(args), args.flag('json')) },
+  { spec: GENERATE, run: runGenerate },
+  { spec: DEMO, run: runDemo },
+  ...[COLLECT, COMPARE, GENERATE_MODULE].map(spec => ({ spec, run: (args: ParsedArgs) => runCampaignCommand(spec.name, commandArgs(spec, args)) })),
+];
+
 export async function main(argv: string[]): Promise<number> {
-  if (argv[0] === 'batch') {
-    return runBatchCommand(argv.slice(1), forwarded => analyseOptionsFromArgs(parseArgs(['analyse', '.', ...forwarded])),
+  const [name, ...rest] = argv;
+  if (name === 'batch') {
+    return runBatchCommand(rest, forwarded => analyseOptionsFromArgs(parseCommandArgs(ANALYSE, ['.', ...forwarded])),
       { node: process.execPath, script: __filename });
   }
-  try {
-    if (argv[0] === 'watch') return await runWatch(argv.slice(1), { analyseOptions: rest => analyseOptionsFromArgs(parseArgs(['analyse', ...rest])), channel: engineChannel });
-    const args = parseArgs(argv);
-    const command = args.positional[0];
-    if (args.flags.has('help') || !command) { process.stdout.write(USAGE + '\n'); return command || args.flags.has('help') ? 0 : 2; }
-    switch (command) {
-      case 'analyse': case 'analyze': return await runAnalyse(analyseOptionsFromArgs(args), args.flags.has('json'));
-      case 'generate': return runGenerate(args);
-      case 'demo': return await runDemo(args);
-      default:
-        if (CAMPAIGN_COMMANDS.includes(command)) return runCampaignCommand(command, commandArgs(args));
-        throw new UsageError(`unknown command "${command}"`);
+  if (name === 'watch') {
+    try {
+      return await runWatch(rest, { analyseOptions: r => analyseOptionsFromArgs(parseCommandArgs(ANALYSE, r)), channel: engineChannel });
+    } catch (e) {
+      if (e instanceof UsageError) { process.stderr.write(`${PROGRAM}: ${e.message}\n${usageHint(PROGRAM, ANALYSE)}\n`); return 2; }
+      process.stderr.write(`${PROGRAM}: ${failureMessage(e)}\n`);
+      return 1;
     }
+  }
+  const help = programHelp(PROGRAM, TITLE, COMMANDS.map(c => c.spec), FOOTER);
+  if (name === undefined || name === '--help' || name === '-h') {
+    process.stdout.write(help + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS.find(c => c.spec.name === name || c.spec.aliases?.includes(name));
+  try {
+    if (!command) throw new UsageError(`unknown command "${name}"`);
+    const args = parseCommandArgs(command.spec, rest);
+    if (args.flag('help')) {
+      process.stdout.write(commandHelp(PROGRAM, command.spec) + '\n');
+      return 0;
+    }
+    return await command.run(args);
   } catch (e) {
-    if (e instanceof UsageError) { process.stderr.write(`velo-calib: ${e.message}\n\n${USAGE}\n`); return 2; }
-    process.stderr.write(`velo-calib: ${(e as Error).message}\n`);
+    if (e instanceof UsageError) {
+      process.stderr.write(`${PROGRAM}: ${e.message}\n${e.command ? usageHint(PROGRAM, e.command) : `\n${help}`}\n`);
+      return 2;
+    }
+    process.stderr.write(`${PROGRAM}: ${failureMessage(e)}\n${DEBUG ? `${stackOf(e)}\n` : ''}`);
     return 1;
   }
 }

@@ -14,7 +14,8 @@ export type EngineEvent =
   | { type: 'done'; outputDirs: string[];
       /** Scans of the folder that could not be analysed (e.g. an ambiguous mask); the others have results. */
       failedScans?: Array<{ scan: string; message: string }> }
-  | { type: 'error'; message: string }
+  /** `message` is one line for people; `stack` (a developer's detail) only in JSON/IPC events and with VELO_DEBUG=1. */
+  | { type: 'error'; message: string; stack?: string }
   /** `velo-calib watch`: after every counted acquisition, the state of the scan being taken. */
   | { type: 'live'; scan: string; file: string; status: 'good' | 'bad'; filesCounted: number; filesPerSecond: number;
       thresholdsSeen: number; thresholdsDone: number; etaSeconds: number | null; badRate: number;

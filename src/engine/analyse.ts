@@ -3,22 +3,26 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { fingerprintSettings, TOOL_VERSION } from '../contract/analysisSettings';
 import { EngineEvent } from '../protocol';
-import { removeStaleStaging, StagedOutput } from './atomicFiles';
+import { StagedOutput } from './atomicFiles';
 import { columnToCsv, matrixToCsv } from './csvFormat';
 import { assertMaskShape, computeScanFlux, pixelFlux, readMask, ScanFlux, scanShape } from './flux';
 import { MatrixShape } from './matrixParser';
 import { discoverScans, IgnoredEntry, inputFingerprint, Scan, thresholdStep } from './scanFiles';
 import { defaultWorkerCount } from './workerPool';
-import { ModelName } from './scurveModel';
+import { makeModel, ModelName } from './scurveModel';
 import { fitScanOutputs, FitSettings } from './fitOutputs';
 import { auxiliaryFileList, resolveAuxiliaryFiles, ScanAuxiliaryFiles } from './input/auxiliaryFiles';
 import { readBaseline } from './gain/baseline';
 import { DEFAULT_GAIN_SETTINGS, GainInput, GainSettings } from './gain/gainAnalysis';
+import { acquireResultLock } from './publish/resultLock';
+import { ResultStore } from './publish/resultStore';
+import { selectFitPoints } from './scanFits';
 import { DEFAULT_OUTLIER_SIGMA } from './input/acquisitionQuality';
 
 export interface AnalyseOptions extends GainSettings {
   folder: string;
-  /** Output folder (default `<folder>/velo-calib`). With several scans each gets a subfolder named by its id. */
+  /** Output folder (default `<folder>/velo-calib`): a link to the last complete run (see publish/resultStore.ts).
+   *  When the data folder holds several scans each gets a subfolder named by its id. */
   out?: string;
   /** Mask, baseline and baseline width for every scan; when absent each scan's own are looked for in the folder. */
   mask?: string;
@@ -39,6 +43,8 @@ export interface AnalyseOptions extends GainSettings {
   exclude?: Array<[number, number]>;
   /** Only this scan id (`<prefix><ST>`). */
   scan?: string;
+  /** How long to wait for another analysis writing the same output folder (ms, default 10 min; 0: fail at once). */
+  waitMs?: number;
   signal?: AbortSignal;
 }
 
@@ -49,6 +55,11 @@ export const DEFAULT_ANALYSE_OPTIONS = {
 
 export class AnalysisInputError extends Error {
   constructor(message: string) { super(message); this.name = 'AnalysisInputError'; }
+}
+
+/** Option values that cannot work with this data (a usage error: exit code 2). */
+export class AnalysisUsageError extends AnalysisInputError {
+  constructor(message: string) { super(message); this.name = 'AnalysisUsageError'; }
 }
 
 export { TOOL_VERSION };
@@ -72,6 +83,29 @@ export interface FailedScan {
   message: string;
 }
 
+/** Default time a run waits for another analysis writing the same output folder. */
+export const DEFAULT_LOCK_WAIT_MS = 10 * 60 * 1000;
+
+/** Free parameters of a model: a fit needs at least this many thresholds. */
+export function parameterCount(model: ModelName): number {
+  return makeModel(model, 1).free.filter(Boolean).length;
+}
+
+/** A fit range that selects fewer thresholds of the scan than the model has parameters cannot be fitted. */
+function checkFitRange(scans: Scan[], options: AnalyseOptions): void {
+  const range = options.fitRange;
+  if (!options.fit || !range) return;
+  const k = parameterCount(options.model);
+  for (const scan of scans) {
+    const n = scan.thresholds.filter(t => t.threshold >= range[0] && t.threshold <= range[1]).length;
+    if (n < k) {
+      throw new AnalysisUsageError(`--fit-range ${range[0]}:${range[1]} selects ${n} of the ${scan.thresholds.length} thresholds of ` +
+        `${scan.id} (${scan.thresholds[0]?.threshold}–${scan.thresholds[scan.thresholds.length - 1]?.threshold}); the ${options.model} ` +
+        `model has ${k} parameters: choose a range with at least ${k} thresholds, or --no-fit`);
+    }
+  }
+}
+
 export async function analyseFolder(options: AnalyseOptions, emit: (e: EngineEvent) => void): Promise<string[]> {
   const folder = path.resolve(options.folder);
   if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) {
@@ -88,33 +122,61 @@ export async function analyseFolder(options: AnalyseOptions, emit: (e: EngineEve
       : `${folder}: no scan files (expected names like <prefix>1s310ms_THR_1320_3.csv)` +
         (found.ignored.length ? `; ignored: ${found.ignored.map(e => `${e.name} (${e.reason})`).join('; ')}` : ''));
   }
+  checkFitRange(scans, options);
   const outRoot = path.resolve(options.out ?? defaultOutputFolder(folder));
-  const outputDirs: string[] = [], failedScans: FailedScan[] = [];
+  const store = new ResultStore(outRoot);
+  const lock = await acquireResultLock(store.store, outRoot, {
+    waitMs: options.waitMs ?? DEFAULT_LOCK_WAIT_MS, signal: options.signal,
+    onWait: owner => emit({ type: 'log', level: 'info', message: `waiting for the analysis by process ${owner.pid} ` +
+      `(started ${owner.since}) that is writing ${outRoot}…` }),
+  });
+  // The whole run is one folder, with a subfolder per scan when the data folder holds several (also with --scan,
+  // so that the other scans' results stay where they are). A scan that fails leaves no subfolder in the run.
+  const several = found.scans.length > 1;
+  const outputDirs: string[] = [], analysed: Scan[] = [], failedScans: FailedScan[] = [];
   const folderScans = [...new Set([...found.scans, ...scans])]; // a stray scan chosen with --scan is one of them
-  for (const [scanIndex, scan] of scans.entries()) {
-    const dir = scanOutputFolder(outRoot, scan, scans.length);
-    const emitScan = (e: EngineEvent) => emit(e.type === 'progress' ? { ...e, scanIndex, scanCount: scans.length } : e);
+  try {
+    store.migrate();
+    store.collectGarbage();
+    const staged = new StagedOutput(outRoot);
     try {
-      const auxiliary = resolveAuxiliaryFiles(scan, folderScans, found.auxiliaryCandidates, options);
-      for (const note of auxiliary.notes) emit({ type: 'log', ...note });
-      await analyseScan(scan, auxiliary, dir, options, emitScan, found.ignored);
-      outputDirs.push(dir);
+      for (const [scanIndex, scan] of scans.entries()) {
+        const emitScan = (e: EngineEvent) => emit(e.type === 'progress' ? { ...e, scanIndex, scanCount: scans.length } : e);
+        const target = several ? staged.subfolder(scan.id) : staged;
+        try {
+          const auxiliary = resolveAuxiliaryFiles(scan, folderScans, found.auxiliaryCandidates, options);
+          for (const note of auxiliary.notes) emit({ type: 'log', ...note });
+          await analyseScan(scan, auxiliary, target, options, emitScan, found.ignored);
+          outputDirs.push(scanOutputFolder(outRoot, scan, found.scans.length));
+          analysed.push(scan);
+        } catch (e) {
+          // One scan's bad input fails that scan only (--strict: the whole run); cancellation stops everything.
+          if (options.signal?.aborted || options.strict || scans.length === 1) throw e;
+          if (several) fs.rmSync(target.dir, { recursive: true, force: true });
+          const message = e instanceof Error ? e.message : String(e);
+          failedScans.push({ scan: scan.id, message });
+          emit({ type: 'log', level: 'error', message: `scan ${scan.id} not analysed: ${message}` });
+        }
+      }
+      if (analysed.length === 0) {
+        throw new AnalysisInputError(`no scan could be analysed:\n${failedScans.map(f => `  ${f.scan}: ${f.message}`).join('\n')}`);
+      }
+      if (several) for (const other of found.scans) if (!scans.includes(other)) staged.keepFromPublished(other.id);
+      if (options.signal?.aborted) throw new Error('cancelled');
+      staged.commit();
     } catch (e) {
-      // One scan's bad input fails that scan only (--strict: the whole run); cancellation stops everything.
-      if (options.signal?.aborted || options.strict || scans.length === 1) throw e;
-      const message = e instanceof Error ? e.message : String(e);
-      failedScans.push({ scan: scan.id, message });
-      emit({ type: 'log', level: 'error', message: `scan ${scan.id} not analysed: ${message}` });
+      staged.discard();
+      throw e;
     }
+  } finally {
+    lock.release();
   }
-  if (outputDirs.length === 0) {
-    throw new AnalysisInputError(`no scan could be analysed:\n${failedScans.map(f => `  ${f.scan}: ${f.message}`).join('\n')}`);
-  }
+  analysed.forEach((scan, i) => emit({ type: 'result', scan: scan.id, outputDir: outputDirs[i], summaryFile: path.join(outputDirs[i], 'summary.json') }));
   emit({ type: 'done', outputDirs, ...(failedScans.length ? { failedScans } : {}) });
   return outputDirs;
 }
 
-async function analyseScan(scan: Scan, auxiliary: ScanAuxiliaryFiles, outDir: string, options: AnalyseOptions,
+async function analyseScan(scan: Scan, auxiliary: ScanAuxiliaryFiles, staged: StagedOutput, options: AnalyseOptions,
   emit: (e: EngineEvent) => void, ignored: IgnoredEntry[]): Promise<void> {
   const nFiles = scan.thresholds.reduce((s, t) => s + t.acquisitions.length, 0);
   emit({ type: 'log', level: 'info', message: `scan ${scan.id}: ${scan.thresholds.length} thresholds, ${nFiles} files, shutter ${scan.shutterSeconds} s` });
@@ -137,7 +199,7 @@ async function analyseScan(scan: Scan, auxiliary: ScanAuxiliaryFiles, outDir: st
     onProgress: (done, total) => emit({ type: 'progress', phase: 'flux', done, total, scan: scan.id }),
   });
   reportSkippedAcquisitions(flux, emit);
-  await publishScanResults(scan, auxiliary, flux, outDir, options, emit, ignored, undefined, gain);
+  await writeScanResults(scan, auxiliary, flux, staged, options, emit, ignored, undefined, gain);
 }
 
 /** Warnings for the acquisitions left out and the thresholds without a good one (analyse and the watch's end). */
@@ -154,39 +216,69 @@ export function reportSkippedAcquisitions(flux: ScanFlux, emit: (e: EngineEvent)
 }
 
 /**
- * Writes every output of a scan from its flux (flux files, fits, report, summary.json) as one atomic publication
- * and emits `result`. Shared by `analyse` and the live watch (which adds `extraSummary`, e.g. its live state, and
- * may skip the fits of a snapshot with `fit: false`). Returns the summary written and the files published.
+ * Publishes one scan's outputs from its flux as one atomic publication of `outDir` (under its lock) and emits
+ * `result`: the live watch's snapshots and final result. Returns the summary written and the files published.
  */
 export async function publishScanResults(scan: Scan, auxiliary: ScanAuxiliaryFiles, flux: ScanFlux, outDir: string,
   options: AnalyseOptions, emit: (e: EngineEvent) => void, ignored: IgnoredEntry[], extraSummary?: Record<string, unknown>,
-  gain = options.fit ? gainInput(auxiliary, flux.shape, options) : undefined,
 ): Promise<{ summary: Record<string, unknown>; files: string[] }> {
-  removeStaleStaging(outDir);
-  const staged = new StagedOutput(outDir);
+  const store = new ResultStore(outDir);
+  const lock = await acquireResultLock(store.store, outDir, { waitMs: options.waitMs ?? DEFAULT_LOCK_WAIT_MS, signal: options.signal });
   let summary: Record<string, unknown>, files: string[];
   try {
-    summary = fluxSummary(scan, flux, auxiliary, options, ignored);
-    writeFluxOutputs(staged, scan, flux);
-    if (options.fit) {
-      const fitSettings: FitSettings = {
-        model: options.model, polarity: options.polarity, fitRange: options.fitRange,
-        workers: options.workers ?? defaultWorkerCount(), signal: options.signal,
-        onProgress: (done, total) => emit({ type: 'progress', phase: 'fit', done, total, scan: scan.id }),
-      };
-      const fitSummary = await fitScanOutputs(staged, flux, fitSettings, gain);
-      Object.assign(summary, fitSummary);
+    store.collectGarbage();
+    const staged = new StagedOutput(outDir);
+    try {
+      summary = await writeScanResults(scan, auxiliary, flux, staged, options, emit, ignored, extraSummary);
+      files = fs.readdirSync(staged.dir).map(f => path.join(outDir, f));
+      staged.commit();
+    } catch (e) {
+      staged.discard();
+      throw e;
     }
-    if (options.signal?.aborted) throw new Error('cancelled');
-    Object.assign(summary, extraSummary);
-    staged.write('summary.json', JSON.stringify(summary, null, 1) + '\n');
-    files = staged.commit('summary.json');
-  } catch (e) {
-    staged.discard();
-    throw e;
+  } finally {
+    lock.release();
   }
   emit({ type: 'result', scan: scan.id, outputDir: outDir, summaryFile: path.join(outDir, 'summary.json') });
   return { summary, files };
+}
+
+/** Writes every output of a scan (flux files, fits or why there are none, report, summary.json) into `staged`. */
+async function writeScanResults(scan: Scan, auxiliary: ScanAuxiliaryFiles, flux: ScanFlux, staged: StagedOutput,
+  options: AnalyseOptions, emit: (e: EngineEvent) => void, ignored: IgnoredEntry[], extraSummary?: Record<string, unknown>,
+  gain = options.fit ? gainInput(auxiliary, flux.shape, options) : undefined,
+): Promise<Record<string, unknown>> {
+  const summary: Record<string, unknown> = { ...fluxSummary(scan, flux, auxiliary, options, ignored), run: { id: staged.runId } };
+  writeFluxOutputs(staged, scan, flux);
+  const skipped = fitSkipped(flux, options);
+  if (skipped) {
+    summary.fit_skipped = { reason: skipped };
+    if (options.fit) {
+      emit({ type: 'log', level: 'warn', message: `${scan.id}: nothing to fit: ${skipped}. The flux outputs are written; ` +
+        'use --no-fit to skip fitting, or --fit-range FROM:TO to choose thresholds with good acquisitions' });
+    }
+  } else {
+    const fitSettings: FitSettings = {
+      model: options.model, polarity: options.polarity, fitRange: options.fitRange,
+      workers: options.workers ?? defaultWorkerCount(), signal: options.signal,
+      onProgress: (done, total) => emit({ type: 'progress', phase: 'fit', done, total, scan: scan.id }),
+    };
+    Object.assign(summary, await fitScanOutputs(staged, flux, fitSettings, gain));
+  }
+  if (options.signal?.aborted) throw new Error('cancelled');
+  Object.assign(summary, extraSummary);
+  staged.write('summary.json', JSON.stringify(summary, null, 1) + '\n');
+  return summary;
+}
+
+/** Why this scan gets no fits (--no-fit, or fewer usable thresholds than parameters), or undefined. */
+function fitSkipped(flux: ScanFlux, options: AnalyseOptions): string | undefined {
+  if (!options.fit) return '--no-fit';
+  const usable = selectFitPoints(flux, options.fitRange).thresholds.length;
+  const k = parameterCount(options.model);
+  if (usable >= k) return undefined;
+  return `only ${usable} threshold${usable === 1 ? '' : 's'} with good acquisitions${options.fitRange ? ' in the fit range' : ''} ` +
+    `(of ${flux.thresholds.length}), fewer than the ${k} parameters of the ${options.model} model`;
 }
 
 /** The scan's baseline, read and checked against its shape (before any acquisition is read), with the gain settings. */

@@ -1,7 +1,9 @@
 // Atomic output files: data goes to a temporary file in the same folder, then one rename makes it visible,
-// so a crash or a cancel never leaves half a result under the real name.
+// so a crash or a cancel never leaves half a result under the real name; a set of files (a result folder)
+// is published as a whole.
 import * as fs from 'fs';
 import * as path from 'path';
+import { linkTree, ResultStore } from './publish/resultStore';
 
 let counter = 0;
 
@@ -21,40 +23,53 @@ export function writeFileAtomic(target: string, data: string | Uint8Array): void
 }
 
 /**
- * Collects a set of output files in a staging folder and publishes them together: every file is complete
- * before any is renamed into place, and `last` (summary.json) is renamed last so it marks a finished result.
+ * A result folder being written: files go into a new run folder of the result store beside `folder`, and
+ * commit() makes the whole run visible as `folder` in one rename (see publish/resultStore.ts). Nothing of an
+ * older run survives a commit; a discarded or killed run is never visible.
  */
 export class StagedOutput {
-  private readonly staging: string;
-  private readonly names: string[] = [];
+  readonly runId: string;
+  /** Where write() puts files: the run folder, or a subfolder of it (subfolder()). */
+  readonly dir: string;
+  private readonly store: ResultStore;
 
-  constructor(readonly folder: string) {
-    fs.mkdirSync(folder, { recursive: true });
-    this.staging = fs.mkdtempSync(path.join(folder, '.staging-'));
+  constructor(readonly folder: string, parent?: { staged: StagedOutput; name: string }) {
+    if (parent) {
+      this.store = parent.staged.store;
+      this.runId = parent.staged.runId;
+      this.dir = path.join(parent.staged.dir, parent.name);
+      fs.mkdirSync(this.dir, { recursive: true });
+    } else {
+      this.store = new ResultStore(folder);
+      const run = this.store.createRun();
+      this.runId = run.id;
+      this.dir = run.dir;
+    }
+  }
+
+  /** A writer into `<folder>/<name>/` of the same run (published together with it). */
+  subfolder(name: string): StagedOutput {
+    return new StagedOutput(path.join(this.folder, name), { staged: this, name });
   }
 
   write(name: string, data: string | Uint8Array): void {
-    fs.writeFileSync(path.join(this.staging, name), data);
-    this.names.push(name);
+    fs.writeFileSync(path.join(this.dir, name), data);
   }
 
-  commit(last?: string): string[] {
-    const ordered = this.names.filter(n => n !== last);
-    if (last && this.names.includes(last)) ordered.push(last);
-    for (const name of ordered) fs.renameSync(path.join(this.staging, name), path.join(this.folder, name));
-    fs.rmSync(this.staging, { recursive: true, force: true });
-    return ordered.map(n => path.join(this.folder, n));
+  /** Takes `<folder>/<name>/` of the published run into this run unchanged (hard links). */
+  keepFromPublished(name: string): boolean {
+    const from = path.join(this.folder, name);
+    if (!fs.existsSync(path.join(from, 'summary.json'))) return false;
+    linkTree(from, path.join(this.dir, name));
+    return true;
+  }
+
+  /** Publishes the run: `folder` shows exactly this run's files from now on. */
+  commit(): void {
+    this.store.publish(this.runId);
   }
 
   discard(): void {
-    fs.rmSync(this.staging, { recursive: true, force: true });
-  }
-}
-
-/** Removes staging folders left by a killed run (never touches anything else). */
-export function removeStaleStaging(folder: string): void {
-  if (!fs.existsSync(folder)) return;
-  for (const entry of fs.readdirSync(folder)) {
-    if (entry.startsWith('.staging-')) fs.rmSync(path.join(folder, entry), { recursive: true, force: true });
+    this.store.discard(this.runId);
   }
 }

@@ -228,6 +228,12 @@ function conclusions(h: Heterogeneity): string[] {
   const total = Object.values(h.status_counts).reduce((s, v) => s + v, 0);
   out.push(`${h.ok_pixels} of ${total} pixels have a good S-curve fit (${Object.entries(h.status_counts)
     .filter(([k, v]) => k !== 'ok' && v > 0).map(([k, v]) => `${v} ${k}`).join(', ') || 'no others'}).`);
+  if (h.ok_pixels === 0) {
+    // an all-masked or all-dead matrix: every number below would be n/a, and no statement about it holds
+    out.push('Nothing to conclude about thresholds, edge widths, spatial patterns or illumination: no pixel has a good fit' +
+      (h.status_counts.masked === total ? ' (every pixel is masked).' : h.status_counts.dead === total ? ' (every pixel is dead: no counts).' : '.'));
+    return out;
+  }
   const m = h.mu;
   const muErr = spreadError(m);
   out.push(m.significant

@@ -1,5 +1,6 @@
 // `veloCalib.*` settings → the analysis request → `velo-calib analyse` arguments. No vscode import (unit-tested):
 // settings.ts binds `readSetting` to the workspace configuration of the data folder.
+import * as os from 'os';
 import * as path from 'path';
 import { DEFAULT_OUTLIER_SIGMA, DEFAULT_RESULT_SETTINGS, parseExclusions, ResultSettings } from '../contract/analysisSettings';
 import type { ModelName } from '../contract/summary';
@@ -46,7 +47,8 @@ export function requestFromSettings(folder: string, read: SettingReader, scan?: 
     cutBad: typeof read('cutBad') === 'boolean' ? read('cutBad') as boolean : DEFAULT_RESULT_SETTINGS.cutBad,
     model: (text('model') || DEFAULT_RESULT_SETTINGS.model) as ModelName,
     fitRange: range ? [Number(range[1]), Number(range[2])] : undefined,
-    workers: typeof workers === 'number' && Number.isInteger(workers) && workers >= 0 ? workers : undefined,
+    // the engine accepts up to two per core (more only costs memory)
+    workers: typeof workers === 'number' && Number.isInteger(workers) && workers >= 0 ? Math.min(workers, 2 * os.cpus().length) : undefined,
     outlierSigma: Math.max(0, num('outlierSigma', DEFAULT_OUTLIER_SIGMA)),
     exclude,
     scan,

@@ -25,23 +25,39 @@ export class AnalysisOutput {
   private allMaps: Float64Array | undefined;
   private allCounts: Float32Array | undefined;
 
-  /** The shared reader of `dir` (a new one when summary.json changed since). */
+  /** The shared reader of `dir` (a new one when a newer run replaced it, or its summary.json changed). */
   static open(dir: string): AnalysisOutput {
-    const mtimeMs = fs.statSync(path.join(dir, SUMMARY_FILE)).mtimeMs;
+    const runDir = fs.realpathSync(dir);
+    const mtimeMs = fs.statSync(path.join(runDir, SUMMARY_FILE)).mtimeMs;
     const hit = AnalysisOutput.cache.get(dir);
-    if (hit && hit.mtimeMs === mtimeMs) return hit.output;
+    if (hit && hit.mtimeMs === mtimeMs && hit.output.runDir === runDir) return hit.output;
     const output = new AnalysisOutput(dir);
     AnalysisOutput.cache.set(dir, { mtimeMs, output });
     return output;
   }
 
+  /**
+   * The run folder `dir` showed when this was opened: every read comes from it, so a panel never mixes two
+   * runs (the visible `dir` is a link that a newer analysis replaces in one rename).
+   */
+  readonly runDir: string;
+
   constructor(readonly dir: string) {
-    this.summary = JSON.parse(fs.readFileSync(path.join(dir, SUMMARY_FILE), 'utf8'));
+    this.runDir = fs.realpathSync(dir);
+    this.summary = JSON.parse(fs.readFileSync(path.join(this.runDir, SUMMARY_FILE), 'utf8'));
   }
 
-  get hasFits(): boolean { return fs.existsSync(path.join(this.dir, PIXEL_FITS_FILE)); }
+  /** False once a newer analysis has replaced the run this was opened on (panels then reopen on the new run). */
+  get current(): boolean {
+    try { return fs.realpathSync(this.dir) === this.runDir; } catch { return false; }
+  }
 
-  file(name: string): string { return path.join(this.dir, name); }
+  get hasFits(): boolean { return fs.existsSync(this.file(PIXEL_FITS_FILE)); }
+
+  file(name: string): string {
+    if (!fs.existsSync(this.runDir)) throw new Error(`the results in ${this.dir} were replaced by a newer analysis: open them again`);
+    return path.join(this.runDir, name);
+  }
 
   /**
    * A per-pixel map by name (mu, sigma_err, status, chi2_ndf, pvalue, delta_deviance, sigma_upper…): a slice of

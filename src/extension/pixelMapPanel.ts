@@ -22,6 +22,7 @@ export class PixelMapPanel extends WebviewHost<PixelMapApi, PixelMapPush> {
   static async show(registry: PanelRegistry, outputDir: string, initial: Omit<PixelMapState, 'outputDir'> = {}): Promise<PixelMapPanel> {
     registry.used(outputDir);
     let p = registry.maps.get(outputDir);
+    if (p && !p.output.current) { p.panel.dispose(); p = undefined; } // shows a run that a newer analysis replaced
     if (!p) {
       const panel = vscode.window.createWebviewPanel(PixelMapPanel.viewType, 'VELO Pixel Map', registry.mainColumn(),
         webviewOptions(registry.host.extensionUri));

@@ -55,10 +55,12 @@ export function comparableResults(results: string): Map<string, string> {
   const walk = (dir: string) => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const full = path.join(dir, e.name), rel = path.relative(results, full);
-      if (e.isDirectory()) { walk(full); continue; }
+      if (e.name.startsWith('.')) continue; // result stores (.<out>.runs/): their published run is seen through the link
+      if (e.isDirectory() || (e.isSymbolicLink() && fs.statSync(full).isDirectory())) { walk(full); continue; }
       if (e.name === 'summary.json') {
         const summary = JSON.parse(fs.readFileSync(full, 'utf8'));
         delete summary.created;
+        delete summary.run;
         out.set(rel, JSON.stringify(summary));
       } else if (e.name === 'pixel_fits.csv' || e.name.startsWith('FluxperASIC_')) {
         out.set(rel, fs.readFileSync(full, 'utf8'));

@@ -7,6 +7,7 @@ import { ChildProcess, fork, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ENGINE_IPC_ENV, EngineCommand, EngineEvent } from '../../src/protocol';
+import { checkpointFolder } from '../../src/engine/live/liveCheckpoint';
 import { generated, scratchDir } from './helpers';
 import { WritePlan, WriteStep } from './liveWriter';
 
@@ -60,7 +61,7 @@ function assertSameAsBatch(liveOut: string, batchOut: string): void {
     if (/^(Uncertainty)?Fluxper/.test(name) || name === 'pixel_counts.f32') {
       assert.ok(fs.readFileSync(live).equals(fs.readFileSync(batch)), `${name} differs from the batch analysis`);
     } else if (name === 'summary.json') {
-      const strip = (f: string) => { const s = JSON.parse(fs.readFileSync(f, 'utf8')); delete s.created; return s; };
+      const strip = (f: string) => { const s = JSON.parse(fs.readFileSync(f, 'utf8')); delete s.created; delete s.run; return s; };
       assert.deepEqual(strip(live), strip(batch));
     } else if (name.endsWith('.csv') || name.endsWith('.json')) {
       const numbers = (f: string) => fs.readFileSync(f, 'utf8').split(/[,\n:{}[\]\s]+/);
@@ -87,7 +88,7 @@ test('a scan written file by file while watched: the final outputs are those of 
   const steps: WriteStep[] = [{ name: truth.maskFile, how: 'whole', delayMs: 0 }];
   // The checkpoint lists every file read, unreadable ones too: the writer waits on it to complete the chunked file
   // only after the watcher has read it incomplete, and to replace a file only after it was counted.
-  const manifest = path.join(out, '.velo-live', SCAN_ID, 'manifest.json');
+  const manifest = path.join(checkpointFolder(out, SCAN_ID), 'manifest.json');
   names.forEach((name, i) => {
     const how = name === chunked ? 'chunks' : name === broken ? 'broken' : name === empty ? 'empty' : i % 5 === 3 ? 'rename' : i % 7 === 5 ? 'chunks' : 'whole';
     // bursts of files, then a pause; one file written in chunks with pauses longer than the settle time
@@ -142,7 +143,7 @@ test('a watcher killed mid-scan resumes from its checkpoint: no double counting,
   fs.mkdirSync(target, { recursive: true });
   const first = startWatch(target, out, '--workers', '1');
   assert.equal(await startWriter({ source, target, steps, to: half }), 0);
-  const manifest = path.join(out, '.velo-live', SCAN_ID, 'manifest.json');
+  const manifest = path.join(checkpointFolder(out, SCAN_ID), 'manifest.json');
   const countedIn = () => {
     try {
       const m = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { thresholds: Array<{ files: Array<{ name: string; size: number; mtimeMs: number }> }> };

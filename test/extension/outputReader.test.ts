@@ -48,7 +48,7 @@ test('scanStates finds the stored result, up to date for the same settings, stal
 
 test('newer forms: bad acquisitions with reasons and excluded ones; fit flags and the σ upper-limit map as the engine writes them', async () => {
   const dir = scratchDir('reader-new');
-  fs.cpSync(await analysed, dir, { recursive: true });
+  fs.cpSync(fs.realpathSync(await analysed), dir, { recursive: true }); // the run folder the output link shows
   const summary = JSON.parse(fs.readFileSync(path.join(dir, SUMMARY_FILE), 'utf8')) as AnalysisSummary;
   assert.ok(summary.bad_acquisitions.length > 0, 'the generator makes bad acquisitions');
   summary.bad_acquisitions = [[1320, 0, 'empty'], [1340, 1]];

@@ -17,6 +17,7 @@ const roundTrip = (settings: Record<string, unknown>, scan?: string) => {
 test('default settings give the CLI defaults (workers unset: one per core)', () => {
   const { parsed } = roundTrip({ workers: null, outputFolder: '', maskFile: '', fitRange: '', exclude: [] });
   assert.deepEqual(parsed, { ...DEFAULT_ANALYSE_OPTIONS, folder, out: undefined, mask: undefined, workers: undefined, fitRange: undefined, scan: undefined,
+    baseline: undefined, baselineWidth: undefined, waitMs: undefined,
     outlierSigma: DEFAULT_OUTLIER_SIGMA, exclude: [] });
 });
 

@@ -269,7 +269,7 @@ export function compareScans(options: CompareOptions): ScanComparison {
     staged.write('status_transitions.csv', transitionLines.join('\n') + '\n');
     staged.write('compare.md', renderMarkdown(comparison));
     staged.write('compare.json', JSON.stringify(jsonSafe({ tool: 'velo-calib', created: new Date().toISOString(), ...comparison }), null, 1) + '\n');
-    staged.commit('compare.json');
+    staged.commit();
     return comparison;
   } catch (e) {
     staged.discard();

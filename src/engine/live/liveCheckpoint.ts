@@ -1,4 +1,4 @@
-// Restart-safe state of the live watch, in `<out>/.velo-live/<scan>/`: one float64 file of summed hits per
+// Restart-safe state of the live watch, in `.<out name>.live/<scan>/` beside the output link: one float64 file of summed hits per
 // threshold (`counts-<thr>-<generation>.f64`, written only when the threshold changed) and `manifest.json`, which
 // names the counts files and lists every counted file (name, size, mtime, outcome). The manifest is replaced by
 // one rename after the counts files it names are written, so a kill at any moment leaves a consistent state.
@@ -23,7 +23,8 @@ interface Manifest {
 }
 
 export function checkpointFolder(outRoot: string, scanId: string): string {
-  return path.join(outRoot, '.velo-live', scanId);
+  // Beside the result store, not inside the published folder (every publication replaces that folder).
+  return path.join(path.dirname(outRoot), `.${path.basename(outRoot)}.live`, scanId);
 }
 
 export class LiveCheckpoint {

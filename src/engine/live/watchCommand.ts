@@ -15,7 +15,7 @@ const WATCH_HELP = `velo-calib watch <folder> [--idle-exit SECONDS] [--settle-ms
 
 Follows a scan being taken: every complete new acquisition is read once and summed; live snapshots and refits
 are published as the scan goes; when idle for --idle-exit seconds, or on Ctrl-C / SIGTERM, the final outputs are
-published: those of \`velo-calib analyse\` on the complete folder. Restart-safe (checkpoint in <out>/.velo-live/).`;
+published: those of \`velo-calib analyse\` on the complete folder. Restart-safe (checkpoint in .<out name>.live/ beside the output).`;
 
 interface Channel { ipc: boolean; controller: AbortController; emit: (e: EngineEvent) => void }
 

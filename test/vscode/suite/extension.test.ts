@@ -19,6 +19,12 @@ const small = () => path.join(ws(), 'small-scan');
 const big = () => path.join(ws(), 'big-scan');
 let api: VeloCalibApi;
 
+/** The hidden result store beside an output link, and its run folders (published or not). */
+const storeOf = (out: string) => path.join(path.dirname(out), `.${path.basename(out)}.runs`);
+const runFolders = (out: string) => (fs.existsSync(storeOf(out)) ? fs.readdirSync(storeOf(out)).filter(n => /^\d{8}T\d{6}Z-/.test(n)) : []);
+/** A run has written its flux outputs (it is fitting now). */
+const inFitPhase = (out: string) => runFolders(out).some(r => fs.readdirSync(path.join(storeOf(out), r)).some(n => n.startsWith('Fluxperpixel_')));
+
 async function waitFor(predicate: () => unknown, what: string, ms = 30000): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) { if (await predicate()) return; await new Promise(r => setTimeout(r, 100)); }
@@ -100,13 +106,13 @@ describe('velo-calib in a real extension host', () => {
     const out = path.join(big(), 'velo-calib');
     const running = vscode.commands.executeCommand('veloCalib.analyseFolder', vscode.Uri.file(big()));
     await waitFor(() => api.runner.isRunning(big()), 'the run to start');
-    await waitFor(() => fs.existsSync(out) && fs.readdirSync(out).some(n => n.startsWith('.staging-')), 'the fit phase (staging folder)');
+    await waitFor(() => inFitPhase(out), 'the fit phase (flux outputs in the run folder)');
     const cancelled = await vscode.commands.executeCommand('veloCalib.cancelAnalysis');
     assert.strictEqual(cancelled, 1);
     assert.strictEqual(await running, undefined);
     assert.ok(!api.runner.isRunning(big()));
-    const left = fs.existsSync(out) ? fs.readdirSync(out) : [];
-    assert.deepStrictEqual(left, [], `nothing written: ${left.join(', ')}`);
+    assert.ok(!fs.existsSync(out), 'nothing published');
+    assert.deepStrictEqual(runFolders(out), [], 'the cancelled run folder is removed');
   });
 
   it('a failing engine gives a clear error with its message, never a hang', async () => {
@@ -120,14 +126,13 @@ describe('velo-calib in a real extension host', () => {
     const run = api.runner.run(big(), ['analyse', big(), '--out', out], () => {});
     await waitFor(() => api.runner.isRunning(big()), 'the run to start');
     await assert.rejects(api.runner.run(big(), ['analyse', big()], () => {}), /already running/);
-    await waitFor(() => fs.existsSync(out) && fs.readdirSync(out).some(n => n.startsWith('.staging-')), 'the fit phase (staging folder)');
+    await waitFor(() => inFitPhase(out), 'the fit phase (flux outputs in the run folder)');
     // Kill the engine as the OS would (found by its command line, as a user would with ps).
     const pid = Number(execFileSync('pgrep', ['-f', out], { encoding: 'utf8' }).trim().split('\n')[0]);
     process.kill(pid, 'SIGKILL');
     await assert.rejects(run, /killed by SIGKILL[\s\S]*Last engine output:[\s\S]*scan Module0_VP0-1_ECS_data_ST_1s310ms/);
     assert.ok(!api.runner.isRunning(big()));
-    const left = fs.existsSync(out) ? fs.readdirSync(out).filter(n => !n.startsWith('.staging-')) : [];
-    assert.deepStrictEqual(left, [], 'a killed run publishes nothing');
+    assert.ok(!fs.existsSync(out), 'a killed run publishes nothing');
   });
 
   it('opens the pixel map of an analysed scan; Show Pixel shows the fit diagnostics', async () => {
@@ -182,6 +187,21 @@ describe('velo-calib in a real extension host', () => {
     const text = fs.readFileSync(target.fsPath, 'utf8');
     assert.match(text, /# VELO threshold scan report/);
     assert.ok(text.includes('Module0_VP0-1_ECS_data_ST_1s310ms'), 'names its scan');
+  });
+
+  it('a re-run replaces the results in one step; an open map is reopened on the new run, never mixed', async () => {
+    const dir = path.join(small(), 'velo-calib');
+    const before = await vscode.commands.executeCommand<PixelMapPanel>('veloCalib.openPixelMap', dir);
+    const runBefore = fs.realpathSync(dir);
+    await api.runner.run(small(), ['analyse', small(), '--workers', '1'], () => {});
+    assert.notStrictEqual(fs.realpathSync(dir), runBefore, 'the link shows the new run');
+    assert.ok(!fs.existsSync(runBefore), 'the replaced run folder is removed');
+    assert.ok(!before.output.current);
+    const after = await vscode.commands.executeCommand<PixelMapPanel>('veloCalib.openPixelMap', dir);
+    assert.notStrictEqual(after, before, 'a new panel on the new run');
+    assert.ok(after.output.current);
+    const line = fs.readFileSync(path.join(dir, 'pixel_fits.csv'), 'utf8').split('\n')[1 + 3 * 32 + 7].split(',');
+    assert.strictEqual(after.output.pixelFit(3, 7)?.values.mu, Number(line[3]));
   });
 
   it('Generate Demo Scan writes a full-size scan with its truth into the given folder', async () => {
