@@ -249,7 +249,7 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
     // The full-size 256×256 map (draw and quantity-switch times printed), zoom, Export CSV through the save dialog.
     await analyseFromExplorer('big-scan');
     const bigToast = finished('big-scan');
-    await bigToast.waitFor({ timeout: 120000 }).catch(() => {});
+    await bigToast.waitFor({ timeout: 300000 }).catch(() => {});
     check(await bigToast.isVisible(), 'the 256×256 scan is analysed from the context menu');
     await bigToast.locator('.monaco-button', { hasText: 'Open Pixel Map' }).first().click().catch(() => {});
     const big = await findFrame(page, '#map[width="256"][data-quantity]', 30000);
@@ -405,7 +405,10 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
     const restoredOverview = await findFrame(page, 'body[data-ready="true"] #conclusions li', 30000);
     check(!!restoredOverview, 'after a reload the ASIC overview is back');
     const errors = [];
-    for (const f of page.frames()) { const e = await f.locator('#error:not([hidden])').innerText().catch(() => ''); if (e) errors.push(e); }
+    for (const f of page.frames()) {
+      const shown = f.locator('#error:not([hidden])'); // count() does not wait: frames without the element answer at once
+      if (await shown.count().catch(() => 0)) errors.push(await shown.first().innerText({ timeout: 2000 }).catch(() => '(unreadable)'));
+    }
     check(errors.length === 0, `no panel shows an error after the reload ${errors.join(' | ')}`);
     await shot('8-after-reload');
   } catch (e) {

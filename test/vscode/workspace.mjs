@@ -13,7 +13,7 @@ export function prepareWorkspace(base) {
     if (r.status !== 0) throw new Error(`generate ${dir}: ${r.stderr}`);
   };
   gen('small-scan', '--thresholds', '1320:1600:10', '--nacq', '5', '--seed', '4', '--size', '32');
-  gen('big-scan', '--thresholds', '1320:1600:5', '--nacq', '3', '--seed', '5', '--size', '256', '--no-variants');
+  gen('big-scan', '--thresholds', '1320:1600:5', '--nacq', '10', '--seed', '5', '--size', '256', '--no-variants');
   gen('multi-scan', '--thresholds', '1320:1600:20', '--nacq', '3', '--seed', '6', '--size', '16', '--shutter-ms', '1000');
   gen('multi-scan', '--thresholds', '1320:1600:20', '--nacq', '3', '--seed', '7', '--size', '16', '--shutter-ms', '2000');
   return ws;
