@@ -95,10 +95,16 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
     await page.keyboard.press('Enter');
   }
   /** Waits for the scan quick pick; returns its rows and picks the one containing `choose`. */
-  async function pickScan(choose) {
+  async function pickScan(choose, again) {
     // The scan pick has a title ("… of"); the palette's own list has none.
     const title = page.locator('.quick-input-widget .quick-input-title:visible', { hasText: / of$/ });
-    await title.waitFor({ timeout: 10000 }).catch(() => {});
+    const seen = await title.waitFor({ timeout: 10000 }).then(() => true, () => false);
+    if (!seen && again) { // the palette lost the command (focus taken by a webview): ask once more, as a user would
+      log('the scan pick did not open: running the command again');
+      await page.keyboard.press('Escape');
+      await again();
+      await title.waitFor({ timeout: 10000 }).catch(() => {});
+    }
     await page.waitForTimeout(300);
     const rows = await quickRows(), heading = await title.innerText().catch(() => '');
     await quickInput.fill(choose);
@@ -316,7 +322,7 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
     for (const [command, expectEditor] of [['VELO: Open Pixel Map', '#map[data-quantity]'], ['VELO: Open ASIC Overview', 'body[data-ready="true"]'],
       ['VELO: Show Pixel…', null], ['VELO: Export Report', null]]) {
       await palette(command);
-      const { rows, heading } = await pickScan('multi-scan');
+      const { rows, heading } = await pickScan('multi-scan', () => palette(command));
       const both = ['_1s', '_2s'].every(s => rows.some(r => r.includes(`Module0_VP0-1_ECS_data_ST${s}`)));
       check(rows.length >= 4 && both && heading.length > 0, `"${command}" asks which scan: "${heading}" (${rows.length} scans)`);
       if (command === 'VELO: Show Pixel…') {
