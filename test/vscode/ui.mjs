@@ -100,13 +100,15 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
   async function pickScan(choose, again) {
     // The scan pick has a title ("… of"); the palette's own list has none.
     const title = page.locator('.quick-input-widget .quick-input-title:visible', { hasText: / of$/ });
-    const seen = await title.waitFor({ timeout: 10000 }).then(() => true, () => false);
+    let seen = await title.waitFor({ timeout: 10000 }).then(() => true, () => false);
     again ??= lastPaletteTitle && (() => palette(lastPaletteTitle));
-    if (!seen && again) { // the palette lost the command (focus taken by a webview): ask once more, as a user would
+    // A quick pick closes when a webview takes the focus back: ask again (up to 3 times), as a user would.
+    for (let attempt = 0; !seen && again && attempt < 3; attempt++) {
       log('the scan pick did not open: running the command again');
       await page.keyboard.press('Escape');
+      await page.waitForTimeout(500);
       await again();
-      await title.waitFor({ timeout: 10000 }).catch(() => {});
+      seen = await title.waitFor({ timeout: 10000 }).then(() => true, () => false);
     }
     await page.waitForTimeout(300);
     const rows = await quickRows(), heading = await title.innerText().catch(() => '');
