@@ -11,7 +11,7 @@ import { drawAxes, drawColorbar, paintMatrix, pixelAt, symmetricRange } from './
 import { histogram } from './mapScale';
 import { $, connect, onThemeChange, setText, tableRows, themeColor } from './vscodeApi';
 
-const canvas = $<HTMLCanvasElement>('map'), scatter = $<HTMLCanvasElement>('scatter');
+const canvas = $<HTMLCanvasElement>('deltaMap'), scatter = $<HTMLCanvasElement>('scatter');
 const quantitySelect = $<HTMLSelectElement>('quantity'), showSelect = $<HTMLSelectElement>('show');
 const readout = $('readout');
 const HIST_BINS = 50;
@@ -37,10 +37,10 @@ async function start(): Promise<void> {
   setText($('title'), `B: ${init.b.label} (${init.b.scan}) against A: ${init.a.label} (${init.a.scan})`);
   quantitySelect.replaceChildren(...init.quantities.map(q => new Option(`Δ${info(q).symbol} (${info(q).unit})`, q)));
   showSelect.value = channel.state.show ?? 'delta';
-  $('conclusions').replaceChildren(...init.conclusions.map(c => { const li = document.createElement('li'); setText(li, c); return li; }));
+  $('compareConclusions').replaceChildren(...init.conclusions.map(c => { const li = document.createElement('li'); setText(li, c); return li; }));
   layout();
   await showQuantity(init.quantity);
-  document.body.dataset.ready = 'true';
+  document.body.dataset.compare = 'ready';
 }
 
 async function showQuantity(quantity: ComparedQuantity): Promise<void> {

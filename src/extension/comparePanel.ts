@@ -63,7 +63,7 @@ export class ComparePanel extends WebviewHost<CompareApi, never> {
   <div id="mapArea">
     <div></div><div id="colAxis" class="axis" aria-label="column"></div><div></div>
     <div id="rowAxis" class="axis" aria-label="row"></div>
-    <div id="mapBox"><canvas id="map" width="256" height="256" aria-label="Δ map" tabindex="0"></canvas></div>
+    <div id="mapBox"><canvas id="deltaMap" width="256" height="256" aria-label="Δ map" tabindex="0"></canvas></div>
     <div id="scaleBox"><div id="colorbar"><canvas id="bar" width="14" height="200"></canvas><div id="barTicks"></div></div></div>
   </div>
   <div id="side">
@@ -73,7 +73,7 @@ export class ComparePanel extends WebviewHost<CompareApi, never> {
   </div>
 </div>
 <div id="compareHist"><canvas id="histogram" aria-label="histograms of A and B"></canvas></div>
-<section><h3>Conclusions</h3><ul id="conclusions"></ul></section>`;
+<section><h3>Conclusions</h3><ul id="compareConclusions"></ul></section>`;
   }
 
   protected handlers(): Handlers<CompareApi> {
