@@ -22,6 +22,8 @@ const BALANCE = colormapTable('balance'), VIRIDIS = colormapTable('viridis');
 const channel = connect<CompareApi, never, CompareState>(() => {});
 let init: CompareInit | undefined;
 let current: CompareMapData | undefined;
+/** The pixel under the mouse: its readout follows a change of quantity or view. */
+let hovered: [number, number] | undefined;
 
 const info = (q: ComparedQuantity) => COMPARED_QUANTITIES.find(c => c.name === q)!;
 
@@ -67,6 +69,7 @@ function draw(): void {
   canvas.dataset.range = `${lo},${hi}`;
   drawColorbar($<HTMLCanvasElement>('bar'), $('barTicks'), BALANCE, lo, hi, false, significance ? `Δ${q.symbol} / σ_Δ` : `Δ${q.symbol} (${q.unit})`);
   showNumbers();
+  setText(readout, hovered ? describePixel(hovered[0], hovered[1]) : 'hover a pixel');
   const a = comparedSorted(m.a, m), b = comparedSorted(m.b, m);
   drawDensity(m, a, b);
   drawHistograms(a, b);
@@ -115,7 +118,7 @@ function drawDensity(m: CompareMapData, a: Float64Array, b: Float64Array): void 
   const cells = document.createElement('canvas');
   cells.width = cells.height = n;
   cells.getContext('2d')!.putImageData(image, 0, 0);
-  const size = scatter.clientWidth || 240, margin = 34, plot = size - margin - 6;
+  const size = scatter.clientWidth || 240, margin = 34, plot = size - margin - 8;
   scatter.width = scatter.height = size;
   const ctx = scatter.getContext('2d')!, text = themeColor('--vscode-editor-foreground', '#ccc');
   ctx.clearRect(0, 0, size, size);
@@ -127,9 +130,9 @@ function drawDensity(m: CompareMapData, a: Float64Array, b: Float64Array): void 
   ctx.beginPath(); ctx.moveTo(margin, 6 + plot); ctx.lineTo(margin + plot, 6); ctx.stroke(); // y = x
   ctx.setLineDash([]);
   ctx.fillStyle = text; ctx.font = `10px ${themeColor('--vscode-font-family', 'sans-serif')}`;
-  ctx.textAlign = 'center';
   for (const f of [0, 0.5, 1]) {
     const v = formatNumber(lo + f * (hi - lo), 4);
+    ctx.textAlign = f === 0 ? 'left' : f === 1 ? 'right' : 'center';
     ctx.fillText(v, margin + f * plot, 6 + plot + 12);
     ctx.save(); ctx.translate(margin - 4, 6 + (1 - f) * plot); ctx.rotate(-Math.PI / 2); ctx.fillText(v, 0, 0); ctx.restore();
   }
@@ -175,8 +178,8 @@ function layout(): void {
 }
 
 canvas.addEventListener('mousemove', ev => {
-  const p = init && current ? pixelAt(canvas, ev, init.rows, init.cols) : undefined;
-  setText(readout, p ? describePixel(p[0], p[1]) : '');
+  hovered = init && current ? pixelAt(canvas, ev, init.rows, init.cols) : undefined;
+  setText(readout, hovered ? describePixel(hovered[0], hovered[1]) : '');
 });
 quantitySelect.addEventListener('change', () => void showQuantity(quantitySelect.value as ComparedQuantity));
 showSelect.addEventListener('change', () => { channel.saveState({ show: showSelect.value as CompareState['show'] }); draw(); });
