@@ -9,7 +9,7 @@ import type { ScanComparison } from '../engine/campaign/compare';
 import { CompareApi, CompareInit, CompareMapData, CompareState, DeltaSummary } from '../protocol';
 import { AnalysisOutput, readResultMatrix } from './analysisOutput';
 import type { PanelRegistry } from './panelRegistry';
-import { Handlers, webviewOptions, WebviewHost } from './webviewHost';
+import { Handlers, matrixViewHtml, webviewOptions, WebviewHost } from './webviewHost';
 
 /** compare.json of a comparison folder (read through its published link), or undefined when there is none. */
 export function readComparison(compareDir: string): ScanComparison | undefined {
@@ -58,20 +58,10 @@ export class ComparePanel extends WebviewHost<CompareApi, never> {
   <vscode-button id="openReport" secondary>Open compare.md</vscode-button>
   <span id="title"></span>
 </div>
-<div id="readout" role="status">hover a pixel</div>
-<div id="main">
-  <div id="mapArea">
-    <div></div><div id="colAxis" class="axis" aria-label="column"></div><div></div>
-    <div id="rowAxis" class="axis" aria-label="row"></div>
-    <div id="mapBox"><canvas id="deltaMap" width="256" height="256" aria-label="Δ map" tabindex="0"></canvas></div>
-    <div id="scaleBox"><div id="colorbar"><canvas id="bar" width="14" height="200"></canvas><div id="barTicks"></div></div></div>
-  </div>
-  <div id="side">
+${matrixViewHtml('deltaMap', 'Δ map', `
     <table id="numbers"></table>
     <div id="scatterBox"><canvas id="scatter" width="160" height="160" aria-label="B against A, pixel density"></canvas>
-      <div id="scatterX" class="hint"></div><div id="scatterY" class="hint"></div></div>
-  </div>
-</div>
+      <div id="scatterX" class="hint"></div></div>`)}
 <div id="compareHist"><canvas id="histogram" aria-label="histograms of A and B"></canvas></div>
 <section><h3>Conclusions</h3><ul id="compareConclusions"></ul></section>`;
   }
