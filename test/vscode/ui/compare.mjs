@@ -84,12 +84,15 @@ export async function compareUi({ page, ws, root, check, shot, log, findFrame, a
     `${highest[0].toFixed(2)} → rgb(${red}), ${lowest[0].toFixed(2)} → rgb(${blue})`);
   const map = frame.locator('#deltaMap');
   const box = await map.boundingBox();
-  const [row, col] = [Math.floor(highest[1] / SIZE), highest[1] % SIZE];
+  // Hover the largest Δσ whose errors are both known (σ may be only an upper limit in some pixels).
+  const [errA, errB] = [c.a.dir, c.b.dir].map(d => readMatrix(path.join(d, 'map_sigma_err.csv')).flat());
+  const target = finite.filter(([, p]) => Number.isFinite(errA[p]) && Number.isFinite(errB[p])).reduce((b, e) => (e[0] > b[0] ? e : b));
+  const [row, col] = [Math.floor(target[1] / SIZE), target[1] % SIZE];
   await map.hover({ position: { x: (col + 0.5) * box.width / SIZE, y: (row + 0.5) * box.height / SIZE } });
   const readout = await frame.locator('#readout').innerText();
   const [dShown, dErr] = valueAndError(readout.split('=')[1]);
-  check(readout.startsWith(`row ${row}, col ${col}: Δσ = `) && /DAC \(A .*, B .*\)/.test(readout) && sameWithinRounding(dShown, dErr, highest[0]),
-    `hover reads out Δσ ± error with A and B: "${readout}" vs ${highest[0]}`);
+  check(readout.startsWith(`row ${row}, col ${col}: Δσ = `) && /DAC \(A .*, B .*\)/.test(readout) && sameWithinRounding(dShown, dErr, target[0]),
+    `hover reads out Δσ ± error with A and B: "${readout}" vs ${target[0]}`);
 
   // The density scatter (one cell per A, B bin) and the overlaid histograms are drawn.
   const points = Number(await frame.locator('#scatter').getAttribute('data-points'));
