@@ -35,7 +35,7 @@ export async function compareUi({ page, ws, root, check, shot, log, findFrame, a
   check(['compare-warm', 'compare-cold'].every(f => fs.existsSync(path.join(ws, f, 'velo-calib', 'summary.json'))), 'both compare scans are analysed');
 
   // The VELO Scans tree: right-click a scan → Compare With… → the pick of the other analysed scans.
-  const scanRow = treeRow('ST_1s250ms').first();
+  const scanRow = treeRow('1s250ms ·').first(); // the shutter time opens the row's description
   const openCompare = async () => {
     await scanRow.waitFor({ timeout: 30000 });
     await scanRow.click({ button: 'right' });
