@@ -78,6 +78,8 @@ export interface MapData {
   /** σ upper limits where σ was not measured (NaN elsewhere), when the engine writes them. */
   sigmaUpper?: Float64Array;
   asicValue: number | null; asicLabel: string;
+  /** The ASIC value's error, when the summary gives one (μ, σ, target, gain). */
+  asicError?: number | null;
 }
 
 export type PixelMapApi = {
@@ -111,6 +113,8 @@ export interface PixelCurve {
   exposure: number[];
   fit: { curve: CurveSpec; errors: Array<number | null>; chi2: number | null; ndf: number | null } | null;
   flags?: string[];
+  /** With a noise baseline: the pixel's `target`, `target_err`, `gain`, `gain_err` (pixel_fits.csv's trailing columns). */
+  gain?: Record<string, number | null>;
 }
 
 export interface DiagnosticsState { outputDir: string; row: number; col: number }
@@ -133,6 +137,11 @@ export interface OverviewData {
   title: string; folder: string; thresholds: number[]; flux: Array<number | null>; fluxError: Array<number | null>;
   allBad: number[]; fit: CurveSpec | null; chi2: number | null; ndf: number | null;
   conclusions: string[]; keyNumbers: Array<[string, string]>;
+  /** The fit of the ASIC curve of ok pixels only (newer results). */
+  asicGood?: CurveSpec | null;
+  /** With a noise baseline: the gain numbers (empty without), and the fit of the baseline-aligned ASIC curve
+   *  (flux per pixel vs threshold − baseline). */
+  gainNumbers?: Array<[string, string]>; aligned?: CurveSpec | null;
 }
 
 export type OverviewApi = {
