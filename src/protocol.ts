@@ -13,9 +13,10 @@ export type EngineEvent =
   | { type: 'result'; scan: string; outputDir: string; summaryFile: string }
   | { type: 'done'; outputDirs: string[];
       /** Scans of the folder that could not be analysed (e.g. an ambiguous mask); the others have results. */
-      failedScans?: Array<{ scan: string; message: string }> }
-  /** `message` is one line for people; `stack` (a developer's detail) only in JSON/IPC events and with VELO_DEBUG=1. */
-  | { type: 'error'; message: string; stack?: string }
+      failedScans?: FailedScanReport[] }
+  /** `message` is one line for people; `stack` (a developer's detail) only in JSON/IPC events and with VELO_DEBUG=1.
+   *  `failedScans`: the scans whose input made the run fail (e.g. the only scan's ambiguous baseline). */
+  | { type: 'error'; message: string; stack?: string; failedScans?: FailedScanReport[] }
   /** `velo-calib watch`: after every counted acquisition, the state of the scan being taken. */
   | { type: 'live'; scan: string; file: string; status: 'good' | 'bad'; filesCounted: number; filesPerSecond: number;
       thresholdsSeen: number; thresholdsDone: number; etaSeconds: number | null; badRate: number;
@@ -23,6 +24,17 @@ export type EngineEvent =
       asic: { thresholds: number[]; flux: Array<number | null>; fluxError: Array<number | null> } }
   /** `velo-calib watch`: something the physicist should look at now (also sent as a `log` warning). */
   | { type: 'alert'; kind: LiveAlertKind; message: string; file?: string };
+
+/** An input file the engine will not guess: several candidates fit the scan. The CLI's error lists them; the
+ *  extension asks the user to choose one and runs the scan again with it (`--mask`, `--baseline`, `--baseline-width`). */
+export interface AmbiguousInput {
+  kind: 'ambiguous-mask' | 'ambiguous-baseline' | 'ambiguous-baseline-width';
+  /** Absolute paths of the candidate files. */
+  candidates: string[];
+}
+
+/** A scan that could not be analysed, and why; `ambiguous` when only the user's choice of a file can fix it. */
+export interface FailedScanReport { scan: string; message: string; ambiguous?: AmbiguousInput }
 
 export type LiveAlertKind = 'bad-run' | 'edge' | 'changed-file' | 'removed-file';
 
