@@ -1,4 +1,4 @@
-// Gain in a real extension host: a scan with its noise baseline (the workspace's gain-scan) shows the baseline in
+// Gain in a real extension host: a scan with its noise baseline (the workspace's scan-with-baseline) shows the baseline in
 // the tree, the gain map and the ASIC K; an ambiguous baseline is offered as a quick pick and the choice is used.
 import * as assert from 'assert';
 import { execFileSync } from 'child_process';
@@ -13,7 +13,7 @@ import type { PixelMapPanel } from '../../../src/extension/pixelMapPanel';
 import type { ScanTreeNode } from '../../../src/extension/scanTree';
 
 const EXTENSION_ID = 'velo-calib.velo-calib';
-const gainScan = () => path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, 'gain-scan');
+const gainScan = () => path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, 'scan-with-baseline');
 let api: VeloCalibApi;
 
 const matrix = (file: string) => fs.readFileSync(file, 'utf8').trim().split('\n').flatMap(l => l.split(','))

@@ -1,4 +1,4 @@
-// Browser UI checks of the gain calibration (called from uiSuite in ../ui.mjs): the workspace's gain-scan (generated
+// Browser UI checks of the gain calibration (called from uiSuite in ../ui.mjs): the workspace's scan-with-baseline (generated
 // with its noise baseline) analysed from the Explorer; its pixel map switched to gain K shows map_gain.csv's values
 // with their errors and unit, the colour bar's unit and the median ± robust spread of summary.json; a clicked pixel's
 // diagnostics table shows its K; the ASIC overview shows the ASIC K of summary.json. Screenshots 9-*.png.
@@ -7,18 +7,18 @@ import path from 'path';
 
 export async function gainChecks({ page, ws, check, shot, log, analyseFromExplorer, finished, findFrame, palette, pickScan,
   valueAndError, sameWithinRounding, readMatrix }) {
-  const out = path.join(ws, 'gain-scan', 'velo-calib');
-  check(await analyseFromExplorer('gain-scan'), 'the gain-scan folder (with its noise baseline) is analysed from the context menu');
-  const toast = finished('gain-scan');
+  const out = path.join(ws, 'scan-with-baseline', 'velo-calib');
+  check(await analyseFromExplorer('scan-with-baseline'), 'the scan-with-baseline folder (with its noise baseline) is analysed from the context menu');
+  const toast = finished('scan-with-baseline');
   await toast.waitFor({ timeout: 120000 }).catch(() => {});
   check(await toast.isVisible(), 'the analysis of the scan with a baseline finishes');
-  if (!fs.existsSync(path.join(out, 'summary.json'))) return check(false, 'gain-scan results written');
+  if (!fs.existsSync(path.join(out, 'summary.json'))) return check(false, 'scan-with-baseline results written');
   const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
   const { rows, cols } = summary.shape;
   const closeEnough = (shown, truth) => Math.abs(shown - truth) <= 0.06 * Math.abs(truth); // an error shown with 2 digits
 
   await toast.locator('.monaco-button', { hasText: 'Open Pixel Map' }).first().click().catch(() => {});
-  const frame = await findFrame(page, '#title:has-text("gain-scan")', 30000);
+  const frame = await findFrame(page, '#title:has-text("scan-with-baseline")', 30000);
   check(!!frame, 'the pixel map of the scan with a baseline opens');
   if (!frame) return undefined;
   await frame.locator('#map[data-quantity]').waitFor({ timeout: 15000 }).catch(() => {});
@@ -67,7 +67,7 @@ export async function gainChecks({ page, ws, check, shot, log, analyseFromExplor
   } else check(false, 'a click on the gain map opens the fit diagnostics');
 
   await palette('VELO: Open ASIC Overview');
-  await pickScan('gain-scan');
+  await pickScan('scan-with-baseline');
   const overview = await findFrame(page, 'body[data-ready="true"] #gainNumbers tr', 20000);
   if (overview) {
     const row = await overview.locator('#gainNumbers tr', { hasText: 'ASIC K (baseline-aligned curve)' }).innerText();
