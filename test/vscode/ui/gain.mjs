@@ -76,6 +76,7 @@ export async function gainChecks({ page, ws, check, shot, log, analyseFromExplor
       `the ASIC overview shows the ASIC K of summary.json ("${row.replace(/\s+/g, ' ')}" vs ${summary.gain.asic.gain} ± ${summary.gain.asic.gain_error})`);
     const scale = await overview.locator('#gainNumbers tr', { hasText: 'n_eh' }).innerText();
     check(/common to every K/.test(scale), `the n_eh scale uncertainty is stated once ("${scale.replace(/\s+/g, ' ')}")`);
+    await overview.locator('#gain').scrollIntoViewIfNeeded().catch(() => {}); // the gain table in the screenshot
     await shot('9c-gain-overview');
   } else check(false, 'the ASIC overview of the scan with a baseline shows its gain numbers');
   return undefined;
