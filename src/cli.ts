@@ -6,7 +6,7 @@ import { CommandArgs, runCampaignCommand } from './cli/campaignCommands';
 import { commandHelp, CommandSpec, OptionSpec, ParsedArgs, parseCommandArgs, programHelp, usageHint, UsageError } from './cli/args';
 import { environmentErrorMessage, stackOf } from './cli/environmentError';
 import {
-  analyseFolder, AnalyseOptions, AnalysisInputError, AnalysisUsageError, DEFAULT_ANALYSE_OPTIONS, DEFAULT_LOCK_WAIT_MS, FailedScan,
+  analyseFolder, AnalyseOptions, AnalysisInputError, AnalysisUsageError, DEFAULT_ANALYSE_OPTIONS, DEFAULT_LOCK_WAIT_MS, FailedScan, failedScansOf,
 } from './engine/analyse';
 import { AuxiliaryFileError } from './engine/input/auxiliaryFiles';
 import { runWatch } from './engine/live/watchCommand';
@@ -229,7 +229,8 @@ async function runAnalyse(options: AnalyseOptions, json: boolean): Promise<numbe
     return failed.length && !ipc ? 3 : 0;
   } catch (e) {
     const message = controller.signal.aborted ? 'cancelled' : failureMessage(e);
-    emit({ type: 'error', message, stack: json || ipc || DEBUG ? stackOf(e) : undefined });
+    const failedScans = failedScansOf(e);
+    emit({ type: 'error', message, stack: json || ipc || DEBUG ? stackOf(e) : undefined, ...(failedScans ? { failedScans } : {}) });
     return e instanceof AnalysisUsageError ? 2 : 1;
   }
 }

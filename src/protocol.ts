@@ -14,9 +14,10 @@ export type EngineEvent =
   | { type: 'result'; scan: string; outputDir: string; summaryFile: string }
   | { type: 'done'; outputDirs: string[];
       /** Scans of the folder that could not be analysed (e.g. an ambiguous mask); the others have results. */
-      failedScans?: Array<{ scan: string; message: string }> }
-  /** `message` is one line for people; `stack` (a developer's detail) only in JSON/IPC events and with VELO_DEBUG=1. */
-  | { type: 'error'; message: string; stack?: string }
+      failedScans?: FailedScanReport[] }
+  /** `message` is one line for people; `stack` (a developer's detail) only in JSON/IPC events and with VELO_DEBUG=1.
+   *  `failedScans`: the scans whose input made the run fail (e.g. the only scan's ambiguous baseline). */
+  | { type: 'error'; message: string; stack?: string; failedScans?: FailedScanReport[] }
   /** `velo-calib watch`: after every counted acquisition, the state of the scan being taken. */
   | { type: 'live'; scan: string; file: string; status: 'good' | 'bad'; filesCounted: number; filesPerSecond: number;
       thresholdsSeen: number; thresholdsDone: number; etaSeconds: number | null; badRate: number;
@@ -24,6 +25,17 @@ export type EngineEvent =
       asic: { thresholds: number[]; flux: Array<number | null>; fluxError: Array<number | null> } }
   /** `velo-calib watch`: something the physicist should look at now (also sent as a `log` warning). */
   | { type: 'alert'; kind: LiveAlertKind; message: string; file?: string };
+
+/** An input file the engine will not guess: several candidates fit the scan. The CLI's error lists them; the
+ *  extension asks the user to choose one and runs the scan again with it (`--mask`, `--baseline`, `--baseline-width`). */
+export interface AmbiguousInput {
+  kind: 'ambiguous-mask' | 'ambiguous-baseline' | 'ambiguous-baseline-width';
+  /** Absolute paths of the candidate files. */
+  candidates: string[];
+}
+
+/** A scan that could not be analysed, and why; `ambiguous` when only the user's choice of a file can fix it. */
+export interface FailedScanReport { scan: string; message: string; ambiguous?: AmbiguousInput }
 
 export type LiveAlertKind = 'bad-run' | 'edge' | 'changed-file' | 'removed-file';
 
@@ -79,6 +91,8 @@ export interface MapData {
   /** σ upper limits where σ was not measured (NaN elsewhere), when the engine writes them. */
   sigmaUpper?: Float64Array;
   asicValue: number | null; asicLabel: string;
+  /** The ASIC value's error, when the summary gives one (μ, σ, target, gain). */
+  asicError?: number | null;
 }
 
 export type PixelMapApi = {
@@ -112,6 +126,8 @@ export interface PixelCurve {
   exposure: number[];
   fit: { curve: CurveSpec; errors: Array<number | null>; chi2: number | null; ndf: number | null } | null;
   flags?: string[];
+  /** With a noise baseline: the pixel's `target`, `target_err`, `gain`, `gain_err` (pixel_fits.csv's trailing columns). */
+  gain?: Record<string, number | null>;
 }
 
 export interface DiagnosticsState { outputDir: string; row: number; col: number }
@@ -134,6 +150,11 @@ export interface OverviewData {
   title: string; folder: string; thresholds: number[]; flux: Array<number | null>; fluxError: Array<number | null>;
   allBad: number[]; fit: CurveSpec | null; chi2: number | null; ndf: number | null;
   conclusions: string[]; keyNumbers: Array<[string, string]>;
+  /** The fit of the ASIC curve of ok pixels only (newer results). */
+  asicGood?: CurveSpec | null;
+  /** With a noise baseline: the gain numbers (empty without), and the fit of the baseline-aligned ASIC curve
+   *  (flux per pixel vs threshold − baseline). */
+  gainNumbers?: Array<[string, string]>; aligned?: CurveSpec | null;
 }
 
 export type OverviewApi = {

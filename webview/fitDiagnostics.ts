@@ -1,8 +1,8 @@
 // Fit diagnostics of one pixel: flux vs threshold with error bars, fitted curve, ASIC curve scaled to the pixel,
-// pulls, parameter table (value ± error rounded to the error); arrow keys step to neighbours (every press counts,
-// from the pixel last asked for), P pins the pixel for overlay. Follows the maps: the host pushes the pixel to show.
+// pulls, parameter table (value ± error rounded to the error; target and gain K with a baseline); arrow keys step
+// to neighbours (every press counts, from the pixel last asked for), P pins the pixel for overlay. Follows the maps: the host pushes the pixel to show.
 import { formatNumber, formatWithError } from '../src/contract/format';
-import { PARAMETER_NAMES, PARAMETER_UNITS } from '../src/contract/quantities';
+import { GAIN_QUANTITIES, PARAMETER_NAMES, PARAMETER_UNITS, QUANTITY_INFO } from '../src/contract/quantities';
 import type { DiagnosticsApi, DiagnosticsInit, DiagnosticsPush, DiagnosticsState, PixelCurve } from '../src/protocol';
 import { amplitudeOnlyFit } from '../src/engine/poissonFit';
 import { chi2Survival } from '../src/engine/statistics';
@@ -89,6 +89,8 @@ function render(): void {
     const p = fit.chi2 !== null && fit.ndf !== null ? chi2Survival(fit.chi2, fit.ndf) : NaN;
     rowsOut.push(['deviance / ndf', `${formatNumber(fit.chi2)} / ${fit.ndf ?? 'n/a'}`], ['p-value', formatNumber(p, 3)]);
   }
+  const gain = c.gain;
+  if (gain) for (const q of GAIN_QUANTITIES) rowsOut.push([QUANTITY_INFO[q].label, formatWithError(gain[q], gain[`${q}_err`], QUANTITY_INFO[q].unit)]);
   if (Number.isFinite(k)) rowsOut.push(['ASIC-shape scale k', formatNumber(k)]);
   rowsOut.push(['total counts', String(c.counts.reduce((s, v) => s + v, 0))]);
   tableRows($<HTMLTableElement>('params'), rowsOut, `${label(c)}${pinned.length ? ` · ${pinned.length} pinned` : ''}`);

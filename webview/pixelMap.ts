@@ -1,10 +1,11 @@
 // Pixel-map front end: the matrix drawn as one ImageData on a canvas (not 65,536 chart elements), scaled to the
 // panel with row/column axes; a colour bar with ticks and unit (a legend with counts for the fit status);
 // histogram with under/overflow and log-y; hover readout as value ± error; zoom, pan, selection, arrow keys,
-// export; the colour range can be locked for every map of the same quantity.
+// export; the colour range can be locked for every map of the same quantity. Below the histogram: the median ± robust
+// spread (1.4826·MAD) over the ok pixels, as the engine's statistics compute it, also marked in the histogram.
 import { formatNumber, formatWithError } from '../src/contract/format';
 import {
-  matrixCsv, PARAMETER_NAMES, PARAMETER_UNITS, percentile, QUANTITY_INFO, quantityLabel, STATUS_DEAD, STATUS_MASKED,
+  GAIN_QUANTITIES, matrixCsv, medianAndSpread, PARAMETER_NAMES, PARAMETER_UNITS, percentile, QUANTITY_INFO, quantityLabel, STATUS_DEAD, STATUS_MASKED,
 } from '../src/contract/quantities';
 import type { MapData, MapQuantity, PixelFitRow, PixelMapApi, PixelMapInit, PixelMapPush, PixelMapState } from '../src/protocol';
 import { PALETTE, themedChart } from './charts';
@@ -46,11 +47,21 @@ const histChart = themedChart($<HTMLCanvasElement>('histogram'), {
   plugins: [{
     id: 'asicLine',
     afterDatasetsDraw(chart) {
-      const at = (chart.options.plugins as { asicAt?: number }).asicAt;
-      if (at === undefined || !Number.isFinite(at)) return;
-      const x = chart.scales.x, px = x.getPixelForValue(Math.floor(at)) + (at - Math.floor(at)) * (x.getPixelForValue(1) - x.getPixelForValue(0));
-      const { top, bottom } = chart.chartArea, ctx = chart.ctx;
-      ctx.save(); ctx.strokeStyle = PALETTE[1]; ctx.lineWidth = 2; ctx.beginPath(); ctx.moveTo(px, top); ctx.lineTo(px, bottom); ctx.stroke(); ctx.restore();
+      const { asicAt, spreadAt } = chart.options.plugins as { asicAt?: number; spreadAt?: [number, number, number] };
+      const x = chart.scales.x, { top, bottom } = chart.chartArea, ctx = chart.ctx;
+      const pixel = (at: number) => x.getPixelForValue(Math.floor(at)) + (at - Math.floor(at)) * (x.getPixelForValue(1) - x.getPixelForValue(0));
+      ctx.save();
+      if (spreadAt && spreadAt.every(Number.isFinite)) { // median ± robust spread: a band and a dashed line
+        const [lo, mid, hi] = spreadAt.map(pixel);
+        ctx.fillStyle = 'rgba(128,128,128,0.18)'; ctx.fillRect(lo, top, hi - lo, bottom - top);
+        ctx.strokeStyle = PALETTE[2]; ctx.lineWidth = 1.5; ctx.setLineDash([4, 3]);
+        ctx.beginPath(); ctx.moveTo(mid, top); ctx.lineTo(mid, bottom); ctx.stroke(); ctx.setLineDash([]);
+      }
+      if (asicAt !== undefined && Number.isFinite(asicAt)) {
+        const px = pixel(asicAt);
+        ctx.strokeStyle = PALETTE[1]; ctx.lineWidth = 2; ctx.beginPath(); ctx.moveTo(px, top); ctx.lineTo(px, bottom); ctx.stroke();
+      }
+      ctx.restore();
     },
   }],
 });
@@ -128,8 +139,9 @@ function draw(): void {
   canvas.dataset.quantity = m.quantity;
   if (isStatus) drawLegend(m); else drawColorbar(table, lo, hi, useLog);
   drawHistogram(m, sorted, lo, hi, useLog);
-  const asic = m.asicValue !== null && Number.isFinite(m.asicValue) ? `${m.asicLabel} = ${formatNumber(m.asicValue)} ${QUANTITY_INFO[m.quantity].unit}` : '';
+  const asic = m.asicValue !== null && Number.isFinite(m.asicValue) ? `${m.asicLabel} = ${formatWithError(m.asicValue, m.asicError, QUANTITY_INFO[m.quantity].unit)}` : '';
   setText($('asic'), asic.trim());
+  showSpread(m);
 }
 
 function drawMarker(): void {
@@ -172,10 +184,35 @@ function drawHistogram(m: MapData, sorted: Float64Array, lo: number, hi: number,
   y.type = logYBox.checked ? 'logarithmic' : 'linear';
   const x = histChart.options.scales!.x as { title?: object };
   x.title = { display: true, text: `${quantityLabel(m.quantity)} · outside [${formatNumber(lo, 3)}, ${formatNumber(hi, 3)}] at the ends` };
-  const asic = m.asicValue;
-  const frac = asic !== null && asic >= lo && asic <= hi ? (log ? Math.log(asic / lo) / Math.log(hi / lo) : (asic - lo) / (hi - lo)) * HIST_BINS + 0.5 : NaN;
-  (histChart.options.plugins as { asicAt?: number }).asicAt = frac;
+  // position on the category axis: bin k is at k + 1 (bin 0 is the underflow), its left edge at k + 0.5
+  const at = (v: number | null | undefined) => (v !== null && v !== undefined && v >= lo && v <= hi
+    ? (log ? Math.log(v / lo) / Math.log(hi / lo) : (v - lo) / (hi - lo)) * HIST_BINS + 0.5 : NaN);
+  const spread = spreadOf(m);
+  const plugins = histChart.options.plugins as { asicAt?: number; spreadAt?: [number, number, number] };
+  plugins.asicAt = at(m.asicValue);
+  plugins.spreadAt = spread && spread.n > 0 ? [Math.max(spread.median - spread.robustRms, lo), spread.median, Math.min(spread.median + spread.robustRms, hi)].map(at) as [number, number, number] : undefined;
   histChart.update();
+}
+
+/** Median and robust spread of the map over its ok pixels (all finite values when the map has no fit status). */
+let spreadCache: { values: Float64Array; stats: ReturnType<typeof medianAndSpread> } | undefined;
+function spreadOf(m: MapData): ReturnType<typeof medianAndSpread> | undefined {
+  if (m.quantity === 'status') return undefined;
+  if (spreadCache?.values !== m.values) {
+    const ok = m.status ? m.values.filter((_, p) => m.status![p] === 0) : m.values;
+    spreadCache = { values: m.values, stats: medianAndSpread(ok) };
+  }
+  return spreadCache.stats;
+}
+
+function showSpread(m: MapData): void {
+  const el = $('spread'), s = spreadOf(m);
+  el.hidden = !s || s.n === 0;
+  if (!s || s.n === 0) return;
+  const { label, unit } = QUANTITY_INFO[m.quantity];
+  setText(el, `${label}: median ± robust spread = ${formatWithError(s.median, s.robustRms, unit)} over ${s.n} ${m.status ? 'ok ' : ''}pixels`);
+  el.dataset.median = String(s.median);
+  el.dataset.spread = String(s.robustRms);
 }
 
 function pixelAt(ev: MouseEvent): [number, number] | undefined {
@@ -199,6 +236,10 @@ function showFit(row: number, col: number, f: PixelFitRow | null): void {
   const table = $<HTMLTableElement>('pixelTable');
   const rowsOut: Array<[string, string]> = f ? PARAMETER_NAMES.map(n => [n, formatWithError(f.values[n], f.values[`${n}_err`], PARAMETER_UNITS[n])] as [string, string])
     .concat([['deviance / ndf', `${formatNumber(f.values.chi2)} / ${f.values.ndf ?? 'n/a'}`]]) : [];
+  // with a baseline: the pixel's target and gain (pixel_fits.csv's trailing columns)
+  for (const q of GAIN_QUANTITIES) {
+    if (f && q in f.values) rowsOut.push([QUANTITY_INFO[q].label, formatWithError(f.values[q], f.values[`${q}_err`], QUANTITY_INFO[q].unit)]);
+  }
   if (f?.flags?.length) rowsOut.push(['flags', f.flags.join(', ')]);
   tableRows(table, rowsOut, `pixel (${row}, ${col}) · ${f?.status ?? 'no fit'}`);
   table.dataset.pixel = `${row},${col}`;

@@ -19,14 +19,18 @@ export type ParameterName = typeof PARAMETER_NAMES[number];
 export const PARAMETER_UNITS: Record<ParameterName, string> = { mu: 'DAC', sigma: 'DAC', amplitude: 'Hz', slope: 'Hz/DAC', background: 'Hz' };
 
 /** Quantities the pixel map can show. */
-export type MapQuantity = 'flux' | 'mu' | 'sigma' | 'amplitude' | 'slope' | 'chi2_ndf' | 'pvalue' | 'status' | 'delta_deviance';
+export type MapQuantity = 'flux' | 'mu' | 'sigma' | 'amplitude' | 'slope' | 'chi2_ndf' | 'pvalue' | 'status' | 'delta_deviance'
+  | 'target' | 'gain';
 export const FIT_QUANTITIES: MapQuantity[] = ['mu', 'sigma', 'amplitude', 'slope', 'chi2_ndf', 'pvalue', 'status', 'delta_deviance'];
+/** Quantities of a scan analysed with a noise baseline (map_target.csv, map_gain.csv and their errors). */
+export const GAIN_QUANTITIES: MapQuantity[] = ['target', 'gain'];
 
 export const QUANTITY_INFO: Record<MapQuantity, { label: string; unit: string }> = {
   flux: { label: 'flux', unit: 'Hz' }, mu: { label: 'μ', unit: 'DAC' }, sigma: { label: 'σ', unit: 'DAC' },
   amplitude: { label: 'amplitude', unit: 'Hz' }, slope: { label: 'slope', unit: 'Hz/DAC' },
   chi2_ndf: { label: 'deviance/ndf', unit: '' }, pvalue: { label: 'p-value', unit: '' }, status: { label: 'fit status', unit: '' },
   delta_deviance: { label: 'Δdeviance vs ASIC', unit: '' },
+  target: { label: 'target', unit: 'DAC' }, gain: { label: 'gain K', unit: 'e⁻/DAC' },
 };
 
 /** `μ (DAC)`: a quantity with its unit, for axes and selectors. */
@@ -46,6 +50,15 @@ export function percentile(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return NaN;
   const pos = (sorted.length - 1) * Math.min(1, Math.max(0, q)), lo = Math.floor(pos), hi = Math.ceil(pos);
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+/** Median and robust spread (1.4826 × median absolute deviation: the rms a Gaussian core would have, insensitive to
+ *  outliers) of the finite values; the engine's statistics and the pixel map's histogram both use it. */
+export function medianAndSpread(values: ArrayLike<number>): { n: number; median: number; robustRms: number } {
+  const v = Float64Array.from(values).filter(x => Number.isFinite(x)).sort();
+  const median = percentile(v, 0.5);
+  const mad = percentile(v.map(x => Math.abs(x - median)).sort(), 0.5);
+  return { n: v.length, median, robustRms: 1.4826 * mad };
 }
 
 /** Text of one number in an output CSV (numpy-compatible `nan`, `inf`, `-inf`). */

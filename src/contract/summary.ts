@@ -17,6 +17,33 @@ export interface AsicFitSummary {
   per_pixel_amplitude: number | null; unmasked_pixels: number;
 }
 
+/** An ASIC-level curve fit as summary.json holds it (`fit.asic_good`, `gain.aligned_asic`). */
+export interface CurveFitSummary {
+  model: ModelName; polarity: 1 | -1; params: Record<string, number | null>; errors: Record<string, number | null>;
+  chi2: number | null; ndf: number | null; p_value: number | null; converged: boolean; pixels: number; points: number;
+}
+
+/** `summary.json` → `gain`: present when the scan was analysed with a noise baseline (README output contract). */
+export interface GainSummary {
+  n_eh: number;
+  /** Relative, common to every K: reported once, never folded into per-pixel errors. */
+  n_eh_scale_uncertainty: number;
+  line_ev: number; pair_ev: number; pair_ev_error: number; kbeta_ev: number;
+  baseline: { file: string; source: string; width_file: string | null; width_source: string; pixels_with_baseline: number; integral: boolean };
+  polarity: 1 | -1;
+  asic: { target: number | null; target_error: number | null; gain: number | null; gain_error: number | null; from?: string };
+  pixels: {
+    count: number; not_positive_target: number; gain_median: number | null; gain_spread: number | null; gain_mean: number | null;
+    gain_median_error: number | null; target_median: number | null; target_spread: number | null; target_intrinsic_spread: number | null;
+  };
+  kbeta: { separation_dac: number | null } | null;
+  aligned_asic: (CurveFitSummary & {
+    grid: 'exact' | 'binned'; bin_dac: number | null; binning_variance: number;
+    sigma_aligned: number | null; sigma_aligned_error: number | null; sigma_expected: number | null; ratio: number | null;
+    sigma_asic: number | null; sigma_asic_error: number | null; broadening_removed: number | null;
+  }) | null;
+}
+
 export interface AnalysisSummary {
   dataFolder?: string;
   scan: { id: string; prefix: string; shutter: string; shutterSeconds: number };
@@ -35,7 +62,10 @@ export interface AnalysisSummary {
   fit?: {
     model: ModelName; polarity: 1 | -1; pixel_maps?: { file: string; maps: string[] };
     asic: AsicFitSummary;
+    /** The ASIC curve of `ok` pixels only, fitted (newer results). */
+    asic_good?: CurveFitSummary;
   };
+  gain?: GainSummary;
   heterogeneity?: {
     conclusions: string[];
     mu: { mean: number; rms: number; robustRms: number; median_fit_error: number; intrinsic_rms: number };
@@ -62,7 +92,7 @@ export const SKIP_REASON_TEXT: Record<SkippedAcquisition['reason'], string> = {
 };
 
 /** The ASIC value a map of `quantity` is compared with, and what it is (flux: mean per unmasked pixel, not the total). */
-export function asicReference(s: AnalysisSummary, quantity: string, threshold?: number): { value: number | null; label: string } {
+export function asicReference(s: AnalysisSummary, quantity: string, threshold?: number): { value: number | null; error?: number | null; label: string } {
   const unmasked = s.shape.rows * s.shape.cols - s.mask.maskedPixels;
   if (quantity === 'flux') {
     const total = s.per_threshold.find(t => t.threshold === threshold)?.asic_flux ?? null;
@@ -72,7 +102,14 @@ export function asicReference(s: AnalysisSummary, quantity: string, threshold?: 
   if (!asic) return { value: null, label: '' };
   if (quantity === 'amplitude') return { value: asic.per_pixel_amplitude, label: 'ASIC amplitude / pixel' };
   if (quantity === 'slope') return { value: asic.params.slope !== null ? asic.params.slope / asic.unmasked_pixels : null, label: 'ASIC slope / pixel' };
-  if (quantity === 'mu' || quantity === 'sigma') return { value: asic.params[quantity as ParameterName] ?? null, label: `ASIC ${quantity === 'mu' ? 'μ' : 'σ'}` };
+  if (quantity === 'target' || quantity === 'gain') {
+    const g = s.gain?.asic;
+    return { value: g?.[quantity] ?? null, error: g?.[`${quantity}_error`] ?? null,
+      label: quantity === 'gain' ? 'ASIC K (aligned curve)' : 'ASIC target (aligned curve)' };
+  }
+  if (quantity === 'mu' || quantity === 'sigma') {
+    return { value: asic.params[quantity as ParameterName] ?? null, error: asic.errors[quantity] ?? null, label: `ASIC ${quantity === 'mu' ? 'μ' : 'σ'}` };
+  }
   return { value: null, label: '' };
 }
 

@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { fingerprintSettings, TOOL_VERSION } from '../contract/analysisSettings';
-import { EngineEvent } from '../protocol';
+import { EngineEvent, FailedScanReport } from '../protocol';
 import { StagedOutput } from './atomicFiles';
 import { columnToCsv, matrixToCsv } from './csvFormat';
 import { assertMaskShape, computeScanFlux, pixelFlux, readMask, ScanFlux, scanShape } from './flux';
@@ -11,7 +11,7 @@ import { discoverScans, IgnoredEntry, inputFingerprint, Scan, thresholdStep } fr
 import { defaultWorkerCount } from './workerPool';
 import { makeModel, ModelName } from './scurveModel';
 import { fitScanOutputs, FitSettings } from './fitOutputs';
-import { auxiliaryFileList, resolveAuxiliaryFiles, ScanAuxiliaryFiles } from './input/auxiliaryFiles';
+import { AuxiliaryFileError, auxiliaryFileList, resolveAuxiliaryFiles, ScanAuxiliaryFiles } from './input/auxiliaryFiles';
 import { readBaseline } from './gain/baseline';
 import { DEFAULT_GAIN_SETTINGS, GainInput, GainSettings } from './gain/gainAnalysis';
 import { acquireResultLock } from './publish/resultLock';
@@ -54,7 +54,8 @@ export const DEFAULT_ANALYSE_OPTIONS = {
 };
 
 export class AnalysisInputError extends Error {
-  constructor(message: string) { super(message); this.name = 'AnalysisInputError'; }
+  /** `failedScans`: when no scan of the folder could be analysed, each one and why. */
+  constructor(message: string, readonly failedScans?: FailedScanReport[]) { super(message); this.name = 'AnalysisInputError'; }
 }
 
 /** Option values that cannot work with this data (a usage error: exit code 2). */
@@ -78,9 +79,18 @@ export function scanOutputFolder(outRoot: string, scan: Scan, scanCount: number)
 }
 
 /** A scan that could not be analysed (the folder's other scans were). */
-export interface FailedScan {
-  scan: string;
-  message: string;
+export type FailedScan = FailedScanReport;
+
+function failedScan(scan: string, e: unknown): FailedScan {
+  const message = e instanceof Error ? e.message : String(e);
+  return { scan, message, ...(e instanceof AuxiliaryFileError && e.ambiguous ? { ambiguous: e.ambiguous } : {}) };
+}
+
+/** The scans whose input made a run fail (for the `error` event: the extension asks for an ambiguous file). */
+export function failedScansOf(e: unknown): FailedScan[] | undefined {
+  if (e instanceof AnalysisInputError && e.failedScans) return e.failedScans;
+  if (e instanceof AuxiliaryFileError && e.scan) return [failedScan(e.scan, e)];
+  return undefined;
 }
 
 /** Default time a run waits for another analysis writing the same output folder. */
@@ -153,13 +163,13 @@ export async function analyseFolder(options: AnalyseOptions, emit: (e: EngineEve
           // One scan's bad input fails that scan only (--strict: the whole run); cancellation stops everything.
           if (options.signal?.aborted || options.strict || scans.length === 1) throw e;
           if (several) fs.rmSync(target.dir, { recursive: true, force: true });
-          const message = e instanceof Error ? e.message : String(e);
-          failedScans.push({ scan: scan.id, message });
-          emit({ type: 'log', level: 'error', message: `scan ${scan.id} not analysed: ${message}` });
+          const failed = failedScan(scan.id, e);
+          failedScans.push(failed);
+          emit({ type: 'log', level: 'error', message: `scan ${scan.id} not analysed: ${failed.message}` });
         }
       }
       if (analysed.length === 0) {
-        throw new AnalysisInputError(`no scan could be analysed:\n${failedScans.map(f => `  ${f.scan}: ${f.message}`).join('\n')}`);
+        throw new AnalysisInputError(`no scan could be analysed:\n${failedScans.map(f => `  ${f.scan}: ${f.message}`).join('\n')}`, failedScans);
       }
       if (several) for (const other of found.scans) if (!scans.includes(other)) staged.keepFromPublished(other.id);
       if (options.signal?.aborted) throw new Error('cancelled');

@@ -1,6 +1,6 @@
 // Small statistics used by goodness of fit and the heterogeneity analysis.
 import gammainc from '@stdlib/math-base-special-gammainc';
-import { percentile } from '../contract/quantities';
+import { medianAndSpread, percentile } from '../contract/quantities';
 
 /** P(χ²_ndf ≥ x). */
 export function chi2Survival(x: number, ndf: number): number {
@@ -30,9 +30,7 @@ export function describe(values: ArrayLike<number>): Distribution {
   if (n === 0) return { n: 0, mean: NaN, rms: NaN, robustRms: NaN, median: NaN, outliers: { below: 0, above: 0, low_cut: NaN, high_cut: NaN } };
   const mean = v.reduce((s, x) => s + x, 0) / n;
   const rms = Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / Math.max(n - 1, 1));
-  const median = quantile(v, 0.5);
-  const mad = quantile(v.map(x => Math.abs(x - median)), 0.5);
-  const robustRms = 1.4826 * mad;
+  const { median, robustRms } = medianAndSpread(v);
   const lowCut = median - OUTLIER_SPREADS * robustRms, highCut = median + OUTLIER_SPREADS * robustRms;
   const outliers = robustRms > 0
     ? { below: v.filter(x => x < lowCut).length, above: v.filter(x => x > highCut).length, low_cut: lowCut, high_cut: highCut }

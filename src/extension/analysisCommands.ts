@@ -1,8 +1,10 @@
-// Commands that run the engine: Analyse Folder / Scan, Cancel Analysis, Generate Demo Scan.
+// Commands that run the engine: Analyse Folder / Scan, Cancel Analysis, Generate Demo Scan. A scan whose mask or
+// baseline the engine would not guess is offered the candidates and analysed again with the user's choice.
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { REPORT_FILE } from '../contract/outputFiles';
 import { skippedText } from '../contract/summary';
+import { chooseInput, FailedScans, InputChoice } from './ambiguousInput';
 import { readSummary, resultFolder, resultsUpToDate, scanStates } from './analysisResults';
 import { AnalysisCancelled } from './engineRunner';
 import { PixelMapPanel } from './pixelMapPanel';
@@ -30,15 +32,36 @@ export function registerAnalysisCommands(s: Services): void {
     else await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(path.join(dir, REPORT_FILE)));
   }
 
-  /** Analyses a folder (or one scan of it); reuses up-to-date results unless `force`. Returns the output folders. */
-  async function analyse(target: vscode.Uri | string | undefined, scan?: string, force = false): Promise<string[] | undefined> {
+  /** Asks for the file of each scan the engine would not guess and analyses each such scan again with it. */
+  async function resolveAmbiguous(folder: string, failed: FailedScans, chosen: InputChoice): Promise<{ answered: boolean; dirs: string[] }> {
+    const dirs: string[] = [];
+    let answered = false;
+    for (const report of failed.ambiguous) {
+      const choice = await chooseInput(report);
+      if (!choice) {
+        void vscode.window.showWarningMessage(`VELO: scan ${report.scan} not analysed: ${report.message.split('\n')[0]}`);
+        continue;
+      }
+      answered = true;
+      log.info(`scan ${report.scan}: the user chose ${Object.values(choice).join(', ')}`);
+      // a failure of that run is shown by it
+      dirs.push(...(await analyse(folder, report.scan, true, { ...chosen, ...choice }).catch(() => undefined) ?? []));
+    }
+    return { answered, dirs };
+  }
+
+  /**
+   * Analyses a folder (or one scan of it); reuses up-to-date results unless `force`. `chosen`: files the user picked
+   * for this run (an ambiguous mask or baseline). Returns the output folders.
+   */
+  async function analyse(target: vscode.Uri | string | undefined, scan?: string, force = false, chosen: InputChoice = {}): Promise<string[] | undefined> {
     const folder = typeof target === 'string' ? target : target?.fsPath ?? await pickFolder('Folder with VELO scan CSV files');
     if (!folder) return undefined;
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage('VELO analysis runs the engine and writes result files: trust this workspace first.');
       return undefined;
     }
-    const options = analyseOptionsFromSettings(folder, scan);
+    const options = { ...analyseOptionsFromSettings(folder, scan), ...chosen };
     const name = scan ?? path.basename(folder);
     const all = scanStates(options), states = all.filter(st => !scan || st.scan.id === scan);
     // One scan of several: its results go where a whole-folder run puts them (`<out>/<scan id>`); the engine alone
@@ -58,19 +81,29 @@ export function registerAnalysisCommands(s: Services): void {
       void vscode.window.showWarningMessage(`VELO: an analysis of ${path.basename(folder)} is already running.`);
       return undefined;
     }
+    const failed = new FailedScans();
     try {
       const dirs = await vscode.window.withProgress({
         location: vscode.ProgressLocation.Notification, title: `VELO: analysing ${name}`, cancellable: true,
-      }, (progress, token) => runner.run(folder, cliArguments(options), progressReporter((increment, message) => progress.report({ increment, message })), token));
+      }, (progress, token) => {
+        const report = progressReporter((increment, message) => progress.report({ increment, message }));
+        return runner.run(folder, cliArguments(options), e => { failed.observe(e); report(e); }, token);
+      });
       tree.refresh();
       log.info(`analysis of ${folder} written to ${dirs.join(', ')}`);
       const skipped = skippedText(dirs.flatMap(d => readSummary(d) ?? []));
       void offerResults(`VELO: analysis of ${name} finished${skipped ? ` · ${skipped}` : ''}.`, dirs, !!skipped);
-      return dirs;
+      for (const f of failed.reports.filter(r => !r.ambiguous)) void vscode.window.showWarningMessage(`VELO: scan ${f.scan} not analysed: ${f.message.split('\n')[0]}`);
+      const rerun = await resolveAmbiguous(folder, failed, chosen);
+      return [...dirs, ...rerun.dirs.filter(d => !dirs.includes(d))];
     } catch (e) {
       if (e instanceof AnalysisCancelled) {
         void vscode.window.showInformationMessage('VELO: analysis cancelled; no results were written.');
         return undefined;
+      }
+      if (failed.ambiguous.length) { // the user chooses the file the engine would not guess
+        const rerun = await resolveAmbiguous(folder, failed, chosen);
+        if (rerun.answered) return rerun.dirs.length ? rerun.dirs : undefined;
       }
       log.error(String((e as Error).message));
       void vscode.window.showErrorMessage(`VELO: analysis failed: ${(e as Error).message.split('\n')[0]}`, 'Show Log').then(c => { if (c) log.show(); });

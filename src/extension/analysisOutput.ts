@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { mapFileName, PIXEL_COUNTS_FILE, PIXEL_FITS_FILE, pixelFluxFileName, SUMMARY_FILE } from '../contract/outputFiles';
-import { fluxFromCounts, PARAMETER_NAMES, STATUS_MASKED } from '../contract/quantities';
+import { fluxFromCounts, GAIN_QUANTITIES, PARAMETER_NAMES, STATUS_MASKED } from '../contract/quantities';
 import { AnalysisSummary } from '../contract/summary';
 import { CurveSpec, PixelCurve, PixelFitRow } from '../protocol';
 
@@ -15,6 +15,9 @@ export function readResultMatrix(file: string): Float64Array {
   const cells = fs.readFileSync(file, 'latin1').trim().split(/[\n,]/);
   return Float64Array.from(cells, c => (c === 'nan' ? NaN : c === 'inf' ? Infinity : c === '-inf' ? -Infinity : Number(c)));
 }
+
+/** The gain columns of pixel_fits.csv (with a baseline). */
+const GAIN_COLUMNS = GAIN_QUANTITIES.flatMap(q => [q, `${q}_err`]);
 
 const NUMBER_CELL = (c: string | undefined) => (c === undefined || c === '' || c === 'nan' ? null : Number(c));
 
@@ -76,6 +79,11 @@ export class AnalysisOutput {
     }
     const n = this.summary.shape.rows * this.summary.shape.cols;
     return this.allMaps.slice(index * n, (index + 1) * n);
+  }
+
+  /** Whether the result has the per-pixel map `name` (in pixel_maps.f64 or as its CSV). */
+  hasMap(name: string): boolean {
+    return !!this.summary.fit?.pixel_maps?.maps.includes(name) || fs.existsSync(this.file(mapFileName(name)));
   }
 
   /** Reads the binary maps, counts and fit table in the background (non-blocking I/O) so later requests are instant. */
@@ -157,8 +165,9 @@ export class AnalysisOutput {
     const counts = this.allCounts ? Array.from(this.allCounts.subarray(p * m, (p + 1) * m)) : this.readPixelCounts(p, m);
     const fit = this.pixelFit(row, col);
     const f = this.summary.fit;
+    const gain = fit && 'gain' in fit.values ? Object.fromEntries(GAIN_COLUMNS.map(c => [c, fit.values[c] ?? null])) : undefined;
     return {
-      row, col, status: fit?.status ?? (f ? 'unknown' : 'not fitted'), flags: fit?.flags,
+      row, col, status: fit?.status ?? (f ? 'unknown' : 'not fitted'), flags: fit?.flags, gain,
       thresholds: this.summary.thresholds, counts, exposure: this.summary.per_threshold.map(t => t.exposure_s),
       fit: fit && f && fit.values.mu !== null ? {
         curve: { model: f.model, polarity: f.polarity, params: PARAMETER_NAMES.map(n => fit.values[n] ?? NaN) },

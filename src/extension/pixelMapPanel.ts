@@ -2,7 +2,7 @@
 // export, colour-range lock); a clicked pixel is shown in the one Fit Diagnostics panel.
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { FIT_QUANTITIES, MapQuantity, STATUS_NAMES } from '../contract/quantities';
+import { FIT_QUANTITIES, GAIN_QUANTITIES, MapQuantity, STATUS_NAMES } from '../contract/quantities';
 import { asicReference } from '../contract/summary';
 import { MapData, PixelMapApi, PixelMapInit, PixelMapPush, PixelMapState } from '../protocol';
 import { AnalysisOutput } from './analysisOutput';
@@ -64,6 +64,7 @@ export class PixelMapPanel extends WebviewHost<PixelMapApi, PixelMapPush> {
 ${matrixViewHtml('map', 'pixel map', `
     <div id="asic"></div>
     <div id="histBox"><canvas id="histogram" aria-label="histogram"></canvas></div>
+    <div id="spread" class="hint" hidden></div>
     <table id="pixelTable"></table>`, '<ul id="legend" hidden></ul>')}`;
   }
 
@@ -82,7 +83,9 @@ ${matrixViewHtml('map', 'pixel map', `
 
   private init(state: PixelMapState): PixelMapInit {
     const s = this.output.summary;
-    const quantities: MapQuantity[] = this.output.hasFits ? ['flux', ...FIT_QUANTITIES] : ['flux'];
+    // target and gain only when the scan was analysed with a noise baseline
+    const quantities: MapQuantity[] = this.output.hasFits
+      ? ['flux', ...FIT_QUANTITIES, ...GAIN_QUANTITIES.filter(q => this.output.hasMap(q))] : ['flux'];
     void this.output.preload();
     return {
       title: s.scan.id, folder: s.dataFolder ?? path.dirname(this.output.dir), rows: s.shape.rows, cols: s.shape.cols,
@@ -102,7 +105,7 @@ ${matrixViewHtml('map', 'pixel map', `
     const asic = asicReference(s, quantity, thr);
     return {
       quantity, threshold: thr, values, errors, status: status && Uint8Array.from(status),
-      sigmaUpper: quantity === 'sigma' ? out.map('sigma_upper') : undefined, asicValue: asic.value, asicLabel: asic.label,
+      sigmaUpper: quantity === 'sigma' ? out.map('sigma_upper') : undefined, asicValue: asic.value, asicError: asic.error, asicLabel: asic.label,
     };
   }
 

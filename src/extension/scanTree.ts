@@ -39,6 +39,15 @@ function skippedAt(result: StoredResult | undefined, threshold: number): Map<num
   return out;
 }
 
+/** Which noise baseline the scan's result used (plain text: the file name is untrusted), when it was fitted. */
+export function baselineText(result: StoredResult | undefined): string | undefined {
+  if (!result?.summary.fit) return undefined;
+  const b = result.summary.gain?.baseline;
+  if (!b) return 'no noise baseline: no gain (veloCalib.baselineFile, or a *Noise*/*Baseline* file naming the ASIC)';
+  const width = b.width_file ? `, width ${path.basename(b.width_file)}` : '';
+  return `baseline ${path.basename(b.file)} (${b.source === 'auto' ? 'found in the data folder' : 'chosen'})${width}`;
+}
+
 export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ScanTreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
@@ -114,6 +123,8 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
         const tooltip = new vscode.MarkdownString();
         tooltip.appendText(s.id).appendMarkdown('\n\n').appendText(`shutter ${s.shutterSeconds} s, thresholds ${s.thresholds[0]?.threshold}–${s.thresholds[s.thresholds.length - 1]?.threshold}`);
         if (s.missing.length) tooltip.appendMarkdown('\n\n').appendText(`${s.missing.length} missing acquisitions`);
+        const baseline = baselineText(node.result);
+        if (baseline) tooltip.appendMarkdown('\n\n').appendText(baseline);
         for (const c of node.result?.summary.heterogeneity?.conclusions ?? []) tooltip.appendMarkdown('\n\n').appendText(c);
         item.tooltip = tooltip;
         item.iconPath = new vscode.ThemeIcon(node.result?.upToDate ? 'pass' : 'beaker');

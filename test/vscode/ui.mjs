@@ -7,6 +7,7 @@ import { spawnSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
 import { compareUi } from './ui/compare.mjs';
+import { gainChecks } from './ui/gain.mjs';
 
 /** The webview frame (webviews are nested iframes) holding `selector`, or undefined after `timeoutMs`. */
 async function findFrame(page, selector, timeoutMs) {
@@ -353,6 +354,10 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
       if (expectEditor) check(!!await findFrame(page, expectEditor, 20000), `"${command}" opens the chosen scan`);
     }
     await shot('6b-multi-scan');
+
+    // Gain: the scan with its noise baseline (test/vscode/ui/gain.mjs).
+    await gainChecks({ page, ws, check, shot, log, analyseFromExplorer, finished, findFrame, palette, pickScan, valueAndError,
+      sameWithinRounding, readMatrix });
 
     // Show Pixel… with no map open: Fit Diagnostics appears (timed from Enter, printed).
     await palette('View: Close All Editors');

@@ -1,5 +1,5 @@
 // The workspace every real-VS-Code suite opens: scans made by the project's own generator (a small and a full-size
-// scan, and a folder holding two scans of one module with different shutter times).
+// scan, a folder holding two scans of one module with different shutter times, and a scan with its noise baseline).
 import { spawnSync } from 'child_process';
 import path from 'path';
 import { fileURLToPath } from 'url';
@@ -16,5 +16,6 @@ export function prepareWorkspace(base) {
   gen('big-scan', '--thresholds', '1320:1600:5', '--nacq', '10', '--seed', '5', '--size', '256', '--no-variants');
   gen('multi-scan', '--thresholds', '1320:1600:20', '--nacq', '3', '--seed', '6', '--size', '16', '--shutter-ms', '1000');
   gen('multi-scan', '--thresholds', '1320:1600:20', '--nacq', '3', '--seed', '7', '--size', '16', '--shutter-ms', '2000');
+  gen('scan-with-baseline', '--thresholds', '1320:1600:10', '--nacq', '5', '--seed', '8', '--size', '32', '--baseline');
   return ws;
 }

@@ -3,6 +3,7 @@
 // scan `Module0_VP0-1_ECS_data_ST_1s310ms`); a file naming no ASIC serves a folder whose scans are all of one ASIC.
 // Anything else ambiguous is an error for that scan only, listing the candidates: never a silent guess.
 import * as path from 'path';
+import type { AmbiguousInput } from '../../protocol';
 import type { Scan } from '../scanFiles';
 
 export type AuxiliaryRole = 'mask' | 'baseline' | 'baselineWidth';
@@ -76,9 +77,17 @@ export interface ExplicitAuxiliaryFiles {
   baselineWidth?: string;
 }
 
-/** The scan cannot run: an auxiliary file is ambiguous. */
+/** The scan cannot run: an auxiliary file is ambiguous (which scan, and the candidates, for the extension to ask). */
 export class AuxiliaryFileError extends Error {
-  constructor(message: string) { super(message); this.name = 'AuxiliaryFileError'; }
+  constructor(message: string, readonly scan?: string, readonly ambiguous?: AmbiguousInput) { super(message); this.name = 'AuxiliaryFileError'; }
+}
+
+const AMBIGUOUS_KIND: Record<AuxiliaryRole, AmbiguousInput['kind']> = {
+  mask: 'ambiguous-mask', baseline: 'ambiguous-baseline', baselineWidth: 'ambiguous-baseline-width',
+};
+
+function ambiguityError(message: string, scan: Scan, role: AuxiliaryRole, candidates: string[]): AuxiliaryFileError {
+  return new AuxiliaryFileError(message, scan.id, { kind: AMBIGUOUS_KIND[role], candidates: [...candidates].sort() });
 }
 
 const names = (files: string[]) => files.map(f => path.basename(f)).join(', ');
@@ -122,20 +131,20 @@ function pickFromFolder(role: AuxiliaryRole, scan: Scan, folderScans: Scan[], fi
   const named = files.filter(f => fileNamesScan(f, scan));
   if (named.length === 1) return { file: named[0], others: [] };
   if (named.length > 1) {
-    throw new AuxiliaryFileError(`scan ${scan.id}: several ${what} files name its ASIC (${names(named)}): choose one with ${option}`);
+    throw ambiguityError(`scan ${scan.id}: several ${what} files name its ASIC (${names(named)}): choose one with ${option}`, scan, role, named);
   }
   // Files naming no module/ASIC at all (e.g. `Matrix_Mask.csv`); files naming another ASIC belong to that ASIC.
   const unqualified = files.filter(f => !folderScans.some(s => fileNamesScan(f, s)) && !asicIdentity(f).asic);
   const others = files.filter(f => !unqualified.includes(f));
   if (unqualified.length === 0) return { file: null, others };
   if (unqualified.length > 1) {
-    throw new AuxiliaryFileError(`scan ${scan.id}: several ${what} files in the folder (${names(unqualified)}) and none names ` +
-      `the scan's ASIC: choose one with ${option} or name it after the scan (e.g. ${exampleName(scan, role)})`);
+    throw ambiguityError(`scan ${scan.id}: several ${what} files in the folder (${names(unqualified)}) and none names ` +
+      `the scan's ASIC: choose one with ${option} or name it after the scan (e.g. ${exampleName(scan, role)})`, scan, role, unqualified);
   }
   const oneAsic = folderScans.every(s => sameIdentity(asicIdentity(s.prefix), asicIdentity(scan.prefix)));
   if (!oneAsic) {
-    throw new AuxiliaryFileError(`scan ${scan.id}: the ${what} file ${names(unqualified)} names no ASIC and the folder holds ` +
-      `scans of several ASICs: choose it with ${option} or name it after the scan (e.g. ${exampleName(scan, role)})`);
+    throw ambiguityError(`scan ${scan.id}: the ${what} file ${names(unqualified)} names no ASIC and the folder holds ` +
+      `scans of several ASICs: choose it with ${option} or name it after the scan (e.g. ${exampleName(scan, role)})`, scan, role, unqualified);
   }
   return { file: unqualified[0], others };
 }

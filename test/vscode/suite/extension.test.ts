@@ -51,7 +51,7 @@ describe('velo-calib in a real extension host', () => {
 
   it('the VELO Scans tree lists data folders, scans and a generated scan\'s thresholds', async () => {
     const folders = await children<'folder'>();
-    assert.deepStrictEqual(folders.map(f => path.basename(f.folder)).sort(), ['big-scan', 'multi-scan', 'small-scan']);
+    assert.deepStrictEqual(folders.map(f => path.basename(f.folder)).sort(), ['big-scan', 'multi-scan', 'scan-with-baseline', 'small-scan']);
     const [scan] = await children<'scan'>(await folderNode(small()));
     assert.strictEqual(scan.scan.id, 'Module0_VP0-1_ECS_data_ST_1s310ms');
     assert.match(String(item(scan).description), /29 thresholds · 145 acquisitions · not analysed/);
