@@ -54,7 +54,6 @@ export function amplitudeOnlyFit(n: ArrayLike<number>, exposure: ArrayLike<numbe
 
 /** Reusable fitter for curves of up to `maxPoints` points (one per thread: no allocation per fit). */
 export class PoissonCurveFitter {
-  private readonly grad: Float64Array;
   private readonly jac: Float64Array; // point-major: jac[j*5 + k] = dν_j/dθ_k
   private readonly nu: Float64Array;
   private readonly trial = new Float64Array(N_PARAMS);
@@ -63,9 +62,10 @@ export class PoissonCurveFitter {
   private readonly a = new Float64Array(N_PARAMS * N_PARAMS);
   private readonly step = new Float64Array(N_PARAMS);
   private readonly freeIndex = new Int32Array(N_PARAMS);
+  private readonly fullG = new Float64Array(N_PARAMS);
+  private readonly fullH = new Float64Array(N_PARAMS * N_PARAMS);
 
   constructor(maxPoints: number) {
-    this.grad = new Float64Array(N_PARAMS);
     this.jac = new Float64Array(maxPoints * N_PARAMS);
     this.nu = new Float64Array(maxPoints);
   }
@@ -73,11 +73,7 @@ export class PoissonCurveFitter {
   /** Fills ν_j = T_j·F(t_j; θ) and, when asked, the Jacobian dν_j/dθ. */
   private evaluate(model: ScurveModel, t: ArrayLike<number>, exposure: ArrayLike<number>, m: number,
     theta: Float64Array, withJacobian: boolean): void {
-    const grad = this.grad, jac = this.jac, nu = this.nu;
-    for (let j = 0; j < m; j++) {
-      nu[j] = exposure[j] * model.evaluate(t[j], theta, withJacobian ? grad : undefined);
-      if (withJacobian) for (let k = 0; k < N_PARAMS; k++) jac[j * N_PARAMS + k] = exposure[j] * grad[k];
-    }
+    model.evaluateCurve(t, exposure, m, theta, this.nu, withJacobian ? this.jac : undefined);
   }
 
   /** Deviance of the current ν; Infinity when some ν is impossible (negative, NaN, or 0 with n > 0). */
@@ -158,12 +154,7 @@ export class PoissonCurveFitter {
     let k = 0;
     for (let p = 0; p < N_PARAMS; p++) if (free[p]) idx[k++] = p;
     this.evaluate(model, t, exposure, m, theta, true);
-    const jac = this.jac, nu = this.nu;
-    h.fill(0, 0, k * k);
-    for (let j = 0; j < m; j++) {
-      const w = nu[j] > MIN_NU ? 1 / nu[j] : nu[j] > 0 ? 1 / MIN_NU : 0, o = j * N_PARAMS;
-      for (let r = 0; r < k; r++) for (let c = 0; c <= r; c++) h[r * k + c] += w * jac[o + idx[r]] * jac[o + idx[c]];
-    }
+    this.curvature(m, undefined, idx, k, this.g, h);
     let logDet = 0;
     for (let j = 0; j < k; j++) { // Cholesky in place (lower triangle)
       let d = h[j * k + j];
@@ -182,23 +173,43 @@ export class PoissonCurveFitter {
   }
 
   /** Gradient of D/2 and Fisher matrix Σ (1/ν)·∂ν∂νᵀ over the free parameters. */
-  private curvature(m: number, n: ArrayLike<number>, idx: Int32Array, nFree: number, g: Float64Array, h: Float64Array): void {
+  private curvature(m: number, n: ArrayLike<number> | undefined, idx: Int32Array, nFree: number, g: Float64Array,
+    h: Float64Array): void {
+    const full = this.fullH, fullG = this.fullG;
+    this.fullCurvature(m, n);
+    for (let r = 0; r < nFree; r++) {
+      g[r] = fullG[idx[r]];
+      for (let c = 0; c < nFree; c++) h[r * nFree + c] = full[idx[r] * N_PARAMS + idx[c]];
+    }
+  }
+
+  /** curvature() over all five parameters, unrolled (the fit's innermost loop with the model): fullG, fullH. */
+  private fullCurvature(m: number, n: ArrayLike<number> | undefined): void {
     const jac = this.jac, nu = this.nu;
-    g.fill(0, 0, nFree);
-    h.fill(0, 0, nFree * nFree);
+    let g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0;
+    let h00 = 0, h10 = 0, h11 = 0, h20 = 0, h21 = 0, h22 = 0, h30 = 0, h31 = 0, h32 = 0, h33 = 0;
+    let h40 = 0, h41 = 0, h42 = 0, h43 = 0, h44 = 0;
     for (let j = 0; j < m; j++) {
       const v = nu[j];
       // Far beyond the edge ν can underflow towards 0; 1/ν would overflow and turn 0·∞ into NaN.
-      const w = v > MIN_NU ? 1 / v : v > 0 ? 1 / MIN_NU : 0, resid = v > 0 ? 1 - n[j] / v : 1;
+      const w = v > MIN_NU ? 1 / v : v > 0 ? 1 / MIN_NU : 0, resid = n === undefined ? 0 : v > 0 ? 1 - n[j] / v : 1;
       const o = j * N_PARAMS;
-      for (let r = 0; r < nFree; r++) {
-        const jr = jac[o + idx[r]];
-        g[r] += resid * jr;
-        const wjr = w * jr;
-        for (let c = 0; c <= r; c++) h[r * nFree + c] += wjr * jac[o + idx[c]];
-      }
+      const j0 = jac[o], j1 = jac[o + 1], j2 = jac[o + 2], j3 = jac[o + 3], j4 = jac[o + 4];
+      g0 += resid * j0; g1 += resid * j1; g2 += resid * j2; g3 += resid * j3; g4 += resid * j4;
+      const w0 = w * j0, w1 = w * j1, w2 = w * j2, w3 = w * j3, w4 = w * j4;
+      h00 += w0 * j0;
+      h10 += w1 * j0; h11 += w1 * j1;
+      h20 += w2 * j0; h21 += w2 * j1; h22 += w2 * j2;
+      h30 += w3 * j0; h31 += w3 * j1; h32 += w3 * j2; h33 += w3 * j3;
+      h40 += w4 * j0; h41 += w4 * j1; h42 += w4 * j2; h43 += w4 * j3; h44 += w4 * j4;
     }
-    for (let r = 0; r < nFree; r++) for (let c = 0; c < r; c++) h[c * nFree + r] = h[r * nFree + c];
+    const g = this.fullG, h = this.fullH;
+    g[0] = g0; g[1] = g1; g[2] = g2; g[3] = g3; g[4] = g4;
+    h[0] = h00; h[1] = h10; h[2] = h20; h[3] = h30; h[4] = h40;
+    h[5] = h10; h[6] = h11; h[7] = h21; h[8] = h31; h[9] = h41;
+    h[10] = h20; h[11] = h21; h[12] = h22; h[13] = h32; h[14] = h42;
+    h[15] = h30; h[16] = h31; h[17] = h32; h[18] = h33; h[19] = h43;
+    h[20] = h40; h[21] = h41; h[22] = h42; h[23] = h43; h[24] = h44;
   }
 
   private result(converged: boolean, theta: Float64Array, deviance: number, m: number, n: ArrayLike<number>, nFree: number,
@@ -250,6 +261,13 @@ function clamp(theta: Float64Array, bounds: FitBounds): void {
 
 /** Solves A·x = b in place (b becomes x) by Cholesky; false when A is not positive definite. */
 export function solveSymmetric(a: Float64Array, b: Float64Array, n: number): boolean {
+  if (!choleskyInPlace(a, n)) return false;
+  choleskySolve(a, b, 0, n);
+  return true;
+}
+
+/** A = L·Lᵀ, L into the lower triangle of a; false when A is not positive definite. */
+function choleskyInPlace(a: Float64Array, n: number): boolean {
   for (let j = 0; j < n; j++) {
     let d = a[j * n + j];
     for (let k = 0; k < j; k++) d -= a[j * n + k] * a[j * n + k];
@@ -262,28 +280,30 @@ export function solveSymmetric(a: Float64Array, b: Float64Array, n: number): boo
       a[i * n + j] = s / d;
     }
   }
-  for (let i = 0; i < n; i++) {
-    let s = b[i];
-    for (let k = 0; k < i; k++) s -= a[i * n + k] * b[k];
-    b[i] = s / a[i * n + i];
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let s = b[i];
-    for (let k = i + 1; k < n; k++) s -= a[k * n + i] * b[k];
-    b[i] = s / a[i * n + i];
-  }
   return true;
 }
 
-/** Inverse of a symmetric positive-definite matrix (column by column through solveSymmetric). */
+/** Solves L·Lᵀ·x = b for b = x[offset … offset + n) in place, L from choleskyInPlace. */
+function choleskySolve(l: Float64Array, x: Float64Array, offset: number, n: number): void {
+  for (let i = 0; i < n; i++) {
+    let s = x[offset + i];
+    for (let k = 0; k < i; k++) s -= l[i * n + k] * x[offset + k];
+    x[offset + i] = s / l[i * n + i];
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = x[offset + i];
+    for (let k = i + 1; k < n; k++) s -= l[k * n + i] * x[offset + k];
+    x[offset + i] = s / l[i * n + i];
+  }
+}
+
+/** Inverse of a symmetric positive-definite matrix (h is overwritten by its Cholesky factor). */
 export function invertSymmetric(h: Float64Array, n: number): Float64Array | undefined {
-  const inv = new Float64Array(n * n);
-  const work = new Float64Array(n * n), col = new Float64Array(n);
+  if (!choleskyInPlace(h, n)) return undefined;
+  const inv = new Float64Array(n * n); // column c at [c·n, c·n + n): symmetric, so also row c
   for (let c = 0; c < n; c++) {
-    work.set(h);
-    col.fill(0); col[c] = 1;
-    if (!solveSymmetric(work, col, n)) return undefined;
-    for (let r = 0; r < n; r++) inv[r * n + c] = col[r];
+    inv[c * n + c] = 1;
+    choleskySolve(h, inv, c * n, n);
   }
   return inv;
 }
