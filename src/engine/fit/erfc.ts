@@ -66,6 +66,6 @@ export function erfc(x: number, gaussian?: Float64Array): number {
     const e = ez * expOfTailCorrection(u + r / q - 0.5625);
     return x < 0 ? 2 - e / ax : e / ax;
   }
-  if (x !== x) return NaN; // eslint-disable-line no-self-compare
+  if (Number.isNaN(x)) return NaN;
   return x < 0 ? 2 - TINY : TINY * TINY;
 }
