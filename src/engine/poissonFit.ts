@@ -62,6 +62,9 @@ export class PoissonCurveFitter {
   private readonly a = new Float64Array(N_PARAMS * N_PARAMS);
   private readonly step = new Float64Array(N_PARAMS);
   private readonly freeIndex = new Int32Array(N_PARAMS);
+  private readonly moving = new Int32Array(N_PARAMS);
+  /** Size of the Fisher matrix the last fit left in h at its result; −1 when it left none. */
+  private lastFisherSize = -1;
   private readonly fullG = new Float64Array(N_PARAMS);
   private readonly fullH = new Float64Array(N_PARAMS * N_PARAMS);
 
@@ -96,11 +99,15 @@ export class PoissonCurveFitter {
 
   /**
    * Fits m points. `start` is modified into the result θ. Parameters with free[k] false stay fixed.
+   * `projected`: a parameter at a bound that the gradient pushes outwards is held there for the step (projected
+   * Newton) instead of being clamped after it. Profile fits use it: with σ held, the background and amplitude sit at
+   * their bounds often, and clamped steps cost rejected trials and stopped short of the conditional optimum. The
+   * pixel fits keep the plain steps: their path, which decides between a sharp and a wide edge when both fit, stays.
    */
   fit(model: ScurveModel, t: ArrayLike<number>, n: ArrayLike<number>, exposure: ArrayLike<number>, m: number,
-    start: Float64Array, free: boolean[], bounds: FitBounds, tolerance = DEVIANCE_TOLERANCE): CurveFitResult {
+    start: Float64Array, free: boolean[], bounds: FitBounds, tolerance = DEVIANCE_TOLERANCE, projected = false): CurveFitResult {
     const theta = start, trial = this.trial, g = this.g, h = this.h, a = this.a, step = this.step;
-    const idx = this.freeIndex;
+    const idx = this.freeIndex, moving = this.moving;
     let nFree = 0;
     for (let k = 0; k < N_PARAMS; k++) if (free[k]) idx[nFree++] = k;
     clamp(theta, bounds);
@@ -112,16 +119,25 @@ export class PoissonCurveFitter {
     while (iterations < MAX_ITERATIONS) {
       iterations++;
       this.curvature(m, n, idx, nFree, g, h);
+      // A parameter at a bound that the gradient pushes outwards stays there for this step (projected Newton): its
+      // unconstrained step would be clamped away and the rest of the step spoiled, costing rejected trials.
+      let nMove = 0;
+      for (let r = 0; r < nFree; r++) {
+        const k = idx[r];
+        if (!projected || !((theta[k] <= bounds.lower[k] && g[r] > 0) || (theta[k] >= bounds.upper[k] && g[r] < 0))) moving[nMove++] = r;
+      }
+      if (nMove === 0) { converged = true; break; }
       let improved = false;
       while (lambda < 1e10) {
-        for (let r = 0; r < nFree; r++) {
-          for (let c = 0; c < nFree; c++) a[r * nFree + c] = h[r * nFree + c];
-          a[r * nFree + r] += lambda * (h[r * nFree + r] > 0 ? h[r * nFree + r] : 1);
-          step[r] = -g[r];
+        for (let i = 0; i < nMove; i++) {
+          const r = moving[i];
+          for (let j = 0; j < nMove; j++) a[i * nMove + j] = h[r * nFree + moving[j]];
+          a[i * nMove + i] += lambda * (h[r * nFree + r] > 0 ? h[r * nFree + r] : 1);
+          step[i] = -g[r];
         }
-        if (!solveSymmetric(a, step, nFree)) { lambda *= 10; continue; }
+        if (!solveSymmetric(a, step, nMove)) { lambda *= 10; continue; }
         trial.set(theta);
-        for (let r = 0; r < nFree; r++) trial[idx[r]] += step[r];
+        for (let i = 0; i < nMove; i++) trial[idx[moving[i]]] += step[i];
         clamp(trial, bounds);
         // Evaluated with the Jacobian: an accepted trial needs no second evaluation (g and h stay valid on rejection).
         const trialDev = this.deviance(model, t, n, exposure, m, trial, true);
@@ -145,31 +161,15 @@ export class PoissonCurveFitter {
   }
 
   /**
-   * ln det of the Fisher matrix of the parameters free in `free` at θ: the volume factor of those parameters when
-   * the likelihood is integrated over them (Laplace), as the adjusted profile needs.
+   * ln det of the Fisher matrix of the last fit's free parameters at its result: the volume factor of those
+   * parameters when the likelihood is integrated over them (Laplace), as the adjusted profile needs. The fit leaves
+   * that very matrix behind, so the model is not evaluated again (NaN when its deviance was not finite).
    */
-  logDetFisher(model: ScurveModel, t: ArrayLike<number>, exposure: ArrayLike<number>, m: number, theta: Float64Array,
-    free: boolean[]): number {
-    const idx = this.freeIndex, h = this.h;
-    let k = 0;
-    for (let p = 0; p < N_PARAMS; p++) if (free[p]) idx[k++] = p;
-    this.evaluate(model, t, exposure, m, theta, true);
-    this.curvature(m, undefined, idx, k, this.g, h);
-    let logDet = 0;
-    for (let j = 0; j < k; j++) { // Cholesky in place (lower triangle)
-      let d = h[j * k + j];
-      for (let q = 0; q < j; q++) d -= h[j * k + q] * h[j * k + q];
-      if (!(d > 0)) return -Infinity;
-      d = Math.sqrt(d);
-      h[j * k + j] = d;
-      logDet += 2 * Math.log(d);
-      for (let i = j + 1; i < k; i++) {
-        let s = h[i * k + j];
-        for (let q = 0; q < j; q++) s -= h[i * k + q] * h[j * k + q];
-        h[i * k + j] = s / d;
-      }
-    }
-    return logDet;
+  logDetFisherOfLastFit(): number {
+    const k = this.lastFisherSize;
+    if (k < 0) return NaN;
+    this.a.set(this.h.subarray(0, k * k));
+    return logDetSymmetric(this.a, k);
   }
 
   /** Gradient of D/2 and Fisher matrix Σ (1/ν)·∂ν∂νᵀ over the free parameters. */
@@ -217,11 +217,13 @@ export class PoissonCurveFitter {
     bounds: FitBounds): CurveFitResult {
     const errors = new Float64Array(N_PARAMS).fill(NaN);
     let atLimit = 0;
+    this.lastFisherSize = -1;
     if (Number.isFinite(deviance)) {
       // Fisher matrix at the optimum (expected information, the same matrix the steps used).
       if (!buffersAtTheta) this.evaluate(model, t, exposure, m, theta, true);
       const idx = this.freeIndex, g = this.g, h = this.h;
       this.curvature(m, n, idx, nFree, g, h);
+      this.lastFisherSize = nFree;
       const active: number[] = [], limited: number[] = [];
       for (let r = 0; r < nFree; r++) {
         const k = idx[r];
@@ -295,6 +297,14 @@ function choleskySolve(l: Float64Array, x: Float64Array, offset: number, n: numb
     for (let k = i + 1; k < n; k++) s -= l[k * n + i] * x[offset + k];
     x[offset + i] = s / l[i * n + i];
   }
+}
+
+/** ln det of a symmetric matrix (overwritten by its Cholesky factor); −Infinity when not positive definite. */
+function logDetSymmetric(h: Float64Array, n: number): number {
+  if (!choleskyInPlace(h, n)) return -Infinity;
+  let logDet = 0;
+  for (let j = 0; j < n; j++) logDet += 2 * Math.log(h[j * n + j]);
+  return logDet;
 }
 
 /** Inverse of a symmetric positive-definite matrix (h is overwritten by its Cholesky factor). */
