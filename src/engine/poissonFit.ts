@@ -63,6 +63,7 @@ export class PoissonCurveFitter {
   private readonly step = new Float64Array(N_PARAMS);
   private readonly freeIndex = new Int32Array(N_PARAMS);
   private readonly moving = new Int32Array(N_PARAMS);
+  private readonly inverse = new Float64Array(N_PARAMS * N_PARAMS);
   /** Size of the Fisher matrix the last fit left in h at its result; −1 when it left none. */
   private lastFisherSize = -1;
   private readonly fullG = new Float64Array(N_PARAMS);
@@ -212,6 +213,14 @@ export class PoissonCurveFitter {
     h[20] = h40; h[21] = h41; h[22] = h42; h[23] = h43; h[24] = h44;
   }
 
+  /** Inverse of rows/columns rows[0 … count) of the symmetric n×n matrix h, in a scratch buffer (undefined when
+   *  not positive definite). */
+  private invertRows(h: Float64Array, n: number, rows: Int32Array, count: number): Float64Array | undefined {
+    const sub = this.a;
+    for (let i = 0; i < count; i++) for (let j = 0; j < count; j++) sub[i * count + j] = h[rows[i] * n + rows[j]];
+    return invertSymmetric(sub, count, this.inverse);
+  }
+
   private result(converged: boolean, theta: Float64Array, deviance: number, m: number, n: ArrayLike<number>, nFree: number,
     iterations: number, model: ScurveModel, t: ArrayLike<number>, exposure: ArrayLike<number>, buffersAtTheta: boolean,
     bounds: FitBounds): CurveFitResult {
@@ -224,34 +233,30 @@ export class PoissonCurveFitter {
       const idx = this.freeIndex, g = this.g, h = this.h;
       this.curvature(m, n, idx, nFree, g, h);
       this.lastFisherSize = nFree;
-      const active: number[] = [], limited: number[] = [];
+      const rows = this.moving; // active rows first, then one limited row at a time after them
+      let nActive = 0;
       for (let r = 0; r < nFree; r++) {
         const k = idx[r];
-        if (theta[k] <= bounds.lower[k] || theta[k] >= bounds.upper[k]) { limited.push(r); atLimit |= 1 << k; } else active.push(r);
+        if (theta[k] <= bounds.lower[k] || theta[k] >= bounds.upper[k]) atLimit |= 1 << k; else rows[nActive++] = r;
       }
-      const inv = invertSubmatrix(h, nFree, active);
-      if (inv) active.forEach((r, i) => { errors[idx[r]] = Math.sqrt(inv[i * active.length + i]); });
-      for (const r of limited) {
+      const inv = this.invertRows(h, nFree, rows, nActive);
+      if (inv) for (let i = 0; i < nActive; i++) errors[idx[rows[i]]] = Math.sqrt(inv[i * nActive + i]);
+      for (let r = 0; r < nFree; r++) {
         const k = idx[r];
+        if (!(atLimit & (1 << k))) continue;
         // Profile deviance inwards from the bound, quadratic model: D/2 rises as gδ + ½·h_eff·δ², with g the
         // gradient of D/2 inwards and h_eff the curvature left after the free parameters follow (Schur complement).
         const inward = theta[k] <= bounds.lower[k] ? 1 : -1;
         const grad = Math.max(inward * g[r], 0);
-        const withK = invertSubmatrix(h, nFree, [...active, r]);
-        const hEff = withK && withK[active.length * (active.length + 1) + active.length] > 0
-          ? 1 / withK[active.length * (active.length + 1) + active.length] : h[r * nFree + r];
+        rows[nActive] = r;
+        const withK = this.invertRows(h, nFree, rows, nActive + 1);
+        const last = nActive * (nActive + 1) + nActive;
+        const hEff = withK && withK[last] > 0 ? 1 / withK[last] : h[r * nFree + r];
         errors[k] = hEff > 0 ? (Math.sqrt(grad * grad + hEff) - grad) / hEff : grad > 0 ? 1 / (2 * grad) : NaN;
       }
     }
     return { converged, theta: Float64Array.from(theta), errors, atLimit, deviance, ndf: m - nFree, iterations };
   }
-}
-
-/** Inverse of the rows/columns `rows` of the symmetric n×n matrix h (undefined when not positive definite). */
-function invertSubmatrix(h: Float64Array, n: number, rows: number[]): Float64Array | undefined {
-  const k = rows.length, sub = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) sub[i * k + j] = h[rows[i] * n + rows[j]];
-  return invertSymmetric(sub, k);
 }
 
 function clamp(theta: Float64Array, bounds: FitBounds): void {
@@ -307,10 +312,10 @@ function logDetSymmetric(h: Float64Array, n: number): number {
   return logDet;
 }
 
-/** Inverse of a symmetric positive-definite matrix (h is overwritten by its Cholesky factor). */
-export function invertSymmetric(h: Float64Array, n: number): Float64Array | undefined {
+/** Inverse of a symmetric positive-definite matrix (h is overwritten by its Cholesky factor), into `inv` if given. */
+export function invertSymmetric(h: Float64Array, n: number, inv = new Float64Array(n * n)): Float64Array | undefined {
   if (!choleskyInPlace(h, n)) return undefined;
-  const inv = new Float64Array(n * n); // column c at [c·n, c·n + n): symmetric, so also row c
+  inv.fill(0, 0, n * n); // column c at [c·n, c·n + n): symmetric, so also row c
   for (let c = 0; c < n; c++) {
     inv[c * n + c] = 1;
     choleskySolve(h, inv, c * n, n);
