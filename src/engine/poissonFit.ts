@@ -54,7 +54,6 @@ export function amplitudeOnlyFit(n: ArrayLike<number>, exposure: ArrayLike<numbe
 
 /** Reusable fitter for curves of up to `maxPoints` points (one per thread: no allocation per fit). */
 export class PoissonCurveFitter {
-  private readonly grad: Float64Array;
   private readonly jac: Float64Array; // point-major: jac[j*5 + k] = dν_j/dθ_k
   private readonly nu: Float64Array;
   private readonly trial = new Float64Array(N_PARAMS);
@@ -63,9 +62,14 @@ export class PoissonCurveFitter {
   private readonly a = new Float64Array(N_PARAMS * N_PARAMS);
   private readonly step = new Float64Array(N_PARAMS);
   private readonly freeIndex = new Int32Array(N_PARAMS);
+  private readonly moving = new Int32Array(N_PARAMS);
+  private readonly inverse = new Float64Array(N_PARAMS * N_PARAMS);
+  /** Size of the Fisher matrix the last fit left in h at its result; −1 when it left none. */
+  private lastFisherSize = -1;
+  private readonly fullG = new Float64Array(N_PARAMS);
+  private readonly fullH = new Float64Array(N_PARAMS * N_PARAMS);
 
   constructor(maxPoints: number) {
-    this.grad = new Float64Array(N_PARAMS);
     this.jac = new Float64Array(maxPoints * N_PARAMS);
     this.nu = new Float64Array(maxPoints);
   }
@@ -73,11 +77,7 @@ export class PoissonCurveFitter {
   /** Fills ν_j = T_j·F(t_j; θ) and, when asked, the Jacobian dν_j/dθ. */
   private evaluate(model: ScurveModel, t: ArrayLike<number>, exposure: ArrayLike<number>, m: number,
     theta: Float64Array, withJacobian: boolean): void {
-    const grad = this.grad, jac = this.jac, nu = this.nu;
-    for (let j = 0; j < m; j++) {
-      nu[j] = exposure[j] * model.evaluate(t[j], theta, withJacobian ? grad : undefined);
-      if (withJacobian) for (let k = 0; k < N_PARAMS; k++) jac[j * N_PARAMS + k] = exposure[j] * grad[k];
-    }
+    model.evaluateCurve(t, exposure, m, theta, this.nu, withJacobian ? this.jac : undefined);
   }
 
   /** Deviance of the current ν; Infinity when some ν is impossible (negative, NaN, or 0 with n > 0). */
@@ -100,11 +100,15 @@ export class PoissonCurveFitter {
 
   /**
    * Fits m points. `start` is modified into the result θ. Parameters with free[k] false stay fixed.
+   * `projected`: a parameter at a bound that the gradient pushes outwards is held there for the step (projected
+   * Newton) instead of being clamped after it. Profile fits use it: with σ held, the background and amplitude sit at
+   * their bounds often, and clamped steps cost rejected trials and stopped short of the conditional optimum. The
+   * pixel fits keep the plain steps: their path, which decides between a sharp and a wide edge when both fit, stays.
    */
   fit(model: ScurveModel, t: ArrayLike<number>, n: ArrayLike<number>, exposure: ArrayLike<number>, m: number,
-    start: Float64Array, free: boolean[], bounds: FitBounds, tolerance = DEVIANCE_TOLERANCE): CurveFitResult {
+    start: Float64Array, free: boolean[], bounds: FitBounds, tolerance = DEVIANCE_TOLERANCE, projected = false): CurveFitResult {
     const theta = start, trial = this.trial, g = this.g, h = this.h, a = this.a, step = this.step;
-    const idx = this.freeIndex;
+    const idx = this.freeIndex, moving = this.moving;
     let nFree = 0;
     for (let k = 0; k < N_PARAMS; k++) if (free[k]) idx[nFree++] = k;
     clamp(theta, bounds);
@@ -116,16 +120,25 @@ export class PoissonCurveFitter {
     while (iterations < MAX_ITERATIONS) {
       iterations++;
       this.curvature(m, n, idx, nFree, g, h);
+      // A parameter at a bound that the gradient pushes outwards stays there for this step (projected Newton): its
+      // unconstrained step would be clamped away and the rest of the step spoiled, costing rejected trials.
+      let nMove = 0;
+      for (let r = 0; r < nFree; r++) {
+        const k = idx[r];
+        if (!projected || !((theta[k] <= bounds.lower[k] && g[r] > 0) || (theta[k] >= bounds.upper[k] && g[r] < 0))) moving[nMove++] = r;
+      }
+      if (nMove === 0) { converged = true; break; }
       let improved = false;
       while (lambda < 1e10) {
-        for (let r = 0; r < nFree; r++) {
-          for (let c = 0; c < nFree; c++) a[r * nFree + c] = h[r * nFree + c];
-          a[r * nFree + r] += lambda * (h[r * nFree + r] > 0 ? h[r * nFree + r] : 1);
-          step[r] = -g[r];
+        for (let i = 0; i < nMove; i++) {
+          const r = moving[i];
+          for (let j = 0; j < nMove; j++) a[i * nMove + j] = h[r * nFree + moving[j]];
+          a[i * nMove + i] += lambda * (h[r * nFree + r] > 0 ? h[r * nFree + r] : 1);
+          step[i] = -g[r];
         }
-        if (!solveSymmetric(a, step, nFree)) { lambda *= 10; continue; }
+        if (!solveSymmetric(a, step, nMove)) { lambda *= 10; continue; }
         trial.set(theta);
-        for (let r = 0; r < nFree; r++) trial[idx[r]] += step[r];
+        for (let i = 0; i < nMove; i++) trial[idx[moving[i]]] += step[i];
         clamp(trial, bounds);
         // Evaluated with the Jacobian: an accepted trial needs no second evaluation (g and h stay valid on rejection).
         const trialDev = this.deviance(model, t, n, exposure, m, trial, true);
@@ -149,56 +162,63 @@ export class PoissonCurveFitter {
   }
 
   /**
-   * ln det of the Fisher matrix of the parameters free in `free` at θ: the volume factor of those parameters when
-   * the likelihood is integrated over them (Laplace), as the adjusted profile needs.
+   * ln det of the Fisher matrix of the last fit's free parameters at its result: the volume factor of those
+   * parameters when the likelihood is integrated over them (Laplace), as the adjusted profile needs. The fit leaves
+   * that very matrix behind, so the model is not evaluated again (NaN when its deviance was not finite).
    */
-  logDetFisher(model: ScurveModel, t: ArrayLike<number>, exposure: ArrayLike<number>, m: number, theta: Float64Array,
-    free: boolean[]): number {
-    const idx = this.freeIndex, h = this.h;
-    let k = 0;
-    for (let p = 0; p < N_PARAMS; p++) if (free[p]) idx[k++] = p;
-    this.evaluate(model, t, exposure, m, theta, true);
-    const jac = this.jac, nu = this.nu;
-    h.fill(0, 0, k * k);
-    for (let j = 0; j < m; j++) {
-      const w = nu[j] > MIN_NU ? 1 / nu[j] : nu[j] > 0 ? 1 / MIN_NU : 0, o = j * N_PARAMS;
-      for (let r = 0; r < k; r++) for (let c = 0; c <= r; c++) h[r * k + c] += w * jac[o + idx[r]] * jac[o + idx[c]];
-    }
-    let logDet = 0;
-    for (let j = 0; j < k; j++) { // Cholesky in place (lower triangle)
-      let d = h[j * k + j];
-      for (let q = 0; q < j; q++) d -= h[j * k + q] * h[j * k + q];
-      if (!(d > 0)) return -Infinity;
-      d = Math.sqrt(d);
-      h[j * k + j] = d;
-      logDet += 2 * Math.log(d);
-      for (let i = j + 1; i < k; i++) {
-        let s = h[i * k + j];
-        for (let q = 0; q < j; q++) s -= h[i * k + q] * h[j * k + q];
-        h[i * k + j] = s / d;
-      }
-    }
-    return logDet;
+  logDetFisherOfLastFit(): number {
+    const k = this.lastFisherSize;
+    if (k < 0) return NaN;
+    this.a.set(this.h.subarray(0, k * k));
+    return logDetSymmetric(this.a, k);
   }
 
   /** Gradient of D/2 and Fisher matrix Σ (1/ν)·∂ν∂νᵀ over the free parameters. */
-  private curvature(m: number, n: ArrayLike<number>, idx: Int32Array, nFree: number, g: Float64Array, h: Float64Array): void {
+  private curvature(m: number, n: ArrayLike<number> | undefined, idx: Int32Array, nFree: number, g: Float64Array,
+    h: Float64Array): void {
+    const full = this.fullH, fullG = this.fullG;
+    this.fullCurvature(m, n);
+    for (let r = 0; r < nFree; r++) {
+      g[r] = fullG[idx[r]];
+      for (let c = 0; c < nFree; c++) h[r * nFree + c] = full[idx[r] * N_PARAMS + idx[c]];
+    }
+  }
+
+  /** curvature() over all five parameters, unrolled (the fit's innermost loop with the model): fullG, fullH. */
+  private fullCurvature(m: number, n: ArrayLike<number> | undefined): void {
     const jac = this.jac, nu = this.nu;
-    g.fill(0, 0, nFree);
-    h.fill(0, 0, nFree * nFree);
+    let g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0;
+    let h00 = 0, h10 = 0, h11 = 0, h20 = 0, h21 = 0, h22 = 0, h30 = 0, h31 = 0, h32 = 0, h33 = 0;
+    let h40 = 0, h41 = 0, h42 = 0, h43 = 0, h44 = 0;
     for (let j = 0; j < m; j++) {
       const v = nu[j];
       // Far beyond the edge ν can underflow towards 0; 1/ν would overflow and turn 0·∞ into NaN.
-      const w = v > MIN_NU ? 1 / v : v > 0 ? 1 / MIN_NU : 0, resid = v > 0 ? 1 - n[j] / v : 1;
+      const w = v > MIN_NU ? 1 / v : v > 0 ? 1 / MIN_NU : 0, resid = n === undefined ? 0 : v > 0 ? 1 - n[j] / v : 1;
       const o = j * N_PARAMS;
-      for (let r = 0; r < nFree; r++) {
-        const jr = jac[o + idx[r]];
-        g[r] += resid * jr;
-        const wjr = w * jr;
-        for (let c = 0; c <= r; c++) h[r * nFree + c] += wjr * jac[o + idx[c]];
-      }
+      const j0 = jac[o], j1 = jac[o + 1], j2 = jac[o + 2], j3 = jac[o + 3], j4 = jac[o + 4];
+      g0 += resid * j0; g1 += resid * j1; g2 += resid * j2; g3 += resid * j3; g4 += resid * j4;
+      const w0 = w * j0, w1 = w * j1, w2 = w * j2, w3 = w * j3, w4 = w * j4;
+      h00 += w0 * j0;
+      h10 += w1 * j0; h11 += w1 * j1;
+      h20 += w2 * j0; h21 += w2 * j1; h22 += w2 * j2;
+      h30 += w3 * j0; h31 += w3 * j1; h32 += w3 * j2; h33 += w3 * j3;
+      h40 += w4 * j0; h41 += w4 * j1; h42 += w4 * j2; h43 += w4 * j3; h44 += w4 * j4;
     }
-    for (let r = 0; r < nFree; r++) for (let c = 0; c < r; c++) h[c * nFree + r] = h[r * nFree + c];
+    const g = this.fullG, h = this.fullH;
+    g[0] = g0; g[1] = g1; g[2] = g2; g[3] = g3; g[4] = g4;
+    h[0] = h00; h[1] = h10; h[2] = h20; h[3] = h30; h[4] = h40;
+    h[5] = h10; h[6] = h11; h[7] = h21; h[8] = h31; h[9] = h41;
+    h[10] = h20; h[11] = h21; h[12] = h22; h[13] = h32; h[14] = h42;
+    h[15] = h30; h[16] = h31; h[17] = h32; h[18] = h33; h[19] = h43;
+    h[20] = h40; h[21] = h41; h[22] = h42; h[23] = h43; h[24] = h44;
+  }
+
+  /** Inverse of rows/columns rows[0 … count) of the symmetric n×n matrix h, in a scratch buffer (undefined when
+   *  not positive definite). */
+  private invertRows(h: Float64Array, n: number, rows: Int32Array, count: number): Float64Array | undefined {
+    const sub = this.a;
+    for (let i = 0; i < count; i++) for (let j = 0; j < count; j++) sub[i * count + j] = h[rows[i] * n + rows[j]];
+    return invertSymmetric(sub, count, this.inverse);
   }
 
   private result(converged: boolean, theta: Float64Array, deviance: number, m: number, n: ArrayLike<number>, nFree: number,
@@ -206,39 +226,37 @@ export class PoissonCurveFitter {
     bounds: FitBounds): CurveFitResult {
     const errors = new Float64Array(N_PARAMS).fill(NaN);
     let atLimit = 0;
+    this.lastFisherSize = -1;
     if (Number.isFinite(deviance)) {
       // Fisher matrix at the optimum (expected information, the same matrix the steps used).
       if (!buffersAtTheta) this.evaluate(model, t, exposure, m, theta, true);
       const idx = this.freeIndex, g = this.g, h = this.h;
       this.curvature(m, n, idx, nFree, g, h);
-      const active: number[] = [], limited: number[] = [];
+      this.lastFisherSize = nFree;
+      const rows = this.moving; // active rows first, then one limited row at a time after them
+      let nActive = 0;
       for (let r = 0; r < nFree; r++) {
         const k = idx[r];
-        if (theta[k] <= bounds.lower[k] || theta[k] >= bounds.upper[k]) { limited.push(r); atLimit |= 1 << k; } else active.push(r);
+        if (theta[k] <= bounds.lower[k] || theta[k] >= bounds.upper[k]) atLimit |= 1 << k; else rows[nActive++] = r;
       }
-      const inv = invertSubmatrix(h, nFree, active);
-      if (inv) active.forEach((r, i) => { errors[idx[r]] = Math.sqrt(inv[i * active.length + i]); });
-      for (const r of limited) {
+      const inv = this.invertRows(h, nFree, rows, nActive);
+      if (inv) for (let i = 0; i < nActive; i++) errors[idx[rows[i]]] = Math.sqrt(inv[i * nActive + i]);
+      for (let r = 0; r < nFree; r++) {
         const k = idx[r];
+        if (!(atLimit & (1 << k))) continue;
         // Profile deviance inwards from the bound, quadratic model: D/2 rises as gδ + ½·h_eff·δ², with g the
         // gradient of D/2 inwards and h_eff the curvature left after the free parameters follow (Schur complement).
         const inward = theta[k] <= bounds.lower[k] ? 1 : -1;
         const grad = Math.max(inward * g[r], 0);
-        const withK = invertSubmatrix(h, nFree, [...active, r]);
-        const hEff = withK && withK[active.length * (active.length + 1) + active.length] > 0
-          ? 1 / withK[active.length * (active.length + 1) + active.length] : h[r * nFree + r];
+        rows[nActive] = r;
+        const withK = this.invertRows(h, nFree, rows, nActive + 1);
+        const last = nActive * (nActive + 1) + nActive;
+        const hEff = withK && withK[last] > 0 ? 1 / withK[last] : h[r * nFree + r];
         errors[k] = hEff > 0 ? (Math.sqrt(grad * grad + hEff) - grad) / hEff : grad > 0 ? 1 / (2 * grad) : NaN;
       }
     }
     return { converged, theta: Float64Array.from(theta), errors, atLimit, deviance, ndf: m - nFree, iterations };
   }
-}
-
-/** Inverse of the rows/columns `rows` of the symmetric n×n matrix h (undefined when not positive definite). */
-function invertSubmatrix(h: Float64Array, n: number, rows: number[]): Float64Array | undefined {
-  const k = rows.length, sub = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) sub[i * k + j] = h[rows[i] * n + rows[j]];
-  return invertSymmetric(sub, k);
 }
 
 function clamp(theta: Float64Array, bounds: FitBounds): void {
@@ -250,6 +268,13 @@ function clamp(theta: Float64Array, bounds: FitBounds): void {
 
 /** Solves A·x = b in place (b becomes x) by Cholesky; false when A is not positive definite. */
 export function solveSymmetric(a: Float64Array, b: Float64Array, n: number): boolean {
+  if (!choleskyInPlace(a, n)) return false;
+  choleskySolve(a, b, 0, n);
+  return true;
+}
+
+/** A = L·Lᵀ, L into the lower triangle of a; false when A is not positive definite. */
+function choleskyInPlace(a: Float64Array, n: number): boolean {
   for (let j = 0; j < n; j++) {
     let d = a[j * n + j];
     for (let k = 0; k < j; k++) d -= a[j * n + k] * a[j * n + k];
@@ -262,28 +287,38 @@ export function solveSymmetric(a: Float64Array, b: Float64Array, n: number): boo
       a[i * n + j] = s / d;
     }
   }
-  for (let i = 0; i < n; i++) {
-    let s = b[i];
-    for (let k = 0; k < i; k++) s -= a[i * n + k] * b[k];
-    b[i] = s / a[i * n + i];
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let s = b[i];
-    for (let k = i + 1; k < n; k++) s -= a[k * n + i] * b[k];
-    b[i] = s / a[i * n + i];
-  }
   return true;
 }
 
-/** Inverse of a symmetric positive-definite matrix (column by column through solveSymmetric). */
-export function invertSymmetric(h: Float64Array, n: number): Float64Array | undefined {
-  const inv = new Float64Array(n * n);
-  const work = new Float64Array(n * n), col = new Float64Array(n);
+/** Solves L·Lᵀ·x = b for b = x[offset … offset + n) in place, L from choleskyInPlace. */
+function choleskySolve(l: Float64Array, x: Float64Array, offset: number, n: number): void {
+  for (let i = 0; i < n; i++) {
+    let s = x[offset + i];
+    for (let k = 0; k < i; k++) s -= l[i * n + k] * x[offset + k];
+    x[offset + i] = s / l[i * n + i];
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = x[offset + i];
+    for (let k = i + 1; k < n; k++) s -= l[k * n + i] * x[offset + k];
+    x[offset + i] = s / l[i * n + i];
+  }
+}
+
+/** ln det of a symmetric matrix (overwritten by its Cholesky factor); −Infinity when not positive definite. */
+function logDetSymmetric(h: Float64Array, n: number): number {
+  if (!choleskyInPlace(h, n)) return -Infinity;
+  let logDet = 0;
+  for (let j = 0; j < n; j++) logDet += 2 * Math.log(h[j * n + j]);
+  return logDet;
+}
+
+/** Inverse of a symmetric positive-definite matrix (h is overwritten by its Cholesky factor), into `inv` if given. */
+export function invertSymmetric(h: Float64Array, n: number, inv = new Float64Array(n * n)): Float64Array | undefined {
+  if (!choleskyInPlace(h, n)) return undefined;
+  inv.fill(0, 0, n * n); // column c at [c·n, c·n + n): symmetric, so also row c
   for (let c = 0; c < n; c++) {
-    work.set(h);
-    col.fill(0); col[c] = 1;
-    if (!solveSymmetric(work, col, n)) return undefined;
-    for (let r = 0; r < n; r++) inv[r * n + c] = col[r];
+    inv[c * n + c] = 1;
+    choleskySolve(h, inv, c * n, n);
   }
   return inv;
 }

@@ -216,7 +216,7 @@ function fitPixelCurve(fitter: PoissonCurveFitter, model: ScurveModel, job: Pixe
     theta[BACKGROUND] = scale * a[BACKGROUND];
     const fit = fitter.fit(model, job.thresholds, n, job.exposure, m, theta, model.free, bounds);
     if (fit.converged && Number.isFinite(fit.errors[MU])) {
-      if (!(chi2Survival(fit.deviance, fit.ndf) < BAD_FIT_P_VALUE)) return fit;
+      if (!(fitPValue(fit) < BAD_FIT_P_VALUE)) return fit;
       // a bad fit from the ASIC start may be a wrong minimum (e.g. a very wide edge): the pixel's own start decides
       const own = fitCurve(fitter, model, job.thresholds, n, job.exposure, m, job.polarity, bounds, theta, scratch);
       return own.converged && own.deviance < fit.deviance ? own : fit;
@@ -229,12 +229,19 @@ export function countFree(model: ScurveModel): number {
   return model.free.filter(Boolean).length;
 }
 
+/** The χ² p-value of a fit, remembered for the last fit asked (the pixel's fit is judged, then written). */
+function fitPValue(fit: CurveFitResult): number {
+  if (fit !== lastPValue.fit) lastPValue = { fit, p: chi2Survival(fit.deviance, fit.ndf) };
+  return lastPValue.p;
+}
+let lastPValue: { fit?: CurveFitResult; p: number } = { p: NaN };
+
 /** Status from convergence and p-value (a parameter at a bound is a result, not a failure), flags from the bounds. */
 function writeFitRow(row: Float64Array, fit: CurveFitResult): void {
   for (let k = 0; k < N_PARAMS; k++) { row[R_THETA + k] = fit.theta[k]; row[R_ERROR + k] = fit.errors[k]; }
   row[R_DEVIANCE] = fit.deviance;
   row[R_NDF] = fit.ndf;
-  row[R_PVALUE] = chi2Survival(fit.deviance, fit.ndf);
+  row[R_PVALUE] = fitPValue(fit);
   row[R_FLAGS] = fit.atLimit;
   let errorsOk = true;
   for (let k = 0; k < N_PARAMS; k++) if (!Number.isFinite(fit.errors[k])) errorsOk = false;

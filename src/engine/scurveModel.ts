@@ -1,6 +1,6 @@
 // S-curve models of flux vs threshold, with analytic gradients for the fitter.
 // Parameters are always the five named in FIT_PARAMETERS; a model that lacks one keeps it fixed.
-import erfc from '@stdlib/math-base-special-erfc';
+import { erfc } from './fit/erfc';
 
 export const FIT_PARAMETERS = ['mu', 'sigma', 'amplitude', 'slope', 'background'] as const;
 export type FitParameterName = typeof FIT_PARAMETERS[number];
@@ -25,6 +25,23 @@ export interface ScurveModel {
   free: boolean[];
   /** Flux at threshold t; writes dF/dθ into grad when given. */
   evaluate(t: number, theta: Float64Array, grad?: Float64Array): number;
+  /**
+   * The fit kernel: expected counts ν_j = T_j·F(t_j; θ) for j < m and, when `jac` is given, the Jacobian
+   * jac[j·N_PARAMS + k] = T_j·∂F(t_j)/∂θ_k, in one pass with the per-curve constants computed once.
+   */
+  evaluateCurve(t: ArrayLike<number>, exposure: ArrayLike<number>, m: number, theta: ArrayLike<number>,
+    nu: Float64Array, jac?: Float64Array): void;
+}
+
+/** A model's single-point evaluate through its curve kernel (one formula for both). */
+function pointEvaluator(curve: ScurveModel['evaluateCurve']): ScurveModel['evaluate'] {
+  const t1 = new Float64Array(1), one = new Float64Array([1]), nu1 = new Float64Array(1), jac1 = new Float64Array(N_PARAMS);
+  return (t, theta, grad) => {
+    t1[0] = t;
+    curve(t1, one, 1, theta, nu1, grad ? jac1 : undefined);
+    if (grad) grad.set(jac1);
+    return nu1[0];
+  };
 }
 
 /**
@@ -35,26 +52,30 @@ export interface ScurveModel {
  * set of start values and bounds serves every model.
  */
 function edgeModel(name: ModelName, polarity: 1 | -1, slopeWidth: number): ScurveModel {
-  return {
-    name,
-    free: [true, true, true, true, true],
-    evaluate(t, theta, grad) {
-      const mu = theta[MU], sigma = theta[SIGMA], a = theta[AMPLITUDE], c = theta[SLOPE], b = theta[BACKGROUND];
-      const d = t - mu;
-      const z = polarity * d / (SQRT2 * sigma), e = erfc(z);
-      const z1 = slopeWidth === SQRT2 ? z : polarity * d / (slopeWidth * sigma), e1 = slopeWidth === SQRT2 ? e : erfc(z1);
-      if (grad) {
-        const dEdz = -TWO_OVER_SQRT_PI * Math.exp(-z * z);
-        const dE1dz = slopeWidth === SQRT2 ? dEdz : -TWO_OVER_SQRT_PI * Math.exp(-z1 * z1);
-        grad[MU] = 0.5 * a * dEdz * (-polarity / (SQRT2 * sigma)) - 0.5 * c * e1 + 0.5 * c * d * dE1dz * (-polarity / (slopeWidth * sigma));
-        grad[SIGMA] = 0.5 * a * dEdz * (-z / sigma) + 0.5 * c * d * dE1dz * (-z1 / sigma);
-        grad[AMPLITUDE] = 0.5 * e;
-        grad[SLOPE] = 0.5 * d * e1;
-        grad[BACKGROUND] = 1;
+  const oneErfc = slopeWidth === SQRT2;
+  const gaussian = new Float64Array(1), gaussian1 = new Float64Array(1);
+  const evaluateCurve: ScurveModel['evaluateCurve'] = (t, exposure, m, theta, nu, jac) => {
+    const mu = theta[MU], sigma = theta[SIGMA], a = theta[AMPLITUDE], c = theta[SLOPE], b = theta[BACKGROUND];
+    // z = p·(t − μ)/(√2·σ), z1 = p·(t − μ)/(k·σ); dz/dμ = −kz, dz/dσ = −z/σ
+    const kz = polarity / (SQRT2 * sigma), kz1 = polarity / (slopeWidth * sigma), halfA = 0.5 * a, halfC = 0.5 * c;
+    for (let j = 0; j < m; j++) {
+      const d = t[j] - mu, z = d * kz, e = erfc(z, jac && gaussian);
+      const z1 = oneErfc ? z : d * kz1, e1 = oneErfc ? e : erfc(z1, jac && gaussian1);
+      const exposureJ = exposure[j];
+      nu[j] = exposureJ * (b + halfA * e + halfC * d * e1);
+      if (jac) {
+        const dEdz = -TWO_OVER_SQRT_PI * gaussian[0];
+        const dE1dz = oneErfc ? dEdz : -TWO_OVER_SQRT_PI * gaussian1[0];
+        const o = j * N_PARAMS;
+        jac[o + MU] = exposureJ * (-halfA * dEdz * kz - halfC * e1 - halfC * d * dE1dz * kz1);
+        jac[o + SIGMA] = -exposureJ * (halfA * dEdz * z + halfC * d * dE1dz * z1) / sigma;
+        jac[o + AMPLITUDE] = exposureJ * 0.5 * e;
+        jac[o + SLOPE] = exposureJ * 0.5 * d * e1;
+        jac[o + BACKGROUND] = exposureJ;
       }
-      return b + 0.5 * a * e + 0.5 * c * d * e1;
-    },
+    }
   };
+  return { name, free: [true, true, true, true, true], evaluate: pointEvaluator(evaluateCurve), evaluateCurve };
 }
 
 export function scurveModel(polarity: 1 | -1): ScurveModel {
@@ -67,27 +88,22 @@ export function scurveModel(polarity: 1 | -1): ScurveModel {
  */
 export function kbetaModel(polarity: 1 | -1, separation: number): ScurveModel {
   const base = scurveModel(polarity);
-  const g = new Float64Array(N_PARAMS);
-  return {
-    name: 'kbeta',
-    free: [true, true, true, true, true],
-    evaluate(t, theta, grad) {
-      const main = base.evaluate(t, theta, grad);
-      const d = t - theta[MU] - polarity * separation;
-      const z = polarity * d / (SQRT2 * theta[SIGMA]);
-      const e = erfc(z);
-      if (grad) {
-        const dEdz = -TWO_OVER_SQRT_PI * Math.exp(-z * z);
-        const k = 0.5 * KBETA_RATIO * theta[AMPLITUDE];
-        g[MU] = k * dEdz * (-polarity / (SQRT2 * theta[SIGMA]));
-        g[SIGMA] = k * dEdz * (-z / theta[SIGMA]);
-        grad[MU] += g[MU];
-        grad[SIGMA] += g[SIGMA];
-        grad[AMPLITUDE] += 0.5 * KBETA_RATIO * e;
+  const evaluateCurve: ScurveModel['evaluateCurve'] = (t, exposure, m, theta, nu, jac) => {
+    base.evaluateCurve(t, exposure, m, theta, nu, jac);
+    const kz = polarity / (SQRT2 * theta[SIGMA]), height = 0.5 * KBETA_RATIO * theta[AMPLITUDE];
+    const edge = theta[MU] + polarity * separation;
+    for (let j = 0; j < m; j++) {
+      const z = (t[j] - edge) * kz, e = erfc(z), exposureJ = exposure[j];
+      nu[j] += exposureJ * height * e;
+      if (jac) {
+        const dEdz = -TWO_OVER_SQRT_PI * Math.exp(-z * z), o = j * N_PARAMS;
+        jac[o + MU] -= exposureJ * height * dEdz * kz;
+        jac[o + SIGMA] -= exposureJ * height * dEdz * z / theta[SIGMA];
+        jac[o + AMPLITUDE] += exposureJ * 0.5 * KBETA_RATIO * e;
       }
-      return main + 0.5 * KBETA_RATIO * theta[AMPLITUDE] * e;
-    },
+    }
   };
+  return { name: 'kbeta', free: [true, true, true, true, true], evaluate: pointEvaluator(evaluateCurve), evaluateCurve };
 }
 
 /**

@@ -10,6 +10,9 @@ export function detectPolarity(t: ArrayLike<number>, flux: ArrayLike<number>, m:
   return low / Math.max(nl, 1) >= high / Math.max(nh, 1) ? 1 : -1;
 }
 
+/** Flux per point, from the plateau side (one per thread, grown as needed). */
+let flux = new Float64Array(0);
+
 /**
  * Writes μ, σ, A, C = 0, B into theta from counts n_j over exposures T_j at increasing thresholds t_j.
  * Walks from the plateau side (low t for polarity +1) towards the tail.
@@ -19,9 +22,11 @@ export function estimateStart(t: ArrayLike<number>, n: ArrayLike<number>, exposu
   const at = (k: number) => (polarity === 1 ? k : m - 1 - k); // k-th point from the plateau side
   const range = Math.abs(t[m - 1] - t[0]) || 1;
   const q = Math.max(2, Math.round(0.15 * m));
+  if (flux.length < m) flux = new Float64Array(m);
+  for (let k = 0; k < m; k++) flux[k] = n[at(k)] / exposure[at(k)]; // k-th from the plateau side
   let plateau = 0, tail = 0;
-  for (let k = 0; k < q; k++) plateau += n[at(k)] / exposure[at(k)];
-  for (let k = m - q; k < m; k++) tail += n[at(k)] / exposure[at(k)];
+  for (let k = 0; k < q; k++) plateau += flux[k];
+  for (let k = m - q; k < m; k++) tail += flux[k];
   plateau /= q; tail /= q;
   const height = plateau - tail;
   theta[SLOPE] = 0;
@@ -33,7 +38,7 @@ export function estimateStart(t: ArrayLike<number>, n: ArrayLike<number>, exposu
   // y: fraction of the step still present, smoothed over 5 points so that noise does not fake crossings.
   for (let k = 0; k < m; k++) {
     let s = 0, c = 0;
-    for (let w = Math.max(0, k - 2); w <= Math.min(m - 1, k + 2); w++) { s += n[at(w)] / exposure[at(w)]; c++; }
+    for (let w = Math.max(0, k - 2); w <= Math.min(m - 1, k + 2); w++) { s += flux[w]; c++; }
     y[k] = (s / c - tail) / height;
   }
   const crossing = (level: number): number => {

@@ -33,7 +33,7 @@ export function profileRise(c: ProfiledCurve, k: number, value: number, start: F
   errors?: Float64Array): number {
   work.set(start);
   work[k] = value;
-  let fit = c.fitter.fit(c.model, c.t, c.n, c.exposure, c.m, work, FREE_BUT[k], c.bounds, PROFILE_TOLERANCE);
+  let fit = c.fitter.fit(c.model, c.t, c.n, c.exposure, c.m, work, FREE_BUT[k], c.bounds, PROFILE_TOLERANCE, true);
   if (!Number.isFinite(fit.deviance)) {
     // The start predicts a negative or zero flux where counts were seen (a wide edge with the slope carried on
     // beyond it): start again from a flat plateau over a small background, positive everywhere.
@@ -41,7 +41,7 @@ export function profileRise(c: ProfiledCurve, k: number, value: number, start: F
     work[k] = value;
     if (k !== SLOPE) work[SLOPE] = 0;
     if (k !== BACKGROUND) work[BACKGROUND] = Math.max(work[BACKGROUND], 1e-3 * Math.abs(work[AMPLITUDE]));
-    fit = c.fitter.fit(c.model, c.t, c.n, c.exposure, c.m, work, FREE_BUT[k], c.bounds, PROFILE_TOLERANCE);
+    fit = c.fitter.fit(c.model, c.t, c.n, c.exposure, c.m, work, FREE_BUT[k], c.bounds, PROFILE_TOLERANCE, true);
   }
   if (!Number.isFinite(fit.deviance)) return Infinity;
   start.set(work);
@@ -109,7 +109,6 @@ export function sigmaPosterior(c: ProfiledCurve, k: number, scale: number, follo
   const lower = c.bounds.lower[k], upper = c.bounds.upper[k];
   const xs: number[] = [], adjusted: number[] = [], fMean: number[] = [], fVar: number[] = [];
   const errors = new Float64Array(N_PARAMS);
-  const free = FREE_BUT[k];
   let better: Float64Array | undefined, bestRise = -0.05, riseAtBound = NaN;
   warm.set(c.best);
   let x = lower, h = Math.max(scale, lower) / 4, min = Infinity;
@@ -118,7 +117,8 @@ export function sigmaPosterior(c: ProfiledCurve, k: number, scale: number, follo
     fMean.push(warm[follow]); fVar.push(errors[follow] ** 2);
     if (rise < bestRise) { bestRise = rise; better = Float64Array.from(warm); }
     if (i === 0) riseAtBound = rise;
-    const a = rise + c.fitter.logDetFisher(c.model, c.t, c.exposure, c.m, warm, free);
+    // the Fisher matrix the profile point's own fit (at warm) left behind
+    const a = Number.isFinite(rise) ? rise + c.fitter.logDetFisherOfLastFit() : Infinity;
     xs.push(x); adjusted.push(a);
     if (a < min) min = a;
     if (x >= upper || (x > c.best[k] && a - min > POSTERIOR_SPAN)) break;
