@@ -6,6 +6,7 @@
 import { spawnSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
+import { compareUi } from './ui/compare.mjs';
 
 /** The webview frame (webviews are nested iframes) holding `selector`, or undefined after `timeoutMs`. */
 async function findFrame(page, selector, timeoutMs) {
@@ -367,6 +368,10 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
     log(`Show Pixel… with no map open: fit diagnostics shown ${Date.now() - shownAt} ms after Enter (goal ≤ 1000 ms)`);
     check(!!shownDiag, 'Show Pixel… with no map open shows the fit diagnostics');
 
+    // Compare With… from the tree and the Compare panel (test/vscode/ui/compare.mjs); it stays open through the reload.
+    await compareUi({ page, ws, root, check, shot, log, findFrame, analyseFromExplorer, finished, treeRow, pickScan, valueAndError, sameWithinRounding })
+      .catch(e => check(false, `compare UI: ${e.stack ?? e}`));
+
     // A map (σ, a pixel), the fit diagnostics and the overview; reload the window: all three come back as they were.
     await palette('VELO: Open Pixel Map');
     await pickScan('small-scan');
@@ -415,6 +420,8 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
     await showTab('ASIC · Module0_VP0-1_ECS_data_ST_1s310ms');
     const restoredOverview = await findFrame(page, 'body[data-ready="true"] #conclusions li', 30000);
     check(!!restoredOverview, 'after a reload the ASIC overview is back');
+    await showTab('Compare · ');
+    check(!!await findFrame(page, 'body[data-compare="ready"] #deltaMap[data-quantity="sigma"]', 30000), 'after a reload the Compare panel is back with its quantity (Δσ)');
     const errors = [];
     for (const f of page.frames()) {
       const shown = f.locator('#error:not([hidden])'); // count() does not wait: frames without the element answer at once

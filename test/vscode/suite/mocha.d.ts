@@ -2,6 +2,7 @@
 declare function describe(name: string, fn: () => void): void;
 declare function it(name: string, fn: () => unknown): void;
 declare function before(fn: () => unknown): void;
+declare function after(fn: () => unknown): void;
 declare module 'mocha' {
   export default class Mocha {
     constructor(options: { ui: string; timeout: number; color: boolean; reporter: string });
