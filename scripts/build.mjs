@@ -11,7 +11,7 @@ const builds = [
   { ...common, platform: 'node', format: 'cjs', outdir: 'dist',
     // flat names: the engine finds its worker scripts next to itself (workerPool.workerScript)
     entryPoints: Object.fromEntries(Object.entries({
-      cli: 'src/cli.ts', fluxWorker: 'src/engine/fluxWorker.ts', fitWorker: 'src/engine/fitWorker.ts', bench: 'src/bench.ts',
+      cli: 'src/cli.ts', fluxWorker: 'src/engine/fluxWorker.ts', fitWorker: 'src/engine/fitWorker.ts', resultsH5Worker: 'src/engine/resultsH5Worker.ts', bench: 'src/bench.ts',
     }).filter(([, f]) => exists(f))) },
 ];
 if (exists('src/extension/extension.ts')) {

@@ -3,6 +3,7 @@
 // is its own. Prints ratios, MB/s, peak RSS, fits/s.
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { computeScanFlux, readMask, scanShape } from './engine/flux';
 import { generateScan, parseThresholdRange } from './engine/generate';
@@ -101,6 +102,21 @@ function moduleLine(): string {
   return moduleBenchLine(attempt('single'), attempt('module'));
 }
 
+/** The whole `velo-calib analyse` of the scan (discovery to publication, every output) in a child process, against
+ *  `cat` of its files: the flux files are written while the scan is read and results.h5 while the CSVs are. */
+function endToEndLine(dir: string, cat: number): string {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'velo-bench-analyse-'));
+  try {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [path.join(__dirname, 'cli.js'), 'analyse', dir, '--out', path.join(out, 'result')], { encoding: 'utf8' });
+    const seconds = (performance.now() - t0) / 1000;
+    if (r.status !== 0) return `end-to-end analyse              failed: ${r.stderr.trim().split('\n').pop()}`;
+    return `end-to-end analyse              ${seconds.toFixed(3)} s   ratio to cat ${(seconds / cat).toFixed(2)}× (goal ≤ 5×)`;
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   if (process.argv[2] === '--measure') {
     await measure(process.argv[3], Number(process.argv[4]), process.argv[5] === 'fits', process.argv[6] === 'typescript' ? 'typescript' : 'wasm');
@@ -129,6 +145,7 @@ async function main(): Promise<void> {
     `peak RSS, ${NACQ} acquisitions/threshold  ${full.peakRssMB.toFixed(0)} MB with fits, ${again.peakRssMB.toFixed(0)} MB flux only (goal ≤ 400 MB)`,
     `peak RSS, ${quarter.files / 57} acquisitions/threshold   ${quarter.peakRssMB.toFixed(0)} MB flux only (flat in the number of acquisitions)`,
     ...fitLines(dir, full),
+    endToEndLine(dir, cat),
     moduleLine(),
   ];
   process.stdout.write(lines.join('\n') + '\n');

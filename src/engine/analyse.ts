@@ -4,8 +4,8 @@ import * as path from 'path';
 import { fingerprintSettings, TOOL_VERSION } from '../contract/analysisSettings';
 import { EngineEvent, FailedScanReport } from '../protocol';
 import { StagedOutput } from './atomicFiles';
-import { columnToCsv, matrixToCsv } from './csvFormat';
-import { assertMaskShape, computeScanFlux, pixelFlux, readMask, ScanFlux, scanShape } from './flux';
+import { columnToCsv } from './csvFormat';
+import { assertMaskShape, computeScanFlux, pixelFlux, readMask, ScanFlux, scanShape, writePixelFluxFiles } from './flux';
 import { MatrixShape } from './matrixParser';
 import { discoverScans, IgnoredEntry, inputFingerprint, Scan, thresholdStep } from './scanFiles';
 import { defaultWorkerCount } from './workerPool';
@@ -134,46 +134,100 @@ export async function analyseFolder(options: AnalyseOptions, emit: (e: EngineEve
   }
   checkFitRange(scans, options);
   const outRoot = path.resolve(options.out ?? defaultOutputFolder(folder));
-  const store = new ResultStore(outRoot);
-  const lock = await acquireResultLock(store.store, outRoot, {
-    waitMs: options.waitMs ?? DEFAULT_LOCK_WAIT_MS, signal: options.signal,
-    onWait: owner => emit({ type: 'log', level: 'info', message: `waiting for the analysis by process ${owner.pid} ` +
-      `(started ${owner.since}) that is writing ${outRoot}…` }),
-  });
   // The whole run is one folder, with a subfolder per scan when the data folder holds several (also with --scan,
   // so that the other scans' results stay where they are). A scan that fails leaves no subfolder in the run.
   const several = found.scans.length > 1;
-  const outputDirs: string[] = [], analysed: Scan[] = [], failedScans: FailedScan[] = [];
   const folderScans = [...new Set([...found.scans, ...scans])]; // a stray scan chosen with --scan is one of them
+  const analysed = await publishRun(outRoot, options, emit, async staged => {
+    const done = await analyseScans(scans, folderScans, found, staged, several, options, emit);
+    if (done.analysed.length === 0) {
+      throw new AnalysisInputError(`no scan could be analysed:\n${done.failedScans.map(f => `  ${f.scan}: ${f.message}`).join('\n')}`, done.failedScans);
+    }
+    if (several) for (const other of found.scans) if (!scans.includes(other)) staged.keepFromPublished(other.id);
+    if (options.signal?.aborted) throw new Error('cancelled');
+    return done;
+  });
+  const outputDirs = analysed.analysed.map(scan => scanOutputFolder(outRoot, scan, found.scans.length));
+  analysed.analysed.forEach((scan, i) => emit({ type: 'result', scan: scan.id, outputDir: outputDirs[i], summaryFile: path.join(outputDirs[i], 'summary.json') }));
+  const { failedScans } = analysed;
+  emit({ type: 'done', outputDirs, ...(failedScans.length ? { failedScans } : {}) });
+  return outputDirs;
+}
+
+/** Scans of one folder analysed at once (with worker threads; without, one after the other): while one fits in
+ *  the workers, the next one is read, and the serial parts of each (shape, outputs) overlap the others' parallel parts. */
+export const SCANS_IN_FLIGHT = 2;
+
+/**
+ * Analyses `scans` into `staged` (a subfolder each when `several`), up to SCANS_IN_FLIGHT at a time, in their order.
+ * One scan's bad input fails that scan only (--strict, a single scan: the whole run); cancellation stops every
+ * scan. Returns the analysed scans in the folder's order and the failed ones.
+ */
+async function analyseScans(scans: Scan[], folderScans: Scan[], found: { auxiliaryCandidates: string[]; ignored: IgnoredEntry[] },
+  staged: StagedOutput, several: boolean, options: AnalyseOptions, emit: (e: EngineEvent) => void,
+): Promise<{ analysed: Scan[]; failedScans: FailedScan[] }> {
+  // a fatal failure of one scan stops the scans in flight beside it
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) stop.abort();
+  const scanOptions = { ...options, signal: stop.signal };
+  const ok: boolean[] = [], failed: Array<FailedScan | undefined> = [];
+  let fatal: { error: unknown } | undefined;
+  const one = async (scan: Scan, scanIndex: number) => {
+    const emitScan = (e: EngineEvent) => emit(e.type === 'progress' ? { ...e, scanIndex, scanCount: scans.length } : e);
+    const target = several ? staged.subfolder(scan.id) : staged;
+    try {
+      if (stop.signal.aborted) throw new Error('cancelled');
+      const auxiliary = resolveAuxiliaryFiles(scan, folderScans, found.auxiliaryCandidates, options);
+      for (const note of auxiliary.notes) emit({ type: 'log', ...note });
+      await analyseScan(scan, auxiliary, target, scanOptions, emitScan, found.ignored);
+      ok[scanIndex] = true;
+      emitScan({ type: 'progress', phase: 'write', done: 1, total: 1, scan: scan.id });
+    } catch (e) {
+      if (options.signal?.aborted || options.strict || scans.length === 1 || fatal) {
+        fatal ??= { error: options.signal?.aborted ? new Error('cancelled') : e };
+        stop.abort();
+        return;
+      }
+      if (several) fs.rmSync(target.dir, { recursive: true, force: true });
+      failed[scanIndex] = failedScan(scan.id, e);
+      emit({ type: 'log', level: 'error', message: `scan ${scan.id} not analysed: ${failed[scanIndex]!.message}` });
+    }
+  };
+  try {
+    let next = 0;
+    const lane = async () => { while (next < scans.length) { const i = next++; await one(scans[i], i); } };
+    const lanes = (options.workers ?? defaultWorkerCount()) > 0 ? SCANS_IN_FLIGHT : 1;
+    await Promise.all(Array.from({ length: Math.min(lanes, scans.length) }, lane));
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+  if (fatal) throw fatal.error;
+  return { analysed: scans.filter((_, i) => ok[i]), failedScans: failed.filter((f): f is FailedScan => !!f) };
+}
+
+/**
+ * One publication of the result folder `outDir`, under its lock: what killed runs left is cleaned up, `write`
+ * fills a new staged run, which is published when it returns and discarded when it throws (analyse and the
+ * live watch's publications).
+ */
+async function publishRun<T>(outDir: string, options: Pick<AnalyseOptions, 'waitMs' | 'signal'>, emit: (e: EngineEvent) => void,
+  write: (staged: StagedOutput) => Promise<T>): Promise<T> {
+  const store = new ResultStore(outDir);
+  const lock = await acquireResultLock(store.store, outDir, {
+    waitMs: options.waitMs ?? DEFAULT_LOCK_WAIT_MS, signal: options.signal,
+    onWait: owner => emit({ type: 'log', level: 'info', message: `waiting for the analysis by process ${owner.pid} ` +
+      `(started ${owner.since}) that is writing ${outDir}…` }),
+  });
   try {
     store.migrate();
     store.collectGarbage();
-    const staged = new StagedOutput(outRoot);
+    const staged = new StagedOutput(outDir);
     try {
-      for (const [scanIndex, scan] of scans.entries()) {
-        const emitScan = (e: EngineEvent) => emit(e.type === 'progress' ? { ...e, scanIndex, scanCount: scans.length } : e);
-        const target = several ? staged.subfolder(scan.id) : staged;
-        try {
-          const auxiliary = resolveAuxiliaryFiles(scan, folderScans, found.auxiliaryCandidates, options);
-          for (const note of auxiliary.notes) emit({ type: 'log', ...note });
-          await analyseScan(scan, auxiliary, target, options, emitScan, found.ignored);
-          outputDirs.push(scanOutputFolder(outRoot, scan, found.scans.length));
-          analysed.push(scan);
-        } catch (e) {
-          // One scan's bad input fails that scan only (--strict: the whole run); cancellation stops everything.
-          if (options.signal?.aborted || options.strict || scans.length === 1) throw e;
-          if (several) fs.rmSync(target.dir, { recursive: true, force: true });
-          const failed = failedScan(scan.id, e);
-          failedScans.push(failed);
-          emit({ type: 'log', level: 'error', message: `scan ${scan.id} not analysed: ${failed.message}` });
-        }
-      }
-      if (analysed.length === 0) {
-        throw new AnalysisInputError(`no scan could be analysed:\n${failedScans.map(f => `  ${f.scan}: ${f.message}`).join('\n')}`, failedScans);
-      }
-      if (several) for (const other of found.scans) if (!scans.includes(other)) staged.keepFromPublished(other.id);
-      if (options.signal?.aborted) throw new Error('cancelled');
+      const result = await write(staged);
       staged.commit();
+      return result;
     } catch (e) {
       staged.discard();
       throw e;
@@ -181,9 +235,6 @@ export async function analyseFolder(options: AnalyseOptions, emit: (e: EngineEve
   } finally {
     lock.release();
   }
-  analysed.forEach((scan, i) => emit({ type: 'result', scan: scan.id, outputDir: outputDirs[i], summaryFile: path.join(outputDirs[i], 'summary.json') }));
-  emit({ type: 'done', outputDirs, ...(failedScans.length ? { failedScans } : {}) });
-  return outputDirs;
 }
 
 async function analyseScan(scan: Scan, auxiliary: ScanAuxiliaryFiles, staged: StagedOutput, options: AnalyseOptions,
@@ -207,9 +258,10 @@ async function analyseScan(scan: Scan, auxiliary: ScanAuxiliaryFiles, staged: St
     badCut: options.badCut, badColumns: options.badColumns, cutBad: options.cutBad, outlierSigma: options.outlierSigma,
     exclude: options.exclude, workers: options.workers ?? defaultWorkerCount(), strict: options.strict, signal: options.signal,
     onProgress: (done, total) => emit({ type: 'progress', phase: 'flux', done, total, scan: scan.id }),
+    pixelFluxFiles: { dir: staged.dir, names: threshold => pixelFluxFileNames(scan, threshold) },
   });
   reportSkippedAcquisitions(flux, emit);
-  await writeScanResults(scan, auxiliary, flux, staged, options, emit, ignored, undefined, gain);
+  await writeScanResults(scan, auxiliary, flux, staged, options, emit, ignored, { pixelFluxWritten: true, gain });
 }
 
 /** Warnings for the acquisitions left out and the thresholds without a good one (analyse and the watch's end). */
@@ -232,34 +284,26 @@ export function reportSkippedAcquisitions(flux: ScanFlux, emit: (e: EngineEvent)
 export async function publishScanResults(scan: Scan, auxiliary: ScanAuxiliaryFiles, flux: ScanFlux, outDir: string,
   options: AnalyseOptions, emit: (e: EngineEvent) => void, ignored: IgnoredEntry[], extraSummary?: Record<string, unknown>,
 ): Promise<{ summary: Record<string, unknown>; files: string[] }> {
-  const store = new ResultStore(outDir);
-  const lock = await acquireResultLock(store.store, outDir, { waitMs: options.waitMs ?? DEFAULT_LOCK_WAIT_MS, signal: options.signal });
-  let summary: Record<string, unknown>, files: string[];
-  try {
-    store.collectGarbage();
-    const staged = new StagedOutput(outDir);
-    try {
-      summary = await writeScanResults(scan, auxiliary, flux, staged, options, emit, ignored, extraSummary);
-      files = fs.readdirSync(staged.dir).map(f => path.join(outDir, f));
-      staged.commit();
-    } catch (e) {
-      staged.discard();
-      throw e;
-    }
-  } finally {
-    lock.release();
-  }
+  const published = await publishRun(outDir, options, emit, async staged => {
+    const summary = await writeScanResults(scan, auxiliary, flux, staged, options, emit, ignored, { extraSummary });
+    return { summary, files: fs.readdirSync(staged.dir).map(f => path.join(outDir, f)) };
+  });
   emit({ type: 'result', scan: scan.id, outputDir: outDir, summaryFile: path.join(outDir, 'summary.json') });
-  return { summary, files };
+  return published;
 }
 
-/** Writes every output of a scan (flux files, fits or why there are none, report, summary.json) into `staged`. */
+/**
+ * Writes every output of a scan (flux files, fits or why there are none, report, summary.json) into `staged`.
+ * `pixelFluxWritten`: the per-threshold pixel flux files are there already (written while the flux was summed);
+ * `gain`: the scan's baseline, when read already.
+ */
 async function writeScanResults(scan: Scan, auxiliary: ScanAuxiliaryFiles, flux: ScanFlux, staged: StagedOutput,
-  options: AnalyseOptions, emit: (e: EngineEvent) => void, ignored: IgnoredEntry[], extraSummary?: Record<string, unknown>,
-  gain = options.fit ? gainInput(auxiliary, flux.shape, options) : undefined,
+  options: AnalyseOptions, emit: (e: EngineEvent) => void, ignored: IgnoredEntry[],
+  { extraSummary, pixelFluxWritten = false, gain = options.fit ? gainInput(auxiliary, flux.shape, options) : undefined }:
+  { extraSummary?: Record<string, unknown>; pixelFluxWritten?: boolean; gain?: GainInput } = {},
 ): Promise<Record<string, unknown>> {
   const summary: Record<string, unknown> = { ...fluxSummary(scan, flux, auxiliary, options, ignored), run: { id: staged.runId } };
-  writeFluxOutputs(staged, scan, flux);
+  writeFluxOutputs(staged, scan, flux, pixelFluxWritten);
   const skipped = fitSkipped(flux, options);
   if (skipped) {
     summary.fit_skipped = { reason: skipped };
@@ -377,14 +421,13 @@ function pixelCountsBinary(flux: ScanFlux): Uint8Array {
   return new Uint8Array(out.buffer);
 }
 
-function writeFluxOutputs(staged: StagedOutput, scan: Scan, flux: ScanFlux): void {
-  const { rows, cols } = flux.shape;
-  flux.thresholds.forEach((threshold, i) => {
-    const names = pixelFluxFileNames(scan, threshold);
-    const { flux: value, error } = pixelFlux(flux, i);
-    staged.write(names.flux, matrixToCsv(value, rows, cols));
-    staged.write(names.uncertainty, matrixToCsv(error, rows, cols));
-  });
+/** The flux outputs (the per-threshold pixel files too, unless the flux workers wrote them: `pixelFilesWritten`). */
+function writeFluxOutputs(staged: StagedOutput, scan: Scan, flux: ScanFlux, pixelFilesWritten: boolean): void {
+  if (!pixelFilesWritten) {
+    flux.thresholds.forEach((threshold, i) => {
+      writePixelFluxFiles({ dir: staged.dir, ...pixelFluxFileNames(scan, threshold) }, pixelFlux(flux, i), flux.shape);
+    });
+  }
   staged.write(PIXEL_COUNTS_FILE, pixelCountsBinary(flux));
   const asic = asicFluxFileNames(scan, flux.thresholds);
   staged.write(asic.flux, columnToCsv(flux.perThreshold.map(t => t.asicFlux)));

@@ -48,12 +48,15 @@ export async function fitScanOutputs(staged: StagedOutput, flux: ScanFlux, setti
   const gain = gainInput && analyseGain(flux, fits, heterogeneity, settings.model, gainInput);
   if (gain) heterogeneity.conclusions.push(...gain.conclusions);
   const extra = gain?.quantities ?? [];
+  const asicFit = asicFitJson(fits);
+  // results.h5 is built in a worker thread while this one writes the CSV outputs
+  const h5 = stageResultsH5(staged, flux, fits, asicFit, MAP_FILES, extra, settings.workers > 0);
+  h5.catch(() => undefined); // awaited below: a failure here first must not leave it unhandled
   writePixelFits(staged, fits, extra);
   const maps = writeMaps(staged, fits, extra);
-  const asicFit = asicFitJson(fits);
   staged.write('asic_fit.json', JSON.stringify(asicFit, null, 1) + '\n');
   staged.write('report.md', renderReport(flux, fits, heterogeneity) + (gain ? '\n' + gain.report.join('\n') + '\n' : ''));
-  await stageResultsH5(staged, flux, fits, asicFit, MAP_FILES, extra);
+  await h5;
   return {
     fit: {
       model: settings.model, polarity: fits.asic.polarity, fit_range: settings.fitRange ?? null,

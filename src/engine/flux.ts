@@ -1,4 +1,7 @@
 // Flux per pixel and per ASIC for every threshold of a scan, with Poisson uncertainties.
+import * as fs from 'fs';
+import * as path from 'path';
+import { matrixToCsv } from './csvFormat';
 import { assertPixelMatrixShape, MatrixReader, MatrixShape, readPixelMatrix } from './matrixParser';
 import { Scan } from './scanFiles';
 import {
@@ -16,7 +19,13 @@ export interface FluxOptions extends BadAcquisitionCut {
   parser?: 'wasm' | 'typescript';
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** Where each threshold's pixel flux and uncertainty CSVs go: written by the worker that summed the threshold,
+   *  as soon as it has (in parallel with the other thresholds' parsing, not after the whole scan). */
+  pixelFluxFiles?: { dir: string; names: (threshold: number) => { flux: string; uncertainty: string } };
 }
+
+/** The pixel flux files of one threshold, to be written where its sums are made. */
+export interface PixelFluxFiles { dir: string; flux: string; uncertainty: string }
 
 export interface ThresholdFlux {
   threshold: number;
@@ -109,9 +118,11 @@ export function scanShape(scan: Scan, maskShape?: MatrixShape): MatrixShape {
 export async function computeScanFlux(scan: Scan, shape: MatrixShape, mask: Uint8Array, options: FluxOptions): Promise<ScanFlux> {
   const excluded = new Set((options.exclude ?? []).map(([t, a]) => `${t}:${a}`));
   const isExcluded = (threshold: number, acquisition: number) => excluded.has(`${threshold}:${acquisition}`);
-  const tasks: ThresholdTask[] = scan.thresholds.map((t, thresholdIndex) => ({
+  const out = options.pixelFluxFiles;
+  const tasks: FluxTask[] = scan.thresholds.map((t, thresholdIndex) => ({
     thresholdIndex,
     files: t.acquisitions.filter(a => !isExcluded(t.threshold, a.acquisition)).map(a => ({ path: a.path, acquisition: a.acquisition })),
+    ...(out ? { outputs: { dir: out.dir, ...out.names(t.threshold) } } : {}),
   }));
   const config: AccumulatorConfig = {
     shape, mask, shutterSeconds: scan.shutterSeconds,
@@ -134,10 +145,10 @@ export async function computeScanFlux(scan: Scan, shape: MatrixShape, mask: Uint
     const accumulator = new ThresholdAccumulator(config);
     for (const task of tasks) {
       if (options.signal?.aborted) throw new Error('cancelled');
-      accept(accumulator.run(task));
+      accept(sumThreshold(accumulator, config, task));
     }
   } else {
-    await runInWorkers<ThresholdTask, ThresholdSums>(
+    await runInWorkers<FluxTask, ThresholdSums>(
       workerScript('fluxWorker'), config, tasks, { workers: options.workers, signal: options.signal }, accept);
   }
 
@@ -176,13 +187,35 @@ export function assembleScanFlux(scan: Scan, shape: MatrixShape, mask: Uint8Arra
   };
 }
 
+/** A threshold's files to sum and, optionally, where its pixel flux files go. */
+export interface FluxTask extends ThresholdTask { outputs?: PixelFluxFiles }
+
+/** Sums one threshold (in a flux worker, or inline) and writes its pixel flux files when asked to. */
+export function sumThreshold(accumulator: ThresholdAccumulator, config: AccumulatorConfig, task: FluxTask): ThresholdSums {
+  const sums = accumulator.run(task);
+  if (task.outputs) {
+    // the exposure as assembleScanFlux computes it: good acquisitions × shutter time
+    const exposure = sums.outcomes.filter(o => o.status === 'good').length * config.shutterSeconds;
+    writePixelFluxFiles(task.outputs, pixelFluxOf(sums.counts, config.mask, exposure), config.shape);
+  }
+  return sums;
+}
+
+/** One threshold's pixel flux and uncertainty as CSV matrices. */
+export function writePixelFluxFiles(files: PixelFluxFiles, values: { flux: Float64Array; error: Float64Array }, shape: MatrixShape): void {
+  fs.writeFileSync(path.join(files.dir, files.flux), matrixToCsv(values.flux, shape.rows, shape.cols));
+  fs.writeFileSync(path.join(files.dir, files.uncertainty), matrixToCsv(values.error, shape.rows, shape.cols));
+}
+
 /** Pixel flux Σhits/T and uncertainty √Σhits/T of one threshold; masked pixels and T = 0 give NaN. */
 export function pixelFlux(flux: ScanFlux, thresholdIndex: number): { flux: Float64Array; error: Float64Array } {
-  const counts = flux.counts[thresholdIndex];
-  const exposure = flux.perThreshold[thresholdIndex].exposure;
+  return pixelFluxOf(flux.counts[thresholdIndex], flux.mask, flux.perThreshold[thresholdIndex].exposure);
+}
+
+function pixelFluxOf(counts: Float64Array, mask: Uint8Array, exposure: number): { flux: Float64Array; error: Float64Array } {
   const value = new Float64Array(counts.length), error = new Float64Array(counts.length);
   for (let p = 0; p < counts.length; p++) {
-    if (flux.mask[p] || !(exposure > 0)) { value[p] = NaN; error[p] = NaN; continue; }
+    if (mask[p] || !(exposure > 0)) { value[p] = NaN; error[p] = NaN; continue; }
     value[p] = counts[p] / exposure;
     error[p] = Math.sqrt(counts[p]) / exposure;
   }

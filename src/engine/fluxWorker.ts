@@ -1,9 +1,11 @@
-// Worker-thread entry: sums the acquisitions of the thresholds it is sent.
+// Worker-thread entry: sums the acquisitions of the thresholds it is sent (and writes their pixel flux files).
 import { parentPort, workerData } from 'worker_threads';
-import { AccumulatorConfig, ThresholdAccumulator, ThresholdTask } from './thresholdAccumulator';
+import { FluxTask, sumThreshold } from './flux';
+import { AccumulatorConfig, ThresholdAccumulator } from './thresholdAccumulator';
 
-const accumulator = new ThresholdAccumulator(workerData as AccumulatorConfig);
-parentPort!.on('message', (task: ThresholdTask) => {
-  const result = accumulator.run(task);
+const config = workerData as AccumulatorConfig;
+const accumulator = new ThresholdAccumulator(config);
+parentPort!.on('message', (task: FluxTask) => {
+  const result = sumThreshold(accumulator, config, task);
   parentPort!.postMessage(result, [result.counts.buffer as ArrayBuffer]);
 });

@@ -4,8 +4,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type * as H5 from 'h5wasm';
+import { Worker } from 'worker_threads';
 import { StagedOutput } from '../atomicFiles';
 import { ScanFlux } from '../flux';
+import { workerScript } from '../workerPool';
 import {
   FIT_FLAG_NAMES, R_DEVIANCE, R_ERROR, R_FLAGS, R_NDF, R_SIGMA_UPPER, R_STATUS, R_THETA, RESULT_FIELDS, ScanFitResult, STATUS_NAMES,
 } from '../scanFits';
@@ -34,7 +36,7 @@ export function loadH5wasm(): Promise<H5Module> {
 }
 
 /** Summed counts as uint32 when every value is an integer in range (always, for real counts), else float64. */
-function countsArray(flux: ScanFlux): Uint32Array | Float64Array {
+function countsArray(flux: H5Flux): Uint32Array | Float64Array {
   const m = flux.thresholds.length, n = flux.shape.rows * flux.shape.cols;
   const asInt = flux.counts.every(c => c.every(v => Number.isInteger(v) && v >= 0 && v < 2 ** 32));
   const data = asInt ? new Uint32Array(n * m) : new Float64Array(n * m);
@@ -46,7 +48,7 @@ function countsArray(flux: ScanFlux): Uint32Array | Float64Array {
 }
 
 /** The pixel table (pixel_fits.csv) as columns; status and flags as codes, their names in attributes. */
-function fitColumns(fits: ScanFitResult): Array<[string, Int32Array | Uint8Array | Float64Array]> {
+function fitColumns(fits: H5Fits): Array<[string, Int32Array | Uint8Array | Float64Array]> {
   const { rows, cols } = fits.shape, n = rows * cols, r = fits.results;
   const column = (field: number) => Float64Array.from({ length: n }, (_, p) => r[p * RESULT_FIELDS + field]);
   return [
@@ -67,8 +69,17 @@ type AsicFitJson = { params: Record<string, number | null>; errors: Record<strin
 type MapPicks = Record<string, (row: Float64Array) => number>;
 /** Further per-pixel quantities (e.g. target, gain and their errors): a map and a pixel-table column each. */
 type ExtraQuantity = { name: string; values: Float64Array };
+/** What the file is made of: the scan's flux and fits as far as the file needs them (all cloneable to a worker). */
+type H5Flux = Pick<ScanFlux, 'shape' | 'thresholds' | 'counts'> & { exposure: number[] };
+type H5Fits = Pick<ScanFitResult, 'shape' | 'results'>;
+export interface ResultsH5Input { flux: H5Flux; fits: H5Fits; asicFit: AsicFitJson; extra: ExtraQuantity[] }
 
-function writeFile(h5: H5Module, file: string, flux: ScanFlux, fits: ScanFitResult, asicFit: AsicFitJson, mapFiles: MapPicks,
+/** Writes results.h5 at `file` (h5wasm writes real files). */
+export async function writeResultsH5(file: string, input: ResultsH5Input, mapFiles: MapPicks): Promise<void> {
+  writeFile(await loadH5wasm(), file, input.flux, input.fits, input.asicFit, mapFiles, input.extra);
+}
+
+function writeFile(h5: H5Module, file: string, flux: H5Flux, fits: H5Fits, asicFit: AsicFitJson, mapFiles: MapPicks,
   extra: ExtraQuantity[]): void {
   const { rows, cols } = flux.shape, n = rows * cols, m = flux.thresholds.length;
   const f = new h5.File(file, 'w');
@@ -77,7 +88,7 @@ function writeFile(h5: H5Module, file: string, flux: ScanFlux, fits: ScanFitResu
     f.create_attribute('cols', cols);
     f.create_attribute('pixel_index', 'row-major: pixel = row * cols + col');
     f.create_dataset({ name: 'counts', data: countsArray(flux), shape: [n, m] }).create_attribute('meaning', 'summed hits of the good acquisitions, [pixel][threshold]');
-    f.create_dataset({ name: 'exposure_s', data: Float64Array.from(flux.perThreshold, t => t.exposure) });
+    f.create_dataset({ name: 'exposure_s', data: Float64Array.from(flux.exposure) });
     f.create_dataset({ name: 'thresholds', data: Float64Array.from(flux.thresholds) });
     const maps = f.create_group('maps');
     for (const [fileName, pick] of Object.entries(mapFiles)) {
@@ -104,17 +115,36 @@ function writeFile(h5: H5Module, file: string, flux: ScanFlux, fits: ScanFitResu
   }
 }
 
-/** Adds results.h5 to a scan's staged outputs (published with them, atomically). h5wasm writes real files,
- *  so the file is built in a private temporary folder first. */
+/**
+ * Starts adding results.h5 to a scan's staged outputs (published with them, atomically); resolves when it is
+ * there. With `inWorker` the file is built in a worker thread while the caller writes the other outputs
+ * (`fits.results` lives in shared memory; the rest is copied once). h5wasm writes real files, so the file is
+ * built in a private temporary folder first.
+ */
 export async function stageResultsH5(staged: StagedOutput, flux: ScanFlux, fits: ScanFitResult, asicFit: AsicFitJson,
-  mapFiles: MapPicks, extra: ExtraQuantity[] = []): Promise<void> {
-  const h5 = await loadH5wasm();
+  mapFiles: MapPicks, extra: ExtraQuantity[], inWorker: boolean): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'velo-calib-h5-'));
   try {
     const file = path.join(tmp, RESULTS_H5_FILE);
-    writeFile(h5, file, flux, fits, asicFit, mapFiles, extra);
+    const input: ResultsH5Input = {
+      flux: { shape: flux.shape, thresholds: flux.thresholds, counts: flux.counts, exposure: flux.perThreshold.map(t => t.exposure) },
+      fits: { shape: fits.shape, results: fits.results }, asicFit, extra,
+    };
+    if (inWorker) await inWorkerThread(file, input);
+    else await writeResultsH5(file, input, mapFiles);
     staged.write(RESULTS_H5_FILE, fs.readFileSync(file));
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** resultsH5Worker writes the file (with the map table of fitOutputs) and answers null, or the error's text. */
+function inWorkerThread(file: string, input: ResultsH5Input): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(workerScript('resultsH5Worker'), { workerData: { file, input } });
+    let answered = false;
+    worker.once('message', (error: string | null) => { answered = true; if (error) reject(new Error(`${RESULTS_H5_FILE}: ${error}`)); else resolve(); });
+    worker.once('error', reject);
+    worker.once('exit', code => { if (!answered) reject(new Error(`${RESULTS_H5_FILE}: worker exited with code ${code}`)); });
+  });
 }
