@@ -34,7 +34,7 @@ async function buildKernel() {
 await buildKernel();
 
 /** Engine code the extension host must never carry: it only forks the engine (fitting, flux, statistics). */
-const ENGINE_ONLY = /^(src\/engine\/(?!scanFiles\.ts|input\/auxiliaryFiles\.ts)|node_modules\/@stdlib\/)/;
+const ENGINE_ONLY = /^(src\/engine\/(?!scanFiles\.ts|input\/auxiliaryFiles\.ts|campaign\/resultFolders\.ts)|node_modules\/@stdlib\/)/;
 
 function report(results) {
   const outputs = Object.assign({}, ...results.map(r => r.metafile.outputs));

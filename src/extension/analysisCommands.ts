@@ -6,7 +6,7 @@ import { skippedText } from '../contract/summary';
 import { readSummary, resultFolder, resultsUpToDate, scanStates } from './analysisResults';
 import { AnalysisCancelled } from './engineRunner';
 import { PixelMapPanel } from './pixelMapPanel';
-import { progressReporter } from './progress';
+import { progressReporter, scanProgressText } from './progress';
 import { Services } from './services';
 import { analyseOptionsFromSettings, cliArguments } from './settings';
 
@@ -59,9 +59,16 @@ export function registerAnalysisCommands(s: Services): void {
       return undefined;
     }
     try {
-      const dirs = await vscode.window.withProgress({
+      const dirs = await Promise.resolve(vscode.window.withProgress({
         location: vscode.ProgressLocation.Notification, title: `VELO: analysing ${name}`, cancellable: true,
-      }, (progress, token) => runner.run(folder, cliArguments(options), progressReporter((increment, message) => progress.report({ increment, message })), token));
+      }, (progress, token) => {
+        const report = progressReporter((increment, message) => progress.report({ increment, message }));
+        return runner.run(folder, cliArguments(options), e => {
+          report(e);
+          const p = scanProgressText(e);
+          if (p) tree.setScanProgress(folder, p.scan, p.text);
+        }, token);
+      })).finally(() => tree.clearProgress(folder));
       tree.refresh();
       log.info(`analysis of ${folder} written to ${dirs.join(', ')}`);
       const skipped = skippedText(dirs.flatMap(d => readSummary(d) ?? []));
