@@ -44,16 +44,25 @@ export class EngineRunner implements vscode.Disposable {
   }
 
   /** Runs `velo-calib generate <dir>` (the demo scan); cancellable, killed on dispose. */
-  generate(dir: string, token?: vscode.CancellationToken): Promise<void> {
-    this.log.info(`engine: velo-calib generate ${dir}`);
-    const child = this.fork(['generate', dir], false);
-    let err = '';
+  async generate(dir: string, token?: vscode.CancellationToken): Promise<void> {
+    await this.command(['generate', dir], token);
+  }
+
+  /**
+   * Runs a one-shot `velo-calib <args>` (generate, collect …) without IPC; resolves with its standard output,
+   * rejects with its error output (or AnalysisCancelled). Cancellable, killed on dispose.
+   */
+  command(args: string[], token?: vscode.CancellationToken): Promise<string> {
+    this.log.info(`engine: velo-calib ${args.join(' ')}`);
+    const child = this.fork(args, false);
+    let out = '', err = '';
+    child.stdout?.on('data', d => { out += d; });
     child.stderr?.on('data', d => { err += d; });
     const listener = token?.onCancellationRequested(() => child.kill('SIGTERM'));
     return new Promise((resolve, reject) => child.on('exit', (code, signal) => {
       listener?.dispose();
-      if (code === 0) resolve();
-      else reject(token?.isCancellationRequested ? new AnalysisCancelled() : new Error(`generate failed (${signal ?? `exit code ${code}`}): ${err.trim()}`));
+      if (code === 0) resolve(out);
+      else reject(token?.isCancellationRequested ? new AnalysisCancelled() : new Error(`${args[0]} failed (${signal ?? `exit code ${code}`}): ${err.trim()}`));
     }));
   }
 

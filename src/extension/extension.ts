@@ -1,6 +1,7 @@
 // Extension entry: a table of contents. Each area registers its commands, views and panels; nothing computes here.
 import * as vscode from 'vscode';
 import { pickFolder, registerAnalysisCommands } from './analysisCommands';
+import { registerCampaign } from './campaignPanel';
 import { registerLiveWatch } from './liveWatch';
 import { registerPanelCommands } from './panelCommands';
 import { createServices, Services } from './services';
@@ -23,6 +24,7 @@ export function activate(context: vscode.ExtensionContext): VeloCalibApi {
   registerViews(services);
   registerAnalysisCommands(services);
   registerPanelCommands(services);
+  registerCampaign(services);
   registerLiveWatch(context, services.runner, services.tree, services.log, () => pickFolder('Folder of the scan being taken'));
   return { tree: services.tree, runner: services.runner };
 }

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { MapQuantity } from '../protocol';
 import { AsicOverviewPanel } from './asicOverviewPanel';
+import type { CampaignPanel } from './campaignPanel';
 import { FitDiagnosticsPanel } from './fitDiagnosticsPanel';
 import { PixelMapPanel } from './pixelMapPanel';
 import { readSummary } from './analysisResults';
@@ -13,6 +14,8 @@ import { HostContext } from './webviewHost';
 export class PanelRegistry implements vscode.Disposable {
   readonly maps = new Map<string, PixelMapPanel>();
   readonly overviews = new Map<string, AsicOverviewPanel>();
+  /** Campaign panels by root folder (their serializer is registered with the Collect Campaign command). */
+  readonly campaigns = new Map<string, CampaignPanel>();
   diagnostics: FitDiagnosticsPanel | undefined;
   readonly lockedRanges: Partial<Record<MapQuantity, [number, number]>> = {};
   /** Output folders, most recently used first. */
@@ -64,7 +67,7 @@ export class PanelRegistry implements vscode.Disposable {
   track(d: vscode.Disposable): void { this.disposables.push(d); }
 
   dispose(): void {
-    for (const p of [...this.maps.values(), ...this.overviews.values(), this.diagnostics]) p?.panel.dispose();
+    for (const p of [...this.maps.values(), ...this.overviews.values(), ...this.campaigns.values(), this.diagnostics]) p?.panel.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }
