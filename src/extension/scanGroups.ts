@@ -13,29 +13,29 @@ export type ScanGrouping<T extends GroupableScan> =
   | { kind: 'scan'; scan: T };
 
 const LEVELS = ['module', 'asic'] as const;
-const MISSING = { module: '(no module)', asic: '(no ASIC)' };
 
-/** Natural order: VP0-2 before VP0-10, Module2 before Module10; the "no module/ASIC" group last. */
-const naturalOrder = (a: string, b: string) => (a === '') !== (b === '') ? (a === '' ? 1 : -1) : a.localeCompare(b, undefined, { numeric: true });
+/** Natural order: VP0-2 before VP0-10, Module2 before Module10. */
+const naturalOrder = (a: string, b: string) => a.localeCompare(b, undefined, { numeric: true });
 
 /**
- * The tree of `scans`. A level (module, ASIC) appears only when the scans below it differ in it; the data folders
- * appear at the top (today's look: folder → scans) or below a group when that group's scans come from several
- * folders (e.g. the warm and the cold scan of one ASIC). Within a folder, scans keep the order given.
+ * The tree of `scans`. A level (module, ASIC) appears only when the scans below it name at least two different
+ * ones; scans whose names carry none (a stray test scan) never force a level and follow the named groups. Data
+ * folders appear at the top (today's look: folder → scans) or below a group when that group's scans come from
+ * several folders (e.g. the warm and the cold scan of one ASIC). Within a folder, scans keep the order given.
  */
 export function groupScans<T extends GroupableScan>(scans: T[]): Array<ScanGrouping<T>> {
   const identity = new Map(scans.map(s => [s, moduleAndAsic(s.scanId)]));
   const build = (items: T[], level: number, keyPrefix: string, top: boolean): Array<ScanGrouping<T>> => {
     if (level < LEVELS.length) {
-      const name = LEVELS[level];
-      const values = [...new Set(items.map(s => identity.get(s)![name]))].sort(naturalOrder);
-      if (values.length > 1) {
-        return values.map(v => {
-          const key = `${keyPrefix}/${name}:${v}`;
-          return { kind: name, label: v || MISSING[name], key, children: build(items.filter(s => identity.get(s)![name] === v), level + 1, key, false) };
-        });
-      }
-      return build(items, level + 1, keyPrefix, top);
+      const name = LEVELS[level], of = (s: T) => identity.get(s)![name];
+      const named = [...new Set(items.map(of).filter(Boolean))].sort(naturalOrder);
+      if (named.length < 2) return build(items, level + 1, keyPrefix, top);
+      const groups = named.map((v): ScanGrouping<T> => {
+        const key = `${keyPrefix}/${name}:${v}`;
+        return { kind: name, label: v, key, children: build(items.filter(s => of(s) === v), level + 1, key, false) };
+      });
+      const unnamed = items.filter(s => !of(s));
+      return unnamed.length ? [...groups, ...build(unnamed, level + 1, keyPrefix, top)] : groups;
     }
     const folders = [...new Set(items.map(s => s.folder))];
     if (!top && folders.length === 1) return items.map(scan => ({ kind: 'scan', scan }));

@@ -43,9 +43,12 @@ test('warm and cold folders of two modules: module → ASIC → the two folders 
   assert.equal(lines.filter(l => l.trim().startsWith('Module')).length, 48, 'every scan once');
 });
 
-test('scans without a module in their name: a "(no module)" group after the modules', () => {
-  const tree = groupScans([{ folder: '/a', scanId: 'Module0_VP0-0_x_ST_1s' }, { folder: '/b', scanId: 'scan_ST_1s' }]);
-  assert.deepEqual(outline(tree), ['module Module0', '  Module0_VP0-0_x_ST_1s', 'module (no module)', '  scan_ST_1s']);
+test('scans naming no module or ASIC (a stray scan) never force a level: they follow the groups, in their folder', () => {
+  const stray = { folder: '/b', scanId: 'scan_ST_1s' };
+  assert.deepEqual(outline(groupScans([{ folder: '/a', scanId: 'Module0_VP0-0_x_ST_1s' }, stray])),
+    ['[a]', '  Module0_VP0-0_x_ST_1s', '[b]', '  scan_ST_1s'], 'one named module and ASIC: no level at all');
+  assert.deepEqual(outline(groupScans([{ folder: '/a', scanId: 'Module0_VP0-0_x_ST_1s' }, { folder: '/c', scanId: 'Module1_VP0-0_x_ST_1s' }, stray])),
+    ['module Module0', '  Module0_VP0-0_x_ST_1s', 'module Module1', '  Module1_VP0-0_x_ST_1s', '[b]', '  scan_ST_1s']);
 });
 
 test('a folder\'s condition: scan.json label with temperature and fluence, a warm/cold token, else nothing', () => {
