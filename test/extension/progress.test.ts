@@ -7,14 +7,19 @@ import { EngineEvent } from '../../src/protocol';
 import { progressReporter, progressStep, scanProgressText } from '../../src/extension/progress';
 import { range, scratchDir } from '../engine/helpers';
 
-test('a two-scan analysis climbs monotonically to 100 %, scan by scan, flux before fits', async () => {
-  const dir = scratchDir('progress');
-  // Two scans of one module (two shutter times): one folder, one mask.
-  for (const [shutterSeconds, seed] of [[1, 1], [2, 2]]) {
+/** The events of a real analysis of two scans of one module (two shutter times): one folder, one mask. */
+async function twoScanEvents(name: string, seeds: [number, number]): Promise<EngineEvent[]> {
+  const dir = scratchDir(name);
+  for (const [shutterSeconds, seed] of [[1, seeds[0]], [2, seeds[1]]]) {
     generateScan({ dir, shutterSeconds, thresholds: range(1320, 1600, 20), nacq: 3, seed, rows: 8, cols: 8, formatVariants: false });
   }
   const events: EngineEvent[] = [];
   await analyseFolder({ ...DEFAULT_ANALYSE_OPTIONS, folder: dir, workers: 0 }, e => events.push(e));
+  return events;
+}
+
+test('a two-scan analysis climbs monotonically to 100 %, scan by scan, flux before fits', async () => {
+  const events = await twoScanEvents('progress', [1, 2]);
   const increments: Array<[number, string]> = [];
   const reporter = progressReporter((inc, message) => increments.push([inc, message]));
   events.forEach(reporter);
@@ -37,12 +42,7 @@ test('one scan: no scan prefix; flux takes the first 60 %; other events are igno
 });
 
 test('each scan\'s own state for the tree: its phase and its own percentage, "written" once its result is out', async () => {
-  const dir = scratchDir('progress-scans');
-  for (const [shutterSeconds, seed] of [[1, 3], [2, 4]]) {
-    generateScan({ dir, shutterSeconds, thresholds: range(1320, 1600, 20), nacq: 3, seed, rows: 8, cols: 8, formatVariants: false });
-  }
-  const events: EngineEvent[] = [];
-  await analyseFolder({ ...DEFAULT_ANALYSE_OPTIONS, folder: dir, workers: 0 }, e => events.push(e));
+  const events = await twoScanEvents('progress-scans', [3, 4]);
   const byScan = new Map<string, string[]>();
   for (const e of events) {
     const p = scanProgressText(e);
