@@ -369,7 +369,7 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
     check(!!shownDiag, 'Show Pixel… with no map open shows the fit diagnostics');
 
     // Campaigns: a generated module, analysed, collected, shown in the Campaign panel (test/vscode/ui/campaign.mjs).
-    await campaignChecks({ page, ws, check, shot, log, findFrame, analyseFromExplorer, treeRow, valueAndError, sameWithinRounding });
+    await campaignChecks({ page, ws, check, shot, log, findFrame, analyseFromExplorer, valueAndError, sameWithinRounding });
     await palette('View: Close All Editors');
     await page.waitForTimeout(800);
 
