@@ -97,6 +97,15 @@ export async function campaignChecks({ page, ws, check, shot, log, findFrame, an
   await frame.locator('#tableBox').evaluate(box => { box.scrollLeft = 0; }); // the header clicks scrolled it sideways
   await shot('campaign');
 
+  // Refresh collects again through the engine: campaign.json is rewritten, the table comes back whole.
+  const jsonFile = path.join(data, 'campaign.json');
+  const collectedAt = () => JSON.parse(fs.readFileSync(jsonFile, 'utf8')).created;
+  const before = collectedAt();
+  await frame.locator('#refresh').click();
+  for (let i = 0; i < 100 && collectedAt() === before; i++) await page.waitForTimeout(100);
+  await frame.locator('body[data-ready="true"]').waitFor({ timeout: 15000 }).catch(() => {});
+  check(collectedAt() !== before && (await frame.locator('#scans tbody tr').count()) === csv.length, `Refresh collects the campaign again (${before} → ${collectedAt()})`);
+
   // A tile opens that ASIC scan's pixel map.
   const target = tiles.find(t => t.asic === 'VP0-2');
   await frame.locator('.tile[data-asic="VP0-2"]').click();
