@@ -99,7 +99,7 @@ export function registerCampaign(s: Services): void {
   const collect: Collector = async root => {
     const out = await vscode.window.withProgress({
       location: vscode.ProgressLocation.Notification, title: `VELO: collecting the campaign under ${path.basename(root)}`, cancellable: true,
-    }, (_progress, token) => s.runner.command(['collect', root, '--json'], token));
+    }, (_progress, token) => s.runner.runCommand(['collect', root, '--json'], token));
     const result = JSON.parse(out) as { rows: unknown[]; skipped: Array<{ folder: string; reason: string }> };
     s.log.info(`campaign of ${root}: ${result.rows.length} analysed scans`);
     for (const k of result.skipped) s.log.warn(`campaign of ${root}: skipped ${k.folder}: ${k.reason}`);

@@ -45,14 +45,15 @@ export class EngineRunner implements vscode.Disposable {
 
   /** Runs `velo-calib generate <dir>` (the demo scan); cancellable, killed on dispose. */
   async generate(dir: string, token?: vscode.CancellationToken): Promise<void> {
-    await this.command(['generate', dir], token);
+    await this.runCommand(['generate', dir], token);
   }
 
   /**
-   * Runs a one-shot `velo-calib <args>` (generate, collect …) without IPC; resolves with its standard output,
-   * rejects with its error output (or AnalysisCancelled). Cancellable, killed on dispose.
+   * Runs a one-shot `velo-calib <args>` (generate, compare, collect) without IPC; cancellable, killed on dispose.
+   * Resolves with its standard output; rejects with AnalysisCancelled on cancel, or with the command's own error
+   * message (its stderr) when it fails.
    */
-  command(args: string[], token?: vscode.CancellationToken): Promise<string> {
+  runCommand(args: string[], token?: vscode.CancellationToken): Promise<string> {
     this.log.info(`engine: velo-calib ${args.join(' ')}`);
     const child = this.fork(args, false);
     let out = '', err = '';
@@ -62,7 +63,10 @@ export class EngineRunner implements vscode.Disposable {
     return new Promise((resolve, reject) => child.on('exit', (code, signal) => {
       listener?.dispose();
       if (code === 0) resolve(out);
-      else reject(token?.isCancellationRequested ? new AnalysisCancelled() : new Error(`${args[0]} failed (${signal ?? `exit code ${code}`}): ${err.trim()}`));
+      else {
+        reject(token?.isCancellationRequested ? new AnalysisCancelled()
+          : new Error(`${args[0]} failed (${signal ?? `exit code ${code}`}): ${err.trim().replace(/^velo-calib: /, '')}`));
+      }
     }));
   }
 

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { pickFolder, registerAnalysisCommands } from './analysisCommands';
 import { registerCampaign } from './campaignPanel';
+import { registerCompareCommand } from './compareCommand';
 import { registerLiveWatch } from './liveWatch';
 import { registerPanelCommands } from './panelCommands';
 import { createServices, Services } from './services';
@@ -13,7 +14,9 @@ export interface VeloCalibApi {
 }
 
 function registerViews(s: Services): void {
-  s.context.subscriptions.push(vscode.window.registerTreeDataProvider('veloCalib.scans', s.tree), ...s.registry.registerSerializers());
+  // Several scans can be selected: "Compare With…" on two selected scans compares them.
+  s.context.subscriptions.push(vscode.window.createTreeView('veloCalib.scans', { treeDataProvider: s.tree, canSelectMany: true }),
+    ...s.registry.registerSerializers());
   s.command('veloCalib.refresh', () => s.tree.refresh());
   s.command('veloCalib.openAcquisition', (file: vscode.Uri | string) =>
     vscode.commands.executeCommand('vscode.open', typeof file === 'string' ? vscode.Uri.file(file) : file));
@@ -25,6 +28,7 @@ export function activate(context: vscode.ExtensionContext): VeloCalibApi {
   registerAnalysisCommands(services);
   registerPanelCommands(services);
   registerCampaign(services);
+  registerCompareCommand(services);
   registerLiveWatch(context, services.runner, services.tree, services.log, () => pickFolder('Folder of the scan being taken'));
   return { tree: services.tree, runner: services.runner };
 }
