@@ -18,7 +18,7 @@ if (exists('src/extension/extension.ts')) {
   builds.push({ ...common, platform: 'node', format: 'cjs', outfile: 'dist/extension.js',
     entryPoints: ['src/extension/extension.ts'], external: ['vscode'] });
 }
-const webviewEntries = ['webview/pixelMap.ts', 'webview/fitDiagnostics.ts', 'webview/asicOverview.ts', 'webview/compare.ts'].filter(exists);
+const webviewEntries = ['webview/pixelMap.ts', 'webview/fitDiagnostics.ts', 'webview/asicOverview.ts', 'webview/compare.ts', 'webview/campaign.ts'].filter(exists);
 if (webviewEntries.length) {
   builds.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', outdir: 'dist/webview', entryPoints: webviewEntries });
 }
@@ -34,7 +34,7 @@ async function buildKernel() {
 await buildKernel();
 
 /** Engine code the extension host must never carry: it only forks the engine (fitting, flux, statistics). */
-const ENGINE_ONLY = /^(src\/engine\/(?!scanFiles\.ts|input\/auxiliaryFiles\.ts)|node_modules\/@stdlib\/)/;
+const ENGINE_ONLY = /^(src\/engine\/(?!scanFiles\.ts|input\/auxiliaryFiles\.ts|campaign\/resultFolders\.ts)|node_modules\/@stdlib\/)/;
 
 function report(results) {
   const outputs = Object.assign({}, ...results.map(r => r.metafile.outputs));

@@ -198,3 +198,24 @@ export type CompareApi = {
   /** Opens compare.md in the Markdown preview. */
   openReport: [null, null];
 };
+
+/** What a Campaign panel shows: the campaign.json under `root` (written by `velo-calib collect`). */
+export interface CampaignState { root: string; quantity?: string; module?: string; condition?: string; sort?: [string, 'asc' | 'desc'] }
+
+export interface CampaignData {
+  root: string; created: string;
+  /** One row per analysed scan, as in campaign.json (`folder`: the result folder relative to root). */
+  rows: Array<Record<string, string | number | null>>;
+  skipped: Array<{ folder: string; reason: string }>;
+}
+
+export type CampaignApi = {
+  ready: [CampaignState, CampaignData];
+  /** Runs `collect` again (in the engine process) and answers with the new table. */
+  refresh: [null, CampaignData];
+  /** Opens the pixel map of the scan whose result folder (relative to root) is `folder`. */
+  openScan: [{ folder: string }, null];
+};
+
+/** The campaign was collected again (command run while the panel is open): the new table. */
+export type CampaignPush = { type: 'data'; data: CampaignData };

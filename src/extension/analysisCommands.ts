@@ -8,7 +8,7 @@ import { chooseInput, FailedScans, InputChoice } from './ambiguousInput';
 import { readSummary, resultFolder, resultsUpToDate, scanStates } from './analysisResults';
 import { AnalysisCancelled } from './engineRunner';
 import { PixelMapPanel } from './pixelMapPanel';
-import { progressReporter } from './progress';
+import { progressReporter, scanProgressText } from './progress';
 import { Services } from './services';
 import { analyseOptionsFromSettings, cliArguments } from './settings';
 
@@ -83,12 +83,17 @@ export function registerAnalysisCommands(s: Services): void {
     }
     const failed = new FailedScans();
     try {
-      const dirs = await vscode.window.withProgress({
+      const dirs = await Promise.resolve(vscode.window.withProgress({
         location: vscode.ProgressLocation.Notification, title: `VELO: analysing ${name}`, cancellable: true,
       }, (progress, token) => {
         const report = progressReporter((increment, message) => progress.report({ increment, message }));
-        return runner.run(folder, cliArguments(options), e => { failed.observe(e); report(e); }, token);
-      });
+        return runner.run(folder, cliArguments(options), e => {
+          failed.observe(e);
+          report(e);
+          const p = scanProgressText(e);
+          if (p) tree.setScanProgress(folder, p.scan, p.text);
+        }, token);
+      })).finally(() => tree.clearProgress(folder));
       tree.refresh();
       log.info(`analysis of ${folder} written to ${dirs.join(', ')}`);
       const skipped = skippedText(dirs.flatMap(d => readSummary(d) ?? []));

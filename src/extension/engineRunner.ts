@@ -44,23 +44,25 @@ export class EngineRunner implements vscode.Disposable {
   }
 
   /** Runs `velo-calib generate <dir>` (the demo scan); cancellable, killed on dispose. */
-  generate(dir: string, token?: vscode.CancellationToken): Promise<void> {
-    return this.runCommand(['generate', dir], token);
+  async generate(dir: string, token?: vscode.CancellationToken): Promise<void> {
+    await this.runCommand(['generate', dir], token);
   }
 
   /**
-   * Runs a one-shot `velo-calib <args>` (generate, compare) without IPC; cancellable, killed on dispose. Rejects
-   * with AnalysisCancelled on cancel, or with the command's own error message (its stderr) when it fails.
+   * Runs a one-shot `velo-calib <args>` (generate, compare, collect) without IPC; cancellable, killed on dispose.
+   * Resolves with its standard output; rejects with AnalysisCancelled on cancel, or with the command's own error
+   * message (its stderr) when it fails.
    */
-  runCommand(args: string[], token?: vscode.CancellationToken): Promise<void> {
+  runCommand(args: string[], token?: vscode.CancellationToken): Promise<string> {
     this.log.info(`engine: velo-calib ${args.join(' ')}`);
     const child = this.fork(args, false);
-    let err = '';
+    let out = '', err = '';
+    child.stdout?.on('data', d => { out += d; });
     child.stderr?.on('data', d => { err += d; });
     const listener = token?.onCancellationRequested(() => child.kill('SIGTERM'));
     return new Promise((resolve, reject) => child.on('exit', (code, signal) => {
       listener?.dispose();
-      if (code === 0) resolve();
+      if (code === 0) resolve(out);
       else {
         reject(token?.isCancellationRequested ? new AnalysisCancelled()
           : new Error(`${args[0]} failed (${signal ?? `exit code ${code}`}): ${err.trim().replace(/^velo-calib: /, '')}`));

@@ -1,6 +1,7 @@
 // Extension entry: a table of contents. Each area registers its commands, views and panels; nothing computes here.
 import * as vscode from 'vscode';
 import { pickFolder, registerAnalysisCommands } from './analysisCommands';
+import { registerCampaign } from './campaignPanel';
 import { registerCompareCommand } from './compareCommand';
 import { registerLiveWatch } from './liveWatch';
 import { registerPanelCommands } from './panelCommands';
@@ -26,6 +27,7 @@ export function activate(context: vscode.ExtensionContext): VeloCalibApi {
   registerViews(services);
   registerAnalysisCommands(services);
   registerPanelCommands(services);
+  registerCampaign(services);
   registerCompareCommand(services);
   registerLiveWatch(context, services.runner, services.tree, services.log, () => pickFolder('Folder of the scan being taken'));
   return { tree: services.tree, runner: services.runner };

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { CompareState, MapQuantity } from '../protocol';
 import { AsicOverviewPanel } from './asicOverviewPanel';
+import type { CampaignPanel } from './campaignPanel';
 import { ComparePanel, readComparison } from './comparePanel';
 import { FitDiagnosticsPanel } from './fitDiagnosticsPanel';
 import { PixelMapPanel } from './pixelMapPanel';
@@ -14,6 +15,8 @@ import { HostContext } from './webviewHost';
 export class PanelRegistry implements vscode.Disposable {
   readonly maps = new Map<string, PixelMapPanel>();
   readonly overviews = new Map<string, AsicOverviewPanel>();
+  /** Campaign panels by root folder (their serializer is registered with the Collect Campaign command). */
+  readonly campaigns = new Map<string, CampaignPanel>();
   /** Compare panels by comparison folder. */
   readonly compares = new Map<string, ComparePanel>();
   diagnostics: FitDiagnosticsPanel | undefined;
@@ -73,7 +76,7 @@ export class PanelRegistry implements vscode.Disposable {
   track(d: vscode.Disposable): void { this.disposables.push(d); }
 
   dispose(): void {
-    for (const p of [...this.maps.values(), ...this.overviews.values(), ...this.compares.values(), this.diagnostics]) p?.panel.dispose();
+    for (const p of [...this.maps.values(), ...this.overviews.values(), ...this.compares.values(), ...this.campaigns.values(), this.diagnostics]) p?.panel.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }

@@ -1,4 +1,5 @@
-// "VELO Scans" tree: data folders → scans → thresholds → acquisitions, with analysis results once available.
+// "VELO Scans" tree: [module →] [ASIC →] data folders → scans → thresholds → acquisitions, with analysis results once
+// available and each scan's progress while its folder analyses (grouping rule: scanGroups.ts).
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -7,10 +8,13 @@ import { isHiddenEntry, OUTPUT_FOLDER_NAME, SUMMARY_FILE } from '../contract/out
 import { SKIP_REASON_TEXT, skippedAcquisitions } from '../contract/summary';
 import { Scan, ThresholdFiles } from '../engine/scanFiles';
 import { scanStates, StoredResult } from './analysisResults';
+import { conditionText, groupScans, ScanGrouping } from './scanGroups';
 import { analyseOptionsFromSettings } from './settings';
 
 export type ScanTreeNode =
-  | { kind: 'folder'; folder: string }
+  | { kind: 'group'; level: 'module' | 'asic'; label: string; key: string; children: ScanTreeNode[] }
+  /** `scanIds`: below a module/ASIC group, only those scans of the folder. */
+  | { kind: 'folder'; folder: string; key?: string; scanIds?: string[] }
   | { kind: 'scan'; folder: string; scan: Scan; result?: StoredResult }
   | { kind: 'threshold'; folder: string; scan: Scan; thresholds: ThresholdFiles; result?: StoredResult }
   | { kind: 'acquisition'; file: string; name: string; acquisition: number;
@@ -26,6 +30,14 @@ export function isEngineOutput(file: string): boolean {
   if (parts.slice(0, -1).some(p => p === OUTPUT_FOLDER_NAME || isHiddenEntry(p))) return true;
   const dir = path.dirname(file);
   return fs.existsSync(path.join(dir, SUMMARY_FILE)) || fs.existsSync(path.join(path.dirname(dir), SUMMARY_FILE));
+}
+
+const scanKey = (folder: string, scanId: string) => `${path.resolve(folder)}\n${scanId}`;
+
+function countScans(node: ScanTreeNode): number {
+  if (node.kind === 'scan') return 1;
+  if (node.kind === 'folder') return node.scanIds?.length ?? 0;
+  return node.kind === 'group' ? node.children.reduce((n, c) => n + countScans(c), 0) : 0;
 }
 
 /** Why each acquisition of a threshold was left out: acquisition → reason. */
@@ -54,6 +66,12 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
   private readonly disposables: vscode.Disposable[] = [];
   private timer: NodeJS.Timeout | undefined;
   private folders: Promise<string[]> | undefined;
+  /** What each running scan is doing ("fitting 40 %"), by folder and scan id. */
+  private readonly progress = new Map<string, string>();
+  /** The scan nodes last shown, by the same key (a progress change redraws just that row). */
+  private readonly scanNodes = new Map<string, ScanTreeNode>();
+  private readonly dirtyScans = new Set<ScanTreeNode>();
+  private progressTimer: NodeJS.Timeout | undefined;
 
   constructor() {
     // A scan still being taken: new files appear; refresh at most every 500 ms.
@@ -83,11 +101,56 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
     return this.folders;
   }
 
+  /** Shows `text` as the scan's state while its folder analyses (undefined: back to its stored state). */
+  setScanProgress(folder: string, scanId: string, text: string | undefined): void {
+    const key = scanKey(folder, scanId);
+    if (this.progress.get(key) === text) return;
+    if (text === undefined) this.progress.delete(key); else this.progress.set(key, text);
+    const node = this.scanNodes.get(key);
+    if (!node) return;
+    // at most ~3 redraws a second however fast the engine reports
+    this.dirtyScans.add(node);
+    this.progressTimer ??= setTimeout(() => {
+      this.progressTimer = undefined;
+      for (const n of this.dirtyScans) this.changed.fire(n);
+      this.dirtyScans.clear();
+    }, 300);
+  }
+
+  /** Forgets every progress text of `folder` (its analysis ended). */
+  clearProgress(folder: string): void {
+    const prefix = scanKey(folder, '');
+    for (const key of [...this.progress.keys()]) if (key.startsWith(prefix)) this.progress.delete(key);
+  }
+
+  private scanNode(folder: string, scan: Scan, result?: StoredResult): ScanTreeNode {
+    const node: ScanTreeNode = { kind: 'scan', folder, scan, result };
+    this.scanNodes.set(scanKey(folder, scan.id), node);
+    return node;
+  }
+
+  /** Every scan of the workspace, grouped by module → ASIC → folder where that tells them apart. */
+  private async rootNodes(): Promise<ScanTreeNode[]> {
+    const scans = (await this.dataFolders()).flatMap(folder => scanStates(analyseOptionsFromSettings(folder))
+      .map(state => ({ folder, scanId: state.scan.id, state })));
+    const toNode = (g: ScanGrouping<typeof scans[number]>): ScanTreeNode => {
+      switch (g.kind) {
+        case 'scan': return this.scanNode(g.scan.folder, g.scan.state.scan, g.scan.state.result);
+        case 'folder': return { kind: 'folder', folder: g.folder, key: g.key, scanIds: g.children.flatMap(c => (c.kind === 'scan' ? [c.scan.scanId] : [])) };
+        default: return { kind: 'group', level: g.kind, label: g.label, key: g.key, children: g.children.map(toNode) };
+      }
+    };
+    return groupScans(scans).map(toNode);
+  }
+
   async getChildren(node?: ScanTreeNode): Promise<ScanTreeNode[]> {
-    if (!node) return (await this.dataFolders()).map(folder => ({ kind: 'folder', folder }));
+    if (!node) return this.rootNodes();
     switch (node.kind) {
+      case 'group':
+        return node.children;
       case 'folder': {
-        return scanStates(analyseOptionsFromSettings(node.folder)).map(({ scan, result }) => ({ kind: 'scan', folder: node.folder, scan, result }));
+        return scanStates(analyseOptionsFromSettings(node.folder)).filter(({ scan }) => !node.scanIds || node.scanIds.includes(scan.id))
+          .map(({ scan, result }) => this.scanNode(node.folder, scan, result));
       }
       case 'scan':
         return node.scan.thresholds.map(thresholds => ({ kind: 'threshold', folder: node.folder, scan: node.scan, thresholds, result: node.result }));
@@ -111,13 +174,25 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
         item.iconPath = vscode.ThemeIcon.Folder;
         item.contextValue = 'dataFolder';
         item.tooltip = node.folder;
+        const condition = conditionText(node.folder);
+        if (condition) item.description = condition;
+        if (node.key) item.id = `folder:${node.key}`;
+        return item;
+      }
+      case 'group': {
+        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `group:${node.key}`;
+        item.iconPath = new vscode.ThemeIcon(node.level === 'module' ? 'circuit-board' : 'chip');
+        item.description = `${node.level === 'module' ? 'module' : 'ASIC'} · ${countScans(node)} scan${countScans(node) === 1 ? '' : 's'}`;
+        item.contextValue = node.level === 'module' ? 'scanModule' : 'scanAsic';
         return item;
       }
       case 'scan': {
         const s = node.scan;
         const nAcq = s.thresholds.reduce((n, t) => n + t.acquisitions.length, 0);
         const item = new vscode.TreeItem(s.prefix.replace(/_+$/, '') || s.id, vscode.TreeItemCollapsibleState.Collapsed);
-        const state = node.result ? (node.result.upToDate ? 'analysed' : 'analysis out of date') : 'not analysed';
+        const state = this.progress.get(scanKey(node.folder, s.id))
+          ?? (node.result ? (node.result.upToDate ? 'analysed' : 'analysis out of date') : 'not analysed');
         item.description = `${s.shutterText} · ${s.thresholds.length} thresholds · ${nAcq} acquisitions · ${state}`;
         // File names are untrusted: they enter the tooltip as text, never as markdown.
         const tooltip = new vscode.MarkdownString();
@@ -168,6 +243,7 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
 
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.progressTimer) clearTimeout(this.progressTimer);
     this.changed.dispose();
     for (const d of this.disposables) d.dispose();
   }

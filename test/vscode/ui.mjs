@@ -8,6 +8,7 @@ import fs from 'fs';
 import path from 'path';
 import { compareUi } from './ui/compare.mjs';
 import { gainChecks } from './ui/gain.mjs';
+import { campaignChecks } from './ui/campaign.mjs';
 
 /** The webview frame (webviews are nested iframes) holding `selector`, or undefined after `timeoutMs`. */
 async function findFrame(page, selector, timeoutMs) {
@@ -376,6 +377,10 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
     // Compare With… from the tree and the Compare panel (test/vscode/ui/compare.mjs); it stays open through the reload.
     await compareUi({ page, ws, root, check, shot, log, findFrame, analyseFromExplorer, finished, treeRow, pickScan, valueAndError, sameWithinRounding })
       .catch(e => check(false, `compare UI: ${e.stack ?? e}`));
+    // Campaigns: a generated module, analysed, collected, shown in the Campaign panel (test/vscode/ui/campaign.mjs);
+    // after the compare checks (the module regroups the tree); its panels stay open through the reload.
+    await campaignChecks({ page, ws, check, shot, log, findFrame, analyseFromExplorer, valueAndError, sameWithinRounding })
+      .catch(e => check(false, `campaign UI: ${e.stack ?? e}`));
 
     // A map (σ, a pixel), the fit diagnostics and the overview; reload the window: all three come back as they were.
     await palette('VELO: Open Pixel Map');

@@ -6,6 +6,15 @@ import { fileURLToPath } from 'url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/** A VELO module of twelve small ASIC scans (32×32 pixels, each with its own mask) in `<ws>/<name>`, by the
+ *  project's generator; the UI suite adds it when it comes to campaigns (the other suites' tree stays as it was). */
+export function generateModuleScans(ws, name) {
+  const r = spawnSync(process.execPath, [path.join(root, 'dist/cli.js'), 'generate-module', path.join(ws, name), '--thresholds', '1320:1600:20',
+    '--nacq', '3', '--size', '32', '--seed', '21'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`generate-module ${name}: ${r.stderr}`);
+  return path.join(ws, name);
+}
+
 export function prepareWorkspace(base) {
   const ws = path.join(base, 'workspace');
   const gen = (dir, ...args) => {
