@@ -1,6 +1,7 @@
 // The one message vocabulary shared by the engine (CLI / child process), the extension host and the webviews.
 
 import type { MapQuantity } from './contract/quantities';
+import type { LiveSnapshotState } from './contract/summary';
 
 export type AnalysisPhase = 'discover' | 'flux' | 'fit' | 'write';
 
@@ -70,6 +71,8 @@ export interface PixelMapInit {
   statusNames: string[]; quantity: MapQuantity; threshold: number;
   /** The colour range locked for maps of a quantity, shared by every map panel. */
   lockedRanges: Partial<Record<MapQuantity, [number, number]>>;
+  /** A live watch's snapshot: how far it is (null: a complete result). */
+  live: LiveSnapshotState | null;
 }
 
 /** Matrices travel as typed arrays, not 65k-row JSON. */
@@ -91,7 +94,9 @@ export type PixelMapApi = {
 
 export type PixelMapPush =
   | { type: 'pixel'; row: number; col: number; fit: PixelFitRow | null }
-  | { type: 'lockedRange'; quantity: MapQuantity; range: [number, number] | null };
+  | { type: 'lockedRange'; quantity: MapQuantity; range: [number, number] | null }
+  /** A live watch published the folder anew: redraw from it in place (quantity, threshold, zoom, range, pixel kept). */
+  | { type: 'refresh'; init: PixelMapInit };
 
 /** A fitted curve as the webviews draw it (the model is evaluated in the webview from the engine's model code). */
 export interface CurveSpec {
@@ -124,8 +129,9 @@ export type DiagnosticsApi = {
   openInMap: [{ row: number; col: number }, null];
 };
 
-/** The map selected another pixel (maybe of another scan: then `init` replaces the panel's content). */
-export type DiagnosticsPush = { type: 'show'; init: DiagnosticsInit };
+/** The map selected another pixel (maybe of another scan: then `init` replaces the panel's content), or a live
+ *  watch published the folder anew (`refresh`: the same pixel and pins, redrawn in place). */
+export type DiagnosticsPush = { type: 'show'; init: DiagnosticsInit } | { type: 'refresh'; init: DiagnosticsInit };
 
 export interface OverviewState { outputDir: string }
 
@@ -133,7 +139,11 @@ export interface OverviewData {
   title: string; folder: string; thresholds: number[]; flux: Array<number | null>; fluxError: Array<number | null>;
   allBad: number[]; fit: CurveSpec | null; chi2: number | null; ndf: number | null;
   conclusions: string[]; keyNumbers: Array<[string, string]>;
+  live: LiveSnapshotState | null;
 }
+
+/** A live watch published the folder anew: redraw in place. */
+export type OverviewPush = { type: 'refresh'; data: OverviewData };
 
 export type OverviewApi = {
   ready: [OverviewState, OverviewData];

@@ -1,5 +1,6 @@
 // ASIC overview: ASIC flux vs threshold with its fit, key numbers and the plain-language conclusions.
-import type { OverviewApi, OverviewState } from '../src/protocol';
+import { liveSnapshotText } from '../src/contract/summary';
+import type { OverviewApi, OverviewData, OverviewPush, OverviewState } from '../src/protocol';
 import { curvePoints, errorBarPlugin, PALETTE, themedChart } from './charts';
 import { $, connect, setText, tableRows } from './vscodeApi';
 
@@ -9,10 +10,11 @@ const chart = themedChart($<HTMLCanvasElement>('asicCurve'), {
     y: { title: { display: true, text: 'ASIC flux, total (Hz)' } } }, plugins: { legend: { position: 'top' } } },
 });
 
-const channel = connect<OverviewApi, never, OverviewState>(() => {});
+const channel = connect<OverviewApi, OverviewPush, OverviewState>(push => { if (push.type === 'refresh') render(push.data, true); });
 
-void channel.request('ready', channel.state).then(m => {
-  setText($('title'), `ASIC overview · ${m.title}`);
+/** Draws the overview; `inPlace` (a live watch's new snapshot): the chart is updated without animation. */
+function render(m: OverviewData, inPlace: boolean): void {
+  setText($('title'), `ASIC overview · ${m.title}${m.live ? ` (${liveSnapshotText(m.live)})` : ''}`);
   setText($('folder'), m.folder);
   const idx = m.thresholds.map((_, j) => j).filter(j => m.flux[j] !== null);
   const datasets: object[] = [{ label: 'ASIC flux', data: idx.map(j => ({ x: m.thresholds[j], y: m.flux[j] })),
@@ -20,8 +22,11 @@ void channel.request('ready', channel.state).then(m => {
   if (m.fit) datasets.push({ type: 'line', label: `${m.fit.model} fit`, data: curvePoints(m.fit, m.thresholds[0], m.thresholds[m.thresholds.length - 1]),
     borderColor: PALETTE[1], pointRadius: 0, borderWidth: 1.5 });
   chart.data.datasets = datasets as never;
-  chart.update();
+  chart.update(inPlace ? 'none' : undefined);
   tableRows($<HTMLTableElement>('numbers'), [...m.keyNumbers, ...(m.allBad.length ? [['thresholds with every acquisition bad', m.allBad.join(', ')] as [string, string]] : [])]);
   $('conclusions').replaceChildren(...m.conclusions.map(c => { const li = document.createElement('li'); setText(li, c); return li; }));
+  document.body.dataset.live = m.live ? String(m.live.files_counted) : 'complete';
   document.body.dataset.ready = 'true';
-});
+}
+
+void channel.request('ready', channel.state).then(m => render(m, false));

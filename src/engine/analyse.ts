@@ -221,6 +221,8 @@ export function reportSkippedAcquisitions(flux: ScanFlux, emit: (e: EngineEvent)
  */
 export async function publishScanResults(scan: Scan, auxiliary: ScanAuxiliaryFiles, flux: ScanFlux, outDir: string,
   options: AnalyseOptions, emit: (e: EngineEvent) => void, ignored: IgnoredEntry[], extraSummary?: Record<string, unknown>,
+  /** Files of the published run this one does not write, kept in it (a live snapshot keeps the last refit's fits). */
+  keep?: (name: string) => boolean,
 ): Promise<{ summary: Record<string, unknown>; files: string[] }> {
   const store = new ResultStore(outDir);
   const lock = await acquireResultLock(store.store, outDir, { waitMs: options.waitMs ?? DEFAULT_LOCK_WAIT_MS, signal: options.signal });
@@ -230,6 +232,7 @@ export async function publishScanResults(scan: Scan, auxiliary: ScanAuxiliaryFil
     const staged = new StagedOutput(outDir);
     try {
       summary = await writeScanResults(scan, auxiliary, flux, staged, options, emit, ignored, extraSummary);
+      if (keep) staged.keepFilesFromPublished(keep);
       files = fs.readdirSync(staged.dir).map(f => path.join(outDir, f));
       staged.commit();
     } catch (e) {

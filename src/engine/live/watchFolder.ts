@@ -444,8 +444,10 @@ class FolderWatch {
     };
     const previousFit = this.lastFit.get(scan.id)?.summary;
     const options = { ...this.options, fit: refit, signal: this.publishAbort.signal, workers: this.options.workers ?? defaultWorkerCount() };
+    // Between refits the snapshot keeps the last refit's fit files (maps, pixel fits): the panels go on showing them.
+    const keepFits = !refit && previousFit ? (name: string) => !isFluxFile(name, scan.id) : undefined;
     const { summary, files } = await publishScanResults(snap.scan, this.auxiliaryFor(snap.scan), snap.flux, dir, options, this.emit, ignored,
-      refit ? liveState : { ...previousFit, ...liveState });
+      refit ? liveState : { ...previousFit, ...liveState }, keepFits);
     removeStaleOutputs(dir, scan.id, files);
     if (!refit) return;
     const fit = summary.fit as { asic?: { params: Record<string, number | null>; converged: boolean }; polarity: 1 | -1; model: ModelName } | undefined;
@@ -520,8 +522,12 @@ function maskKey(file: string | null): string {
 /** Flux files of earlier snapshots that the latest publication does not have (the ASIC file's name holds the range). */
 function removeStaleOutputs(dir: string, scanId: string, published: string[]): void {
   const keep = new Set(published.map(f => path.basename(f)));
-  const prefixes = ['FluxperASIC_', 'UncertaintyFluxperASIC_', 'Fluxperpixel_', 'UncertaintyFluxperpixel_'].map(p => `${p}${scanId}_THR_`);
   for (const name of fs.readdirSync(dir)) {
-    if (!keep.has(name) && prefixes.some(p => name.startsWith(p))) fs.rmSync(path.join(dir, name), { force: true });
+    if (!keep.has(name) && isFluxFile(name, scanId)) fs.rmSync(path.join(dir, name), { force: true });
   }
+}
+
+/** A flux output of the scan (per pixel or ASIC, value or uncertainty): every publication writes its own. */
+function isFluxFile(name: string, scanId: string): boolean {
+  return ['FluxperASIC_', 'UncertaintyFluxperASIC_', 'Fluxperpixel_', 'UncertaintyFluxperpixel_'].some(p => name.startsWith(`${p}${scanId}_THR_`));
 }
