@@ -10,6 +10,7 @@ import { discoverScans } from './engine/scanFiles';
 import { fitScan, R_FLAGS, RESULT_FIELDS, SIGMA_UPPER_LIMIT_FLAG } from './engine/scanFits';
 import { defaultWorkerCount } from './engine/workerPool';
 import { ensureModuleScans, measureModuleAnalysis, moduleBenchLine } from './engine/campaign/moduleBench';
+import { liveBenchLines, measureLiveWatch } from './engine/live/liveBench';
 
 const THRESHOLDS = '1320:1600:5';
 const NACQ = Number(process.env.BENCH_NACQ ?? 100);
@@ -83,6 +84,15 @@ function moduleLine(): string {
   return moduleBenchLine(attempt('single'), attempt('module'));
 }
 
+/** The live watch's lines: files arriving at 10/s into a folder already holding BENCH_LIVE_THRESHOLDS thresholds. */
+async function liveLines(dir: string): Promise<string[]> {
+  const rate = 10;
+  const result = await measureLiveWatch(path.join(__dirname, 'cli.js'), dir, {
+    prefilledThresholds: Number(process.env.BENCH_LIVE_THRESHOLDS ?? 10), files: Number(process.env.BENCH_LIVE_FILES ?? 300), ratePerSecond: rate,
+  }).catch((e: Error) => e);
+  return liveBenchLines(result, rate);
+}
+
 async function main(): Promise<void> {
   if (process.argv[2] === '--measure') {
     await measure(process.argv[3], Number(process.argv[4]), process.argv[5] === 'fits', process.argv[6] === 'typescript' ? 'typescript' : 'wasm');
@@ -94,6 +104,7 @@ async function main(): Promise<void> {
   }
   const dir = path.resolve(process.env.BENCH_DIR ?? 'bench-data');
   ensureScan(dir);
+  if (process.argv[2] === '--live') { process.stdout.write((await liveLines(dir)).join('\n') + '\n'); return; } // this section only
   catSeconds(dir); // warm the page cache so both sides read from memory
   const cat = Math.min(catSeconds(dir), catSeconds(dir));
   const full = child(dir, NACQ, true);
@@ -112,6 +123,7 @@ async function main(): Promise<void> {
     `pixel fits                      ${full.fitted} fits in ${full.fitSeconds.toFixed(3)} s   ${(full.fitted / full.fitSeconds).toFixed(0)} fits/s (goal ≤ 3 s)`,
     `  (of which profile likelihood  ${full.profileSeconds.toFixed(3)} s thread time: unresolved-edge checks and ${full.upperLimits} σ upper limits)`,
     moduleLine(),
+    ...await liveLines(dir),
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }
