@@ -6,6 +6,7 @@
 import { spawnSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
+import { liveWatchChecks } from './ui/live.mjs';
 
 /** The webview frame (webviews are nested iframes) holding `selector`, or undefined after `timeoutMs`. */
 async function findFrame(page, selector, timeoutMs) {
@@ -366,6 +367,11 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
     const shownDiag = await findFrame(page, 'body[data-pixel="12,20"] #params', 20000);
     log(`Show Pixel… with no map open: fit diagnostics shown ${Date.now() - shownAt} ms after Enter (goal ≤ 1000 ms)`);
     check(!!shownDiag, 'Show Pixel… with no map open shows the fit diagnostics');
+
+    // The live watch of a folder being filled (test/vscode/ui/live.mjs); its panels are closed afterwards.
+    await liveWatchChecks({ page, ws, run, root, check, shot, log, findFrame, palette, pickScan });
+    await palette('View: Close All Editors');
+    await page.waitForTimeout(800);
 
     // A map (σ, a pixel), the fit diagnostics and the overview; reload the window: all three come back as they were.
     await palette('VELO: Open Pixel Map');
