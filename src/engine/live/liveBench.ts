@@ -119,7 +119,7 @@ export function liveBenchLines(r: LiveBenchResult | Error, ratePerSecond: number
     `live watch, ${ratePerSecond} files/s           per-file update p50 ${r.latencyMs.p50.toFixed(1)} ms, p99 ${r.latencyMs.p99.toFixed(1)} ms, max ${r.latencyMs.max.toFixed(0)} ms ` +
       `(goal p99 ≤ 50 ms; ${r.files} files after ${r.alreadyCounted} counted; rename → parse + add → live event at the viewer, settle time not included)`,
     `  watch process CPU             ${(100 * r.cpuShare).toFixed(0)} % of one core while following (all threads, refits included)`,
-    `  live refit, 65,536 pixels     ${refits}; catch-up of the first ${r.alreadyCounted} files ${r.catchUpSeconds.toFixed(1)} s`,
+    `  live refit of every pixel     ${refits}; catch-up of the first ${r.alreadyCounted} files ${r.catchUpSeconds.toFixed(1)} s`,
     `  final publication after Stop  ${r.finalSeconds.toFixed(3)} s (count verdicts, full refit, every output)`,
   ];
 }

@@ -42,6 +42,9 @@ export interface WatchOptions extends AnalyseOptions {
   stop: AbortSignal;
 }
 
+/** How long an fs.watch event waits for the rest of its burst before the folder is listed (ms). */
+const WAKE_DELAY_MS = 5;
+
 export const DEFAULT_WATCH_TIMING = { settleMs: 1000, pollMs: 1000, publishSeconds: 5, refitSeconds: 30, badRun: 5, checkpointSeconds: 2 };
 
 interface Pending { size: number; mtimeMs: number; since: number }
@@ -88,6 +91,8 @@ class FolderWatch {
   private readonly publishAbort = new AbortController();
   private changedSincePublish = false;
   private wake: (() => void) | undefined;
+  /** The folder changed (an fs.watch event) since the last listing began: list it again at once. */
+  private changedSinceListing = false;
 
   constructor(private readonly options: WatchOptions, private readonly emit: (e: EngineEvent) => void) {
     this.folder = path.resolve(options.folder);
@@ -99,12 +104,13 @@ class FolderWatch {
     if (!fs.existsSync(this.folder) || !fs.statSync(this.folder).isDirectory()) throw new AnalysisInputError(`${this.folder}: not a folder`);
     const { options } = this;
     this.emit({ type: 'log', level: 'info', message: `watching ${this.folder} (results in ${this.outRoot})` });
-    const watcher = fs.watch(this.folder, () => this.wake?.());
+    const watcher = fs.watch(this.folder, () => { this.changedSinceListing = true; this.wake?.(); });
     watcher.on('error', e => this.emit({ type: 'log', level: 'warn', message: `fs.watch: ${e.message}; polling only` }));
     const onStop = () => this.wake?.();
     options.stop.addEventListener('abort', onStop);
     try {
       for (;;) {
+        this.changedSinceListing = false;
         await this.tick(false);
         if (options.stop.aborted) break;
         const idle = Date.now() - this.lastChange;
@@ -113,10 +119,14 @@ class FolderWatch {
           break;
         }
         await new Promise<void>(resolve => {
-          const timer = setTimeout(resolve, options.pollMs);
-          // fs.watch events come in bursts: collect them for a moment before listing the folder.
-          this.wake = () => { clearTimeout(timer); setTimeout(resolve, 50); this.wake = undefined; };
-          if (options.stop.aborted) resolve();
+          // An event during the listing (a file that arrived meanwhile) is not lost: list again at once.
+          if (this.changedSinceListing || options.stop.aborted) { resolve(); return; }
+          // Wake for the next poll, or when the first file waiting to settle has settled, whichever comes first.
+          let due = options.pollMs;
+          for (const p of this.pending.values()) due = Math.min(due, Math.max(0, p.since + options.settleMs - Date.now()));
+          const timer = setTimeout(resolve, due);
+          // fs.watch events come in bursts (a rename is two, a write several): collect a burst before listing.
+          this.wake = () => { clearTimeout(timer); setTimeout(resolve, WAKE_DELAY_MS); this.wake = undefined; };
         });
         this.wake = undefined;
       }
