@@ -19,6 +19,7 @@ import { makeModel, ModelName } from '../scurveModel';
 import { defaultWorkerCount } from '../workerPool';
 import { AcquisitionReader } from './acquisitionReader';
 import { checkpointFolder, LiveCheckpoint } from './liveCheckpoint';
+import { LivePublisher, removeStaleOutputs } from './livePublisher';
 import { LiveScan } from './liveScan';
 
 export interface WatchOptions extends AnalyseOptions {
@@ -89,6 +90,7 @@ class FolderWatch {
   private publication: Promise<void> = Promise.resolve();
   private publishing = false;
   private readonly publishAbort = new AbortController();
+  private readonly publisher: LivePublisher;
   private changedSincePublish = false;
   private wake: (() => void) | undefined;
   /** The folder changed (an fs.watch event) since the last listing began: list it again at once. */
@@ -98,6 +100,7 @@ class FolderWatch {
     this.folder = path.resolve(options.folder);
     this.outRoot = path.resolve(options.out ?? defaultOutputFolder(this.folder));
     this.excluded = new Set((options.exclude ?? []).map(([t, a]) => `${t}:${a}`));
+    this.publisher = new LivePublisher(emit);
   }
 
   async run(): Promise<string[]> {
@@ -132,6 +135,7 @@ class FolderWatch {
       }
       if (options.stop.aborted) this.emit({ type: 'log', level: 'info', message: 'stopped: publishing what has been counted' });
       this.publishAbort.abort(); // a live refit still running is not worth waiting for
+      this.publisher.abort();
       await this.publication;
       await this.tick(true);
       const dirs = await this.publishFinal();
@@ -141,6 +145,7 @@ class FolderWatch {
       watcher.close();
       options.stop.removeEventListener('abort', onStop);
       for (const w of this.scans.values()) await w.reader.close();
+      await this.publisher.close();
     }
   }
 
@@ -419,15 +424,15 @@ class FolderWatch {
     this.changedSincePublish = false;
     if (refit) { this.refitDue = false; this.lastRefit = now; }
     const ignored = this.ignored;
+    // Copies of the sums (later files do not change them); the flux is assembled and published in the publisher's thread.
     const snapshots = scans.filter(s => this.scans.has(s.id)).map(s => {
       const w = this.scans.get(s.id)!;
-      const { scan, sums } = w.live.sums(s, true, this.isExcluded);
-      return { scan: s, w, snap: { scan, flux: assembleScanFlux(scan, w.live.shape, w.live.mask, sums, this.isExcluded) } };
+      return { scan: s, w, snap: w.live.sums(s, true, this.isExcluded) };
     });
     this.publication = (async () => {
       const start = Date.now();
       for (const { scan, w, snap } of snapshots) {
-        if (snap.flux.thresholds.length === 0) continue;
+        if (snap.scan.thresholds.length === 0) continue;
         try {
           await this.publishLive(scan, w, snap, scans.length, refit, ignored);
         } catch (e) {
@@ -442,10 +447,10 @@ class FolderWatch {
 
   private readonly lastFit = new Map<string, { summary: Record<string, unknown>; fitUpTo: number }>();
 
-  private async publishLive(scan: Scan, w: Watched, snap: { scan: Scan; flux: ScanFlux }, scanCount: number, refit: boolean,
+  private async publishLive(scan: Scan, w: Watched, snap: ReturnType<LiveScan['sums']>, scanCount: number, refit: boolean,
     ignored: IgnoredEntry[]): Promise<void> {
     const dir = scanOutputFolder(this.outRoot, scan, scanCount);
-    const upTo = snap.flux.thresholds[snap.flux.thresholds.length - 1];
+    const upTo = snap.scan.thresholds[snap.scan.thresholds.length - 1].threshold;
     const liveState = {
       live: {
         complete: false, files_counted: w.live.recordedFiles, thresholds_done: this.thresholdsDone(w),
@@ -453,25 +458,29 @@ class FolderWatch {
       },
     };
     const previousFit = this.lastFit.get(scan.id)?.summary;
-    const options = { ...this.options, fit: refit, signal: this.publishAbort.signal, workers: this.options.workers ?? defaultWorkerCount() };
-    // Between refits the snapshot keeps the last refit's fit files (maps, pixel fits): the panels go on showing them.
-    const keepFits = !refit && previousFit ? (name: string) => !isFluxFile(name, scan.id) : undefined;
-    const { summary, files } = await publishScanResults(snap.scan, this.auxiliaryFor(snap.scan), snap.flux, dir, options, this.emit, ignored,
-      refit ? liveState : { ...previousFit, ...liveState }, keepFits);
-    removeStaleOutputs(dir, scan.id, files);
+    // The options as plain data (signals do not cross to the publisher's thread; it has its own).
+    const analyse = Object.fromEntries(Object.entries(this.options).filter(([, v]) => !(v instanceof AbortSignal))) as Omit<AnalyseOptions, 'signal'>;
+    const { summary, thresholds, asicFlux } = await this.publisher.publish({
+      scan: snap.scan, shape: w.live.shape, mask: w.live.mask, sums: snap.sums, exclude: this.options.exclude ?? [],
+      auxiliary: this.auxiliaryFor(snap.scan), dir, ignored, options: { ...analyse, fit: refit, workers: this.options.workers ?? defaultWorkerCount() },
+      extraSummary: refit ? liveState : { ...previousFit, ...liveState },
+      // Between refits the snapshot keeps the last refit's fit files (maps, pixel fits): the panels go on showing them.
+      keepFits: !refit && !!previousFit,
+    });
     if (!refit) return;
     const fit = summary.fit as { asic?: { params: Record<string, number | null>; converged: boolean }; polarity: 1 | -1; model: ModelName } | undefined;
     this.lastFit.set(scan.id, { summary: { fit: summary.fit, heterogeneity: summary.heterogeneity }, fitUpTo: upTo });
     const a = fit?.asic;
     const theta = a ? ['mu', 'sigma', 'amplitude', 'slope', 'background'].map(k => a.params[k] ?? NaN) : [];
-    const first = snap.flux.thresholds[0];
+    const first = thresholds[0];
     // Trusted only when the fit has seen the whole edge: the measured flux has fallen below a quarter of its
     // maximum, and μ ± 2σ lies inside the thresholds the fit had.
-    const measured = snap.flux.perThreshold.map(t => t.asicFlux).filter(Number.isFinite);
+    const measured = asicFlux.filter(Number.isFinite);
     const dropped = measured.length > 0 && Math.min(...measured) < 0.25 * Math.max(...measured);
     if (a?.converged && dropped && theta.every(Number.isFinite) && theta[0] - 2 * theta[1] > first && theta[0] + 2 * theta[1] < upTo &&
       !w.prediction?.warned) {
       w.prediction = { model: fit!.model, polarity: fit!.polarity, theta, upTo, warned: false };
+      this.checkEdge(w); // thresholds completed while the refit ran (files are read meanwhile) are checked now
     }
   }
 
@@ -529,15 +538,3 @@ function maskKey(file: string | null): string {
   }
 }
 
-/** Flux files of earlier snapshots that the latest publication does not have (the ASIC file's name holds the range). */
-function removeStaleOutputs(dir: string, scanId: string, published: string[]): void {
-  const keep = new Set(published.map(f => path.basename(f)));
-  for (const name of fs.readdirSync(dir)) {
-    if (!keep.has(name) && isFluxFile(name, scanId)) fs.rmSync(path.join(dir, name), { force: true });
-  }
-}
-
-/** A flux output of the scan (per pixel or ASIC, value or uncertainty): every publication writes its own. */
-function isFluxFile(name: string, scanId: string): boolean {
-  return ['FluxperASIC_', 'UncertaintyFluxperASIC_', 'Fluxperpixel_', 'UncertaintyFluxperpixel_'].some(p => name.startsWith(`${p}${scanId}_THR_`));
-}
