@@ -117,7 +117,9 @@ class FolderWatch {
         await this.tick(false);
         if (options.stop.aborted) break;
         const idle = Date.now() - this.lastChange;
-        if (options.idleExitSeconds !== undefined && this.pending.size === 0 && idle >= options.idleExitSeconds * 1000) {
+        // Idle: no file waiting, and no live snapshot being published or due (it runs in its own thread meanwhile).
+        const settled = this.pending.size === 0 && !this.publishing && !this.refitDue;
+        if (options.idleExitSeconds !== undefined && settled && idle >= options.idleExitSeconds * 1000) {
           this.emit({ type: 'log', level: 'info', message: `no new file for ${options.idleExitSeconds} s: the scan is complete` });
           break;
         }
