@@ -19,7 +19,7 @@ if (exists('src/extension/extension.ts')) {
   builds.push({ ...common, platform: 'node', format: 'cjs', outfile: 'dist/extension.js',
     entryPoints: ['src/extension/extension.ts'], external: ['vscode'] });
 }
-const webviewEntries = ['webview/pixelMap.ts', 'webview/fitDiagnostics.ts', 'webview/asicOverview.ts'].filter(exists);
+const webviewEntries = ['webview/pixelMap.ts', 'webview/fitDiagnostics.ts', 'webview/asicOverview.ts', 'webview/compare.ts'].filter(exists);
 if (webviewEntries.length) {
   builds.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', outdir: 'dist/webview', entryPoints: webviewEntries });
 }

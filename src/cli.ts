@@ -3,13 +3,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CommandArgs, runCampaignCommand } from './cli/campaignCommands';
-import { commandHelp, CommandSpec, ParsedArgs, parseCommandArgs, programHelp, usageHint, UsageError } from './cli/args';
+import { commandHelp, CommandSpec, OptionSpec, ParsedArgs, parseCommandArgs, programHelp, usageHint, UsageError } from './cli/args';
 import { environmentErrorMessage, stackOf } from './cli/environmentError';
 import {
   analyseFolder, AnalyseOptions, AnalysisInputError, AnalysisUsageError, DEFAULT_ANALYSE_OPTIONS, DEFAULT_LOCK_WAIT_MS, FailedScan,
 } from './engine/analyse';
 import { AuxiliaryFileError } from './engine/input/auxiliaryFiles';
 import { runWatch } from './engine/live/watchCommand';
+import { applyScanChange } from './engine/campaign/generateModule';
 import { ScanAbortedError } from './engine/flux';
 import { generateScan, parseThresholdRange } from './engine/generate';
 import { DEFAULT_OUTLIER_SIGMA, parseExclusions } from './engine/input/acquisitionQuality';
@@ -64,6 +65,11 @@ const ANALYSE: CommandSpec = {
   ],
 };
 
+/** Options of both generators for comparisons: a uniform threshold shift, and a counting-noise stream of its own. */
+const THRESHOLD_SHIFT_OPTION: OptionSpec = { name: 'threshold-shift', kind: 'number', value: 'DAC', help: 'shift every edge by this (for compare tests)' };
+const NOISE_SEED_OPTION: OptionSpec = { name: 'noise-seed', kind: 'integer', value: 'N', min: 0, max: 2 ** 31 - 1,
+  help: 'seed of the counting noise (default: the seed)' };
+
 const GENERATE: CommandSpec = {
   name: 'generate', args: '<dir>', positionals: { min: 1, max: 1 },
   summary: 'write a synthetic scan with known truth (the demo scan by default)',
@@ -78,6 +84,7 @@ const GENERATE: CommandSpec = {
     { name: 'no-variants', kind: 'flag', help: 'plain integer files only (no float/CRLF/BOM variants)' },
     { name: 'model', kind: 'choice', choices: MODEL_NAMES, help: 'pixel model of the truth (default scurve)' },
     { name: 'no-dispersion', kind: 'flag', help: 'every pixel with the same μ and σ' },
+    THRESHOLD_SHIFT_OPTION, NOISE_SEED_OPTION,
     { name: 'baseline', kind: 'flag', help: 'also write a noise-baseline matrix (and the gain truth)' },
     { name: 'gain-spread', kind: 'number', value: 'F', min: 0, max: 1, help: 'relative spread of the true gain (default 0.05)' },
     { name: 'baseline-width', kind: 'number', value: 'DAC', min: 0, help: 'also write a baseline-width matrix of this value' },
@@ -107,8 +114,7 @@ const GENERATE_MODULE: CommandSpec = {
   summary: 'twelve ASIC scans Module0_VP0-0 … VP3-2 (VP1-2 inverted polarity, VP2-1 broken)',
   options: [
     THRESHOLDS_OPTION, ...GENERATE.options.filter(o => ['nacq', 'seed', 'size', 'shutter-ms'].includes(o.name)),
-    { name: 'noise-seed', kind: 'integer', value: 'N', min: 0, max: 2 ** 31 - 1, help: 'seed of the counting noise (default: the seed)' },
-    { name: 'threshold-shift', kind: 'number', value: 'DAC', help: 'shift every edge by this (for compare tests)' },
+    NOISE_SEED_OPTION, THRESHOLD_SHIFT_OPTION,
     { name: 'gain-factor', kind: 'number', value: 'F', min: 1e-9, help: 'scale the gain of --gain-double-columns by F' },
     { name: 'gain-double-columns', kind: 'string', value: 'DC,DC…', pattern: /^\d+(,\d+)*$/, expected: 'double-column indices, e.g. 4,9',
       help: 'double columns whose gain changes' },
@@ -263,6 +269,8 @@ function runGenerate(args: ParsedArgs): number {
     shutterSeconds: (args.number('shutter-ms') ?? 1310) / 1000,
     formatVariants: !args.flag('no-variants'),
     ...generatorModelOptions(args),
+    noiseSeed: args.number('noise-seed'),
+    adjustTruth: args.number('threshold-shift') ? applyScanChange({ thresholdShift: args.number('threshold-shift') }) : undefined,
     baseline: args.flag('baseline') ? { gainSpread: args.number('gain-spread') ?? 0.05, width: args.number('baseline-width') ?? 0 } : undefined,
   });
   process.stderr.write(`generated ${truth.thresholds.length} thresholds × ${truth.nacq} acquisitions in ${dir} ` +

@@ -1,5 +1,6 @@
 // The one message vocabulary shared by the engine (CLI / child process), the extension host and the webviews.
 
+import type { ComparedQuantity } from './contract/compareFiles';
 import type { MapQuantity } from './contract/quantities';
 import type { LiveSnapshotState } from './contract/summary';
 
@@ -147,4 +148,42 @@ export type OverviewPush = { type: 'refresh'; data: OverviewData };
 
 export type OverviewApi = {
   ready: [OverviewState, OverviewData];
+};
+
+// ---- Compare panel: B against A (velo-calib compare) ------------------------------------------------------------
+
+/** What a compare panel shows; saved by the webview and handed back after a reload. */
+export interface CompareState {
+  compareDir: string; quantity?: ComparedQuantity; show?: 'delta' | 'significance';
+}
+
+/** One scan of a comparison: A or B. */
+export interface CompareSide { scan: string; label: string; folder: string }
+
+/** The compare.json numbers of one quantity's Δ = B − A over the pixels ok in both. */
+export interface DeltaSummary {
+  n: number; mean: number; error: number; median: number; spread: number;
+  mean_unchanged: number; error_unchanged: number; slope: number; slope_error: number; r: number; changed: number;
+}
+
+export interface CompareInit {
+  title: string; a: CompareSide; b: CompareSide; rows: number; cols: number; okBoth: number; statusNames: string[];
+  /** The quantities both scans have (gain only with a baseline). */
+  quantities: ComparedQuantity[]; quantity: ComparedQuantity;
+  deltas: Partial<Record<ComparedQuantity, DeltaSummary>>;
+  /** compare.json's plain-language conclusions (untrusted text: shown with textContent). */
+  conclusions: string[];
+}
+
+/** One quantity of both scans as typed arrays: Δ and its significance (the engine's maps), A and B with errors. */
+export interface CompareMapData {
+  quantity: ComparedQuantity; delta: Float64Array; significance: Float64Array;
+  a: Float64Array; aErr: Float64Array; b: Float64Array; bErr: Float64Array; statusA: Uint8Array; statusB: Uint8Array;
+}
+
+export type CompareApi = {
+  ready: [CompareState, CompareInit];
+  map: [{ quantity: ComparedQuantity }, CompareMapData];
+  /** Opens compare.md in the Markdown preview. */
+  openReport: [null, null];
 };

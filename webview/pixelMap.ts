@@ -10,7 +10,8 @@ import {
 import type { MapData, MapQuantity, PixelFitRow, PixelMapApi, PixelMapInit, PixelMapPush, PixelMapState } from '../src/protocol';
 import { PALETTE, themedChart } from './charts';
 import { colormapTable } from './colormaps';
-import { histogram as binValues, LIMIT_COLOR, niceTicks, STATUS_COLORS } from './mapScale';
+import { drawAxes as drawMapAxes, drawColorbar as drawBar, paintMatrix, pixelAt as matrixPixelAt, symmetricRange } from './heatmap';
+import { histogram as binValues, LIMIT_COLOR, STATUS_COLORS } from './mapScale';
 import { $, connect, setText, tableRows } from './vscodeApi';
 
 const canvas = $<HTMLCanvasElement>('map'), bar = $<HTMLCanvasElement>('bar');
@@ -136,7 +137,7 @@ function colorRange(m: MapData, sorted: Float64Array): [number, number] {
     return [rangeMin.valueAsNumber, rangeMax.valueAsNumber];
   }
   let lo = percentile(sorted, 0.01), hi = percentile(sorted, 0.99);
-  if (DIVERGING.has(m.quantity)) { const a = Math.max(Math.abs(lo), Math.abs(hi)); lo = m.quantity === 'delta_deviance' ? 0 : -a; hi = a; }
+  if (DIVERGING.has(m.quantity)) { [lo, hi] = symmetricRange(sorted); if (m.quantity === 'delta_deviance') lo = 0; }
   if (!(hi > lo)) hi = lo + 1;
   rangeMin.value = String(lo); rangeMax.value = String(hi);
   return [lo, hi];
@@ -153,24 +154,15 @@ function draw(): void {
   const [lo, hi] = isStatus ? [0, init.statusNames.length - 1] : colorRange(m, sorted);
   shownRange = [lo, hi];
   const useLog = log && lo > 0;
-  const a = useLog ? Math.log(lo) : lo, b = useLog ? Math.log(hi) : hi;
   canvas.width = cols; canvas.height = rows;
-  image = new ImageData(cols, rows);
-  const px = image.data;
-  for (let p = 0; p < rows * cols; p++) {
-    const v = m.values[p], o = p * 4, st = m.status?.[p];
-    px[o + 3] = 255;
-    let rgb: readonly number[] | undefined;
-    if (isStatus) rgb = STATUS_COLORS[v] ?? [255, 0, 255];
-    else if (st === STATUS_MASKED) rgb = STATUS_COLORS[STATUS_MASKED];
-    else if (st === STATUS_DEAD) rgb = STATUS_COLORS[STATUS_DEAD];
-    else if (m.sigmaUpper && Number.isFinite(m.sigmaUpper[p])) rgb = (p + Math.floor(p / cols)) % 2 ? LIMIT_COLOR : [120, 120, 120];
-    if (rgb) { px[o] = rgb[0]; px[o + 1] = rgb[1]; px[o + 2] = rgb[2]; continue; }
-    if (!Number.isFinite(v)) { px[o + 3] = 0; continue; } // no value: transparent (editor background)
-    const x = ((useLog ? Math.log(Math.max(v, lo)) : v) - a) / (b - a);
-    const k = Math.max(0, Math.min(255, Math.round(x * 255))) * 3;
-    px[o] = table[k]; px[o + 1] = table[k + 1]; px[o + 2] = table[k + 2];
-  }
+  image = paintMatrix(m.values, rows, cols, table, lo, hi, useLog, p => {
+    const v = m.values[p], st = m.status?.[p];
+    if (isStatus) return STATUS_COLORS[v] ?? [255, 0, 255];
+    if (st === STATUS_MASKED) return STATUS_COLORS[STATUS_MASKED];
+    if (st === STATUS_DEAD) return STATUS_COLORS[STATUS_DEAD];
+    if (m.sigmaUpper && Number.isFinite(m.sigmaUpper[p])) return (p + Math.floor(p / cols)) % 2 ? LIMIT_COLOR : [120, 120, 120];
+    return undefined;
+  });
   drawMarker();
   canvas.dataset.quantity = m.quantity;
   if (isStatus) drawLegend(m); else drawColorbar(table, lo, hi, useLog);
@@ -188,25 +180,7 @@ function drawMarker(): void {
 
 function drawColorbar(table: Uint8Array, lo: number, hi: number, log: boolean): void {
   $('colorbar').hidden = false; $('legend').hidden = true;
-  const h = bar.clientHeight || 200;
-  bar.height = h;
-  const bctx = bar.getContext('2d')!;
-  for (let y = 0; y < h; y++) {
-    const k = Math.round((1 - y / (h - 1)) * 255) * 3;
-    bctx.fillStyle = `rgb(${table[k]},${table[k + 1]},${table[k + 2]})`;
-    bctx.fillRect(0, y, bar.width, 1);
-  }
-  const pos = (v: number) => (log ? (Math.log(v) - Math.log(lo)) / (Math.log(hi) - Math.log(lo)) : (v - lo) / (hi - lo));
-  const ticks = niceTicks(lo, hi, log).map(v => {
-    const span = document.createElement('span');
-    span.style.top = `${(1 - pos(v)) * 100}%`;
-    setText(span, formatNumber(v, 3));
-    return span;
-  });
-  const unit = document.createElement('span');
-  unit.className = 'unit';
-  setText(unit, current ? quantityLabel(current.quantity) : '');
-  $('barTicks').replaceChildren(unit, ...ticks);
+  drawBar(bar, $('barTicks'), table, lo, hi, log, current ? quantityLabel(current.quantity) : '');
 }
 
 function drawLegend(m: MapData): void {
@@ -244,10 +218,7 @@ function drawHistogram(m: MapData, sorted: Float64Array, lo: number, hi: number,
 }
 
 function pixelAt(ev: MouseEvent): [number, number] | undefined {
-  if (!init) return undefined;
-  const r = canvas.getBoundingClientRect();
-  const col = Math.floor(((ev.clientX - r.left) / r.width) * init.cols), row = Math.floor(((ev.clientY - r.top) / r.height) * init.rows);
-  return row >= 0 && row < init.rows && col >= 0 && col < init.cols ? [row, col] : undefined;
+  return init ? matrixPixelAt(canvas, ev, init.rows, init.cols) : undefined;
 }
 
 function describePixel(row: number, col: number): string {
@@ -294,18 +265,7 @@ function layout(): void {
 
 /** Row and column numbers along the map, following zoom and pan. */
 function drawAxes(): void {
-  if (!init) return;
-  const size = $('mapBox').clientWidth;
-  const ticks = (n: number, horizontal: boolean) => niceTicks(0, n - 1, false, 4).map(i => {
-    const span = document.createElement('span');
-    const at = panX * +horizontal + panY * +!horizontal + zoom * ((i + 0.5) / n) * size;
-    if (at < 0 || at > size) return undefined;
-    span.style[horizontal ? 'left' : 'top'] = `${at}px`;
-    setText(span, String(i));
-    return span;
-  }).filter((s): s is HTMLSpanElement => !!s);
-  $('colAxis').replaceChildren(...ticks(init.cols, true));
-  $('rowAxis').replaceChildren(...ticks(init.rows, false));
+  if (init) drawMapAxes($('colAxis'), $('rowAxis'), init.rows, init.cols, $('mapBox').clientWidth, { zoom, panX, panY });
 }
 
 function applyTransform(): void {

@@ -45,15 +45,26 @@ export class EngineRunner implements vscode.Disposable {
 
   /** Runs `velo-calib generate <dir>` (the demo scan); cancellable, killed on dispose. */
   generate(dir: string, token?: vscode.CancellationToken): Promise<void> {
-    this.log.info(`engine: velo-calib generate ${dir}`);
-    const child = this.fork(['generate', dir], false);
+    return this.runCommand(['generate', dir], token);
+  }
+
+  /**
+   * Runs a one-shot `velo-calib <args>` (generate, compare) without IPC; cancellable, killed on dispose. Rejects
+   * with AnalysisCancelled on cancel, or with the command's own error message (its stderr) when it fails.
+   */
+  runCommand(args: string[], token?: vscode.CancellationToken): Promise<void> {
+    this.log.info(`engine: velo-calib ${args.join(' ')}`);
+    const child = this.fork(args, false);
     let err = '';
     child.stderr?.on('data', d => { err += d; });
     const listener = token?.onCancellationRequested(() => child.kill('SIGTERM'));
     return new Promise((resolve, reject) => child.on('exit', (code, signal) => {
       listener?.dispose();
       if (code === 0) resolve();
-      else reject(token?.isCancellationRequested ? new AnalysisCancelled() : new Error(`generate failed (${signal ?? `exit code ${code}`}): ${err.trim()}`));
+      else {
+        reject(token?.isCancellationRequested ? new AnalysisCancelled()
+          : new Error(`${args[0]} failed (${signal ?? `exit code ${code}`}): ${err.trim().replace(/^velo-calib: /, '')}`));
+      }
     }));
   }
 

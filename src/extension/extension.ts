@@ -1,6 +1,7 @@
 // Extension entry: a table of contents. Each area registers its commands, views and panels; nothing computes here.
 import * as vscode from 'vscode';
 import { pickFolder, registerAnalysisCommands } from './analysisCommands';
+import { registerCompareCommand } from './compareCommand';
 import { registerLiveWatch } from './liveWatch';
 import { registerPanelCommands } from './panelCommands';
 import { createServices, Services } from './services';
@@ -12,7 +13,9 @@ export interface VeloCalibApi {
 }
 
 function registerViews(s: Services): void {
-  s.context.subscriptions.push(vscode.window.registerTreeDataProvider('veloCalib.scans', s.tree), ...s.registry.registerSerializers());
+  // Several scans can be selected: "Compare With…" on two selected scans compares them.
+  s.context.subscriptions.push(vscode.window.createTreeView('veloCalib.scans', { treeDataProvider: s.tree, canSelectMany: true }),
+    ...s.registry.registerSerializers());
   s.command('veloCalib.refresh', () => s.tree.refresh());
   s.command('veloCalib.openAcquisition', (file: vscode.Uri | string) =>
     vscode.commands.executeCommand('vscode.open', typeof file === 'string' ? vscode.Uri.file(file) : file));
@@ -23,6 +26,7 @@ export function activate(context: vscode.ExtensionContext): VeloCalibApi {
   registerViews(services);
   registerAnalysisCommands(services);
   registerPanelCommands(services);
+  registerCompareCommand(services);
   const watches = registerLiveWatch(context, services.runner, services.tree, services.log, () => pickFolder('Folder of the scan being taken'));
   context.subscriptions.push(watches.onDidPublish(dir => void services.registry.refresh(dir)));
   return { tree: services.tree, runner: services.runner };

@@ -1,11 +1,12 @@
 // The one owner of every open panel (disposed with the extension context): map panels by output folder, ONE
-// Fit Diagnostics panel that follows the maps, overviews by output folder, the colour ranges locked per quantity,
-// and the scans used last (the quick pick offers them first). Serializers restore panels after a window reload
+// Fit Diagnostics panel that follows the maps, overviews by output folder, compare panels by comparison folder,
+// the colour ranges locked per quantity, and the scans used last (the quick pick offers them first). Serializers restore panels after a window reload
 // from the state their webview saved.
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { MapQuantity } from '../protocol';
+import { CompareState, MapQuantity } from '../protocol';
 import { AsicOverviewPanel } from './asicOverviewPanel';
+import { ComparePanel, readComparison } from './comparePanel';
 import { FitDiagnosticsPanel } from './fitDiagnosticsPanel';
 import { PixelMapPanel } from './pixelMapPanel';
 import { readSummary } from './analysisResults';
@@ -14,6 +15,8 @@ import { HostContext } from './webviewHost';
 export class PanelRegistry implements vscode.Disposable {
   readonly maps = new Map<string, PixelMapPanel>();
   readonly overviews = new Map<string, AsicOverviewPanel>();
+  /** Compare panels by comparison folder. */
+  readonly compares = new Map<string, ComparePanel>();
   diagnostics: FitDiagnosticsPanel | undefined;
   readonly lockedRanges: Partial<Record<MapQuantity, [number, number]>> = {};
   /** Output folders, most recently used first. */
@@ -34,6 +37,12 @@ export class PanelRegistry implements vscode.Disposable {
       vscode.window.registerWebviewPanelSerializer(FitDiagnosticsPanel.viewType,
         restore((panel, state) => FitDiagnosticsPanel.restore(this, panel, state as never))),
       vscode.window.registerWebviewPanelSerializer(AsicOverviewPanel.viewType, restore((panel, state) => AsicOverviewPanel.restore(this, panel, state))),
+      vscode.window.registerWebviewPanelSerializer(ComparePanel.viewType, {
+        deserializeWebviewPanel: async (panel, state: CompareState | undefined) => {
+          if (!state?.compareDir || !readComparison(state.compareDir)) { panel.dispose(); return; }
+          ComparePanel.restore(this, panel, state);
+        },
+      }),
     ];
   }
 
@@ -75,7 +84,7 @@ export class PanelRegistry implements vscode.Disposable {
   track(d: vscode.Disposable): void { this.disposables.push(d); }
 
   dispose(): void {
-    for (const p of [...this.maps.values(), ...this.overviews.values(), this.diagnostics]) p?.panel.dispose();
+    for (const p of [...this.maps.values(), ...this.overviews.values(), ...this.compares.values(), this.diagnostics]) p?.panel.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }

@@ -9,7 +9,7 @@ import { MapData, PixelMapApi, PixelMapInit, PixelMapPush, PixelMapState } from 
 import { AnalysisOutput } from './analysisOutput';
 import { FitDiagnosticsPanel } from './fitDiagnosticsPanel';
 import type { PanelRegistry } from './panelRegistry';
-import { Handlers, webviewOptions, WebviewHost } from './webviewHost';
+import { Handlers, matrixViewHtml, webviewOptions, WebviewHost } from './webviewHost';
 
 export class PixelMapPanel extends WebviewHost<PixelMapApi, PixelMapPush> {
   static readonly viewType = 'veloCalib.pixelMap';
@@ -67,23 +67,10 @@ export class PixelMapPanel extends WebviewHost<PixelMapApi, PixelMapPush> {
   <vscode-button id="exportCsv" secondary>Export CSV</vscode-button>
   <span id="title"></span>
 </div>
-<div id="readout" role="status">hover a pixel</div>
-<div id="main">
-  <div id="mapArea">
-    <div></div><div id="colAxis" class="axis" aria-label="column"></div><div></div>
-    <div id="rowAxis" class="axis" aria-label="row"></div>
-    <div id="mapBox"><canvas id="map" width="256" height="256" aria-label="pixel map" tabindex="0"></canvas></div>
-    <div id="scaleBox">
-      <div id="colorbar"><canvas id="bar" width="14" height="200"></canvas><div id="barTicks"></div></div>
-      <ul id="legend" hidden></ul>
-    </div>
-  </div>
-  <div id="side">
+${matrixViewHtml('map', 'pixel map', `
     <div id="asic"></div>
     <div id="histBox"><canvas id="histogram" aria-label="histogram"></canvas></div>
-    <table id="pixelTable"></table>
-  </div>
-</div>`;
+    <table id="pixelTable"></table>`, '<ul id="legend" hidden></ul>')}`;
   }
 
   /**

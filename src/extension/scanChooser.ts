@@ -44,7 +44,7 @@ export class ScanChooser {
   }
 
   /** Every analysed scan of the workspace's data folders, plus any scan opened from elsewhere. */
-  private async analysed(): Promise<ScanChoice[]> {
+  async analysed(): Promise<ScanChoice[]> {
     const found = (await this.tree.dataFolders()).flatMap(f => storedResults(analyseOptionsFromSettings(f)))
       .map(r => ({ dir: r.outputDir, scanId: r.scan.id, folder: r.scan.folder }));
     const known = new Set(found.map(c => c.dir));

@@ -32,6 +32,23 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOpt
   };
 }
 
+/**
+ * Static markup of a matrix view (webview/heatmap.ts draws into it): readout line, then the map canvas `canvasId`
+ * with row/column axes and colour bar (`scaleExtra` beside the bar), followed by `side` in the same row.
+ */
+export function matrixViewHtml(canvasId: string, label: string, side: string, scaleExtra = ''): string {
+  return `<div id="readout" role="status">hover a pixel</div>
+<div id="main">
+  <div id="mapArea">
+    <div></div><div id="colAxis" class="axis" aria-label="column"></div><div></div>
+    <div id="rowAxis" class="axis" aria-label="row"></div>
+    <div id="mapBox"><canvas id="${canvasId}" width="256" height="256" aria-label="${label}" tabindex="0"></canvas></div>
+    <div id="scaleBox"><div id="colorbar"><canvas id="bar" width="14" height="200"></canvas><div id="barTicks"></div></div>${scaleExtra}</div>
+  </div>
+  <div id="side">${side}</div>
+</div>`;
+}
+
 export type Handlers<A extends WebviewApi> = { [K in keyof A]: (params: A[K][0]) => A[K][1] | Promise<A[K][1]> };
 
 export interface HostContext { extensionUri: vscode.Uri; log: vscode.LogOutputChannel }

@@ -6,6 +6,7 @@
 import { spawnSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
+import { compareUi } from './ui/compare.mjs';
 import { liveWatchChecks } from './ui/live.mjs';
 
 /** The webview frame (webviews are nested iframes) holding `selector`, or undefined after `timeoutMs`. */
@@ -368,10 +369,15 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
     log(`Show Pixel… with no map open: fit diagnostics shown ${Date.now() - shownAt} ms after Enter (goal ≤ 1000 ms)`);
     check(!!shownDiag, 'Show Pixel… with no map open shows the fit diagnostics');
 
-    // The live watch of a folder being filled (test/vscode/ui/live.mjs); its panels are closed afterwards.
+    // The live watch of a folder being filled (test/vscode/ui/live.mjs); its panels are closed afterwards (before
+    // the compare panel opens: that one stays open through the reload).
     await liveWatchChecks({ page, ws, run, root, check, shot, log, findFrame, palette, pickScan });
     await palette('View: Close All Editors');
     await page.waitForTimeout(800);
+
+    // Compare With… from the tree and the Compare panel (test/vscode/ui/compare.mjs); it stays open through the reload.
+    await compareUi({ page, ws, root, check, shot, log, findFrame, analyseFromExplorer, finished, treeRow, pickScan, valueAndError, sameWithinRounding })
+      .catch(e => check(false, `compare UI: ${e.stack ?? e}`));
 
     // A map (σ, a pixel), the fit diagnostics and the overview; reload the window: all three come back as they were.
     await palette('VELO: Open Pixel Map');
@@ -421,6 +427,8 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
     await showTab('ASIC · Module0_VP0-1_ECS_data_ST_1s310ms');
     const restoredOverview = await findFrame(page, 'body[data-ready="true"] #conclusions li', 30000);
     check(!!restoredOverview, 'after a reload the ASIC overview is back');
+    await showTab('Compare · ');
+    check(!!await findFrame(page, 'body[data-compare="ready"] #deltaMap[data-quantity="sigma"]', 30000), 'after a reload the Compare panel is back with its quantity (Δσ)');
     const errors = [];
     for (const f of page.frames()) {
       const shown = f.locator('#error:not([hidden])'); // count() does not wait: frames without the element answer at once

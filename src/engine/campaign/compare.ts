@@ -3,6 +3,7 @@
 // and in status (ok → dead …), with plain-language conclusions.
 import * as fs from 'fs';
 import * as path from 'path';
+import { COMPARE_JSON_FILE, COMPARE_REPORT_FILE, COMPARED_QUANTITIES, ComparedQuantity, deltaMapFileName } from '../../contract/compareFiles';
 import { formatNumber, formatWithError } from '../../contract/format';
 import { STATUS_NAMES } from '../../protocol';
 import { StagedOutput } from '../atomicFiles';
@@ -13,13 +14,8 @@ import { findResultFolders, readResultFolder, ResultFolder, scanCondition, SUMMA
 /** A pixel changed when its Δ differs from the median Δ (the common shift) by more than this many combined errors. */
 export const CHANGE_SIGNIFICANCE = 5;
 
-export const COMPARED_QUANTITIES = [
-  { name: 'mu', title: 'thresholds μ', unit: 'DAC' },
-  { name: 'sigma', title: 'edge widths σ', unit: 'DAC' },
-  { name: 'amplitude', title: 'amplitudes', unit: 'Hz' },
-  { name: 'gain', title: 'gains K', unit: 'e⁻/DAC' },
-] as const;
-export type ComparedQuantity = (typeof COMPARED_QUANTITIES)[number]['name'];
+export { COMPARED_QUANTITIES };
+export type { ComparedQuantity };
 
 /** The per-pixel table of a result folder (pixel_fits.csv), columns by header name. */
 export interface PixelTable {
@@ -252,8 +248,8 @@ export function compareScans(options: CompareOptions): ScanComparison {
       const r = compareQuantity(q.name, q.unit, a, b, okBoth, threshold);
       if (!r) continue;
       delta[q.name] = r.summary;
-      staged.write(`map_delta_${q.name}.csv`, matrixToCsv(r.maps.delta, a.rows, a.cols));
-      staged.write(`map_delta_${q.name}_significance.csv`, matrixToCsv(r.maps.significance, a.rows, a.cols));
+      staged.write(deltaMapFileName(q.name), matrixToCsv(r.maps.delta, a.rows, a.cols));
+      staged.write(deltaMapFileName(q.name, true), matrixToCsv(r.maps.significance, a.rows, a.cols));
       const [va, ea, vb, eb] = [a.columns.get(q.name)!, a.columns.get(`${q.name}_err`)!, b.columns.get(q.name)!, b.columns.get(`${q.name}_err`)!];
       for (const p of r.maps.changed) {
         changedLines.push([q.name, Math.floor(p / a.cols), p % a.cols, va[p], ea[p], vb[p], eb[p], r.maps.delta[p], r.maps.significance[p]].join(','));
@@ -267,8 +263,8 @@ export function compareScans(options: CompareOptions): ScanComparison {
     comparison.conclusions = conclusions(comparison);
     staged.write('changed_pixels.csv', changedLines.join('\n') + '\n');
     staged.write('status_transitions.csv', transitionLines.join('\n') + '\n');
-    staged.write('compare.md', renderMarkdown(comparison));
-    staged.write('compare.json', JSON.stringify(jsonSafe({ tool: 'velo-calib', created: new Date().toISOString(), ...comparison }), null, 1) + '\n');
+    staged.write(COMPARE_REPORT_FILE, renderMarkdown(comparison));
+    staged.write(COMPARE_JSON_FILE, JSON.stringify(jsonSafe({ tool: 'velo-calib', created: new Date().toISOString(), ...comparison }), null, 1) + '\n');
     staged.commit();
     return comparison;
   } catch (e) {
