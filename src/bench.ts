@@ -11,6 +11,7 @@ import { discoverScans } from './engine/scanFiles';
 import { fitScan, R_FLAGS, RESULT_FIELDS, SIGMA_UPPER_LIMIT_FLAG } from './engine/scanFits';
 import { defaultWorkerCount } from './engine/workerPool';
 import { ensureModuleScans, measureModuleAnalysis, moduleBenchLine } from './engine/campaign/moduleBench';
+import { liveBenchLines, measureLiveWatch } from './engine/live/liveBench';
 
 const THRESHOLDS = '1320:1600:5';
 const NACQ = Number(process.env.BENCH_NACQ ?? 100);
@@ -117,6 +118,15 @@ function endToEndLine(dir: string, cat: number): string {
   }
 }
 
+/** The live watch's lines: files arriving at 10/s into a folder already holding BENCH_LIVE_THRESHOLDS thresholds. */
+async function liveLines(dir: string): Promise<string[]> {
+  const rate = 10;
+  const result = await measureLiveWatch(path.join(__dirname, 'cli.js'), dir, {
+    prefilledThresholds: Number(process.env.BENCH_LIVE_THRESHOLDS ?? 10), files: Number(process.env.BENCH_LIVE_FILES ?? 300), ratePerSecond: rate,
+  }).catch((e: Error) => e);
+  return liveBenchLines(result, rate);
+}
+
 async function main(): Promise<void> {
   if (process.argv[2] === '--measure') {
     await measure(process.argv[3], Number(process.argv[4]), process.argv[5] === 'fits', process.argv[6] === 'typescript' ? 'typescript' : 'wasm');
@@ -129,6 +139,7 @@ async function main(): Promise<void> {
   const dir = path.resolve(process.env.BENCH_DIR ?? 'bench-data');
   ensureScan(dir);
   if (process.env.BENCH_ONLY === 'fits') { process.stdout.write(fitLines(dir, child(dir, NACQ, true)).join('\n') + '\n'); return; }
+  if (process.argv[2] === '--live') { process.stdout.write((await liveLines(dir)).join('\n') + '\n'); return; } // this section only
   catSeconds(dir); // warm the page cache so both sides read from memory
   const cat = Math.min(catSeconds(dir), catSeconds(dir));
   const full = child(dir, NACQ, true);
@@ -147,6 +158,7 @@ async function main(): Promise<void> {
     ...fitLines(dir, full),
     endToEndLine(dir, cat),
     moduleLine(),
+    ...await liveLines(dir),
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }

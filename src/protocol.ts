@@ -2,6 +2,7 @@
 
 import type { ComparedQuantity } from './contract/compareFiles';
 import type { MapQuantity } from './contract/quantities';
+import type { LiveSnapshotState } from './contract/summary';
 
 export type AnalysisPhase = 'discover' | 'flux' | 'fit' | 'write';
 
@@ -83,6 +84,8 @@ export interface PixelMapInit {
   statusNames: string[]; quantity: MapQuantity; threshold: number;
   /** The colour range locked for maps of a quantity, shared by every map panel. */
   lockedRanges: Partial<Record<MapQuantity, [number, number]>>;
+  /** A live watch's snapshot: how far it is (null: a complete result). */
+  live: LiveSnapshotState | null;
 }
 
 /** Matrices travel as typed arrays, not 65k-row JSON. */
@@ -106,7 +109,9 @@ export type PixelMapApi = {
 
 export type PixelMapPush =
   | { type: 'pixel'; row: number; col: number; fit: PixelFitRow | null }
-  | { type: 'lockedRange'; quantity: MapQuantity; range: [number, number] | null };
+  | { type: 'lockedRange'; quantity: MapQuantity; range: [number, number] | null }
+  /** A live watch published the folder anew: redraw from it in place (quantity, threshold, zoom, range, pixel kept). */
+  | { type: 'refresh'; init: PixelMapInit };
 
 /** A fitted curve as the webviews draw it (the model is evaluated in the webview from the engine's model code). */
 export interface CurveSpec {
@@ -141,8 +146,9 @@ export type DiagnosticsApi = {
   openInMap: [{ row: number; col: number }, null];
 };
 
-/** The map selected another pixel (maybe of another scan: then `init` replaces the panel's content). */
-export type DiagnosticsPush = { type: 'show'; init: DiagnosticsInit };
+/** The map selected another pixel (maybe of another scan: then `init` replaces the panel's content), or a live
+ *  watch published the folder anew (`refresh`: the same pixel and pins, redrawn in place). */
+export type DiagnosticsPush = { type: 'show'; init: DiagnosticsInit } | { type: 'refresh'; init: DiagnosticsInit };
 
 export interface OverviewState { outputDir: string }
 
@@ -155,7 +161,11 @@ export interface OverviewData {
   /** With a noise baseline: the gain numbers (empty without), and the fit of the baseline-aligned ASIC curve
    *  (flux per pixel vs threshold − baseline). */
   gainNumbers?: Array<[string, string]>; aligned?: CurveSpec | null;
+  live: LiveSnapshotState | null;
 }
+
+/** A live watch published the folder anew: redraw in place. */
+export type OverviewPush = { type: 'refresh'; data: OverviewData };
 
 export type OverviewApi = {
   ready: [OverviewState, OverviewData];

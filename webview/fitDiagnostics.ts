@@ -14,7 +14,10 @@ let init: DiagnosticsInit | undefined, current: PixelCurve | undefined;
 let target: [number, number] | undefined;
 const pinned: PixelCurve[] = [];
 
-const channel = connect<DiagnosticsApi, DiagnosticsPush, DiagnosticsState>(push => { if (push.type === 'show') show(push.init); });
+const channel = connect<DiagnosticsApi, DiagnosticsPush, DiagnosticsState>(push => {
+  if (push.type === 'show') show(push.init);
+  if (push.type === 'refresh') void refresh(push.init);
+});
 
 const curveChart = themedChart($<HTMLCanvasElement>('curve'), {
   type: 'scatter', data: { datasets: [] }, plugins: [errorBarPlugin],
@@ -37,6 +40,22 @@ function show(next: DiagnosticsInit): void {
   render();
 }
 
+/**
+ * A live watch published the scan anew: the pixel asked for last and the pinned ones are taken from the new run and
+ * redrawn in place (no animation, the pins kept).
+ */
+async function refresh(next: DiagnosticsInit): Promise<void> {
+  if (init && init.outputDir !== next.outputDir) return; // another scan is shown now
+  init = next;
+  const [row, col] = target ?? [next.curve.row, next.curve.col];
+  const curve = row === next.curve.row && col === next.curve.col ? next.curve : await channel.request('pixel', { row, col, pin: false });
+  const pins = await Promise.all(pinned.map(p => channel.request('pixel', { row: p.row, col: p.col, pin: true })));
+  if (target && (target[0] !== curve.row || target[1] !== curve.col)) return; // a later press is on its way
+  pinned.splice(0, pinned.length, ...pins);
+  current = curve;
+  render('none');
+}
+
 function points(c: PixelCurve) {
   const idx = c.thresholds.map((_, j) => j).filter(j => c.exposure[j] > 0);
   return {
@@ -53,7 +72,7 @@ function asicScale(c: PixelCurve): number {
   return amplitudeOnlyFit(c.counts, c.exposure, shape, c.thresholds.length).scale;
 }
 
-function render(): void {
+function render(mode?: 'none'): void {
   if (!current || !init) return;
   const c = current, asic = init.asic, t0 = c.thresholds[0], t1 = c.thresholds[c.thresholds.length - 1];
   const label = (p: PixelCurve) => `pixel (${p.row}, ${p.col})`;
@@ -70,7 +89,7 @@ function render(): void {
     if (p.fit) datasets.push({ type: 'line', label: `${label(p)} fit`, data: curvePoints(p.fit.curve, t0, t1), borderColor: color, pointRadius: 0, borderWidth: 1 });
   });
   curveChart.data.datasets = datasets as never;
-  curveChart.update();
+  curveChart.update(mode);
 
   const pulls = c.thresholds.map((t, j) => {
     if (!c.fit || !(c.exposure[j] > 0)) return NaN;
@@ -79,7 +98,7 @@ function render(): void {
   });
   pullChart.data.labels = c.thresholds.map(String) as never;
   pullChart.data.datasets = [{ data: pulls, backgroundColor: pulls.map(p => (Math.abs(p) > 3 ? PALETTE[3] : PALETTE[0])) }];
-  pullChart.update();
+  pullChart.update(mode);
 
   const rowsOut: Array<[string, string]> = [['status', c.status]];
   if (c.flags?.length) rowsOut.push(['flags', c.flags.join(', ')]);

@@ -4,6 +4,7 @@
 // export; the colour range can be locked for every map of the same quantity. Below the histogram: the median ± robust
 // spread (1.4826·MAD) over the ok pixels, as the engine's statistics compute it, also marked in the histogram.
 import { formatNumber, formatWithError } from '../src/contract/format';
+import { liveSnapshotText } from '../src/contract/summary';
 import {
   GAIN_QUANTITIES, matrixCsv, medianAndSpread, PARAMETER_NAMES, PARAMETER_UNITS, percentile, QUANTITY_INFO, quantityLabel, STATUS_DEAD, STATUS_MASKED,
 } from '../src/contract/quantities';
@@ -37,6 +38,7 @@ const channel = connect<PixelMapApi, PixelMapPush, PixelMapState>(push => {
     if (push.range) lockedRanges[push.quantity] = push.range; else delete lockedRanges[push.quantity];
     if (current?.quantity === push.quantity) draw();
   }
+  if (push.type === 'refresh') refresh(push.init);
 });
 
 const histChart = themedChart($<HTMLCanvasElement>('histogram'), {
@@ -66,20 +68,57 @@ const histChart = themedChart($<HTMLCanvasElement>('histogram'), {
   }],
 });
 
+/** The scan's name and folder, the choices it offers (quantities, thresholds), and how far a live watch is. */
+function showInit(next: PixelMapInit): void {
+  init = next;
+  setText($('title'), `${next.title} · ${next.folder}${next.live ? ` · ${liveSnapshotText(next.live)}` : ''}`);
+  document.body.dataset.live = next.live ? String(next.live.files_counted) : 'complete';
+  quantitySelect.replaceChildren(...next.quantities.map(q => new Option(quantityLabel(q), q)));
+  thresholdSelect.replaceChildren(...next.thresholds.map(t => new Option(String(t), String(t))));
+}
+
 async function start(): Promise<void> {
   const s = channel.state;
-  init = await channel.request('ready', s);
-  lockedRanges = { ...init.lockedRanges };
-  setText($('title'), `${init.title} · ${init.folder}`);
-  quantitySelect.replaceChildren(...init.quantities.map(q => new Option(quantityLabel(q), q)));
-  thresholdSelect.replaceChildren(...init.thresholds.map(t => new Option(String(t), String(t))));
+  const first = await channel.request('ready', s);
+  lockedRanges = { ...first.lockedRanges };
+  showInit(first);
   scaleSelect.value = s.scale ?? 'lin';
   logYBox.checked = !!s.logY;
   if (s.range) { rangeMode.value = 'manual'; rangeMin.value = String(s.range[0]); rangeMax.value = String(s.range[1]); }
   rangeMin.hidden = rangeMax.hidden = rangeMode.value !== 'manual';
   layout();
-  await showMap(init.quantity, init.threshold);
+  await showMap(first.quantity, first.threshold);
   if (s.pixel) await selectPixel(s.pixel, false);
+}
+
+/**
+ * A live watch published the scan anew: the same quantity, threshold and pixel are requested again and drawn into
+ * the same canvas (zoom, pan, scale and a manual or locked range untouched: no flicker, nothing reset). Refreshes
+ * arriving while one is drawn are folded into one.
+ */
+let refreshing = false, nextRefresh: PixelMapInit | undefined;
+function refresh(next: PixelMapInit): void {
+  nextRefresh = next;
+  if (refreshing) return;
+  refreshing = true;
+  void (async () => {
+    try {
+      while (nextRefresh) {
+        const n = nextRefresh;
+        nextRefresh = undefined;
+        const quantity = current && n.quantities.includes(current.quantity) ? current.quantity : n.quantity;
+        const shownThreshold = current?.threshold ?? channel.state.threshold;
+        const threshold = shownThreshold !== undefined && n.thresholds.includes(shownThreshold) ? shownThreshold : n.threshold;
+        showInit(n);
+        quantitySelect.value = quantity;
+        thresholdSelect.value = String(threshold);
+        await showMap(quantity, threshold);
+        if (selected) { const [row, col] = selected; showFit(row, col, await channel.request('selectPixel', { row, col, open: false })); }
+      }
+    } finally {
+      refreshing = false;
+    }
+  })();
 }
 
 async function showMap(quantity: MapQuantity, threshold?: number): Promise<void> {

@@ -72,6 +72,17 @@ export interface AnalysisSummary {
     sigma: { mean: number }; asic_width: { sigma_asic: number; quadrature_sum: number; ratio: number };
     asic_shape_refit: { fraction_inconsistent: number }; status_counts: Record<string, number>;
   };
+  /** A live snapshot of `velo-calib watch` (absent from a final or batch result). */
+  live?: LiveSnapshotState;
+}
+
+/** How far a live snapshot is: files counted, thresholds complete, the highest threshold its pixel fits saw. */
+export interface LiveSnapshotState { complete: boolean; files_counted: number; thresholds_done: number; fit_up_to_threshold: number | null }
+
+/** One line for people: `live: 120 files counted, 3 thresholds complete, fits up to THR 1400`. */
+export function liveSnapshotText(live: LiveSnapshotState): string {
+  const fits = live.fit_up_to_threshold === null ? 'no pixel fits yet' : `fits up to THR ${live.fit_up_to_threshold}`;
+  return `live: ${live.files_counted} files counted, ${live.thresholds_done} thresholds complete, ${fits}`;
 }
 
 /** One left-out acquisition: bad (with the reason) or excluded by the user. */

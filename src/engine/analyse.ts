@@ -283,9 +283,12 @@ export function reportSkippedAcquisitions(flux: ScanFlux, emit: (e: EngineEvent)
  */
 export async function publishScanResults(scan: Scan, auxiliary: ScanAuxiliaryFiles, flux: ScanFlux, outDir: string,
   options: AnalyseOptions, emit: (e: EngineEvent) => void, ignored: IgnoredEntry[], extraSummary?: Record<string, unknown>,
+  /** Files of the published run this one does not write, kept in it (a live snapshot keeps the last refit's fits). */
+  keep?: (name: string) => boolean,
 ): Promise<{ summary: Record<string, unknown>; files: string[] }> {
   const published = await publishRun(outDir, options, emit, async staged => {
     const summary = await writeScanResults(scan, auxiliary, flux, staged, options, emit, ignored, { extraSummary });
+    if (keep) staged.keepFilesFromPublished(keep);
     return { summary, files: fs.readdirSync(staged.dir).map(f => path.join(outDir, f)) };
   });
   emit({ type: 'result', scan: scan.id, outputDir: outDir, summaryFile: path.join(outDir, 'summary.json') });

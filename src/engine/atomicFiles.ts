@@ -64,6 +64,17 @@ export class StagedOutput {
     return true;
   }
 
+  /** Takes the published run's files that this run has not written and `keep` accepts (hard links, unchanged). */
+  keepFilesFromPublished(keep: (name: string) => boolean): void {
+    let names: string[];
+    try { names = fs.readdirSync(this.folder); } catch { return; } // nothing published yet
+    const written = new Set(fs.readdirSync(this.dir));
+    for (const name of names) {
+      if (written.has(name) || !keep(name) || !fs.statSync(path.join(this.folder, name)).isFile()) continue;
+      fs.linkSync(path.join(this.folder, name), path.join(this.dir, name));
+    }
+  }
+
   /** Publishes the run: `folder` shows exactly this run's files from now on. */
   commit(): void {
     this.store.publish(this.runId);

@@ -28,15 +28,26 @@ export class AnalysisOutput {
   private allMaps: Float64Array | undefined;
   private allCounts: Float32Array | undefined;
 
-  /** The shared reader of `dir` (a new one when a newer run replaced it, or its summary.json changed). */
+  /**
+   * The shared reader of `dir` as it is now: a new one when a newer run replaced it (a live watch swaps the link
+   * at every snapshot) or its summary.json changed. The run is resolved once and read from that folder only; a
+   * run removed between the two (replaced again at that instant) is resolved again.
+   */
   static open(dir: string): AnalysisOutput {
-    const runDir = fs.realpathSync(dir);
-    const mtimeMs = fs.statSync(path.join(runDir, SUMMARY_FILE)).mtimeMs;
-    const hit = AnalysisOutput.cache.get(dir);
-    if (hit && hit.mtimeMs === mtimeMs && hit.output.runDir === runDir) return hit.output;
-    const output = new AnalysisOutput(dir);
-    AnalysisOutput.cache.set(dir, { mtimeMs, output });
-    return output;
+    const key = path.resolve(dir);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const runDir = fs.realpathSync(key);
+        const mtimeMs = fs.statSync(path.join(runDir, SUMMARY_FILE)).mtimeMs;
+        const hit = AnalysisOutput.cache.get(key);
+        if (hit && hit.mtimeMs === mtimeMs && hit.output.runDir === runDir) return hit.output;
+        const output = new AnalysisOutput(dir, runDir);
+        AnalysisOutput.cache.set(key, { mtimeMs, output });
+        return output;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw e;
+      }
+    }
   }
 
   /**
@@ -45,8 +56,8 @@ export class AnalysisOutput {
    */
   readonly runDir: string;
 
-  constructor(readonly dir: string) {
-    this.runDir = fs.realpathSync(dir);
+  constructor(readonly dir: string, runDir = fs.realpathSync(dir)) {
+    this.runDir = runDir;
     this.summary = JSON.parse(fs.readFileSync(path.join(this.runDir, SUMMARY_FILE), 'utf8'));
   }
 

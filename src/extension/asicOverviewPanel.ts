@@ -5,14 +5,17 @@ import * as vscode from 'vscode';
 import { formatNumber, formatWithError } from '../contract/format';
 import { PARAMETER_NAMES } from '../contract/quantities';
 import { AnalysisSummary, CurveFitSummary, GainSummary } from '../contract/summary';
-import { CurveSpec, OverviewApi, OverviewData, OverviewState } from '../protocol';
+import { CurveSpec, OverviewApi, OverviewData, OverviewPush, OverviewState } from '../protocol';
 import { AnalysisOutput } from './analysisOutput';
 import type { PanelRegistry } from './panelRegistry';
 import { Handlers, webviewOptions, WebviewHost } from './webviewHost';
 
-export class AsicOverviewPanel extends WebviewHost<OverviewApi, never> {
+export class AsicOverviewPanel extends WebviewHost<OverviewApi, OverviewPush> {
   static readonly viewType = 'veloCalib.asicOverview';
-  readonly output: AnalysisOutput;
+  private shown: AnalysisOutput;
+
+  /** The run this panel shows (a live watch's newer snapshot replaces it in place: refresh()). */
+  get output(): AnalysisOutput { return this.shown; }
 
   static restore(registry: PanelRegistry, panel: vscode.WebviewPanel, state: OverviewState): AsicOverviewPanel {
     return new AsicOverviewPanel(registry, panel, state.outputDir);
@@ -29,12 +32,12 @@ export class AsicOverviewPanel extends WebviewHost<OverviewApi, never> {
     return p;
   }
 
-  private constructor(registry: PanelRegistry, panel: vscode.WebviewPanel, outputDir: string) {
+  private constructor(registry: PanelRegistry, panel: vscode.WebviewPanel, readonly outputDir: string) {
     super(registry.host, panel, 'asicOverview', { outputDir } satisfies OverviewState);
-    this.output = AnalysisOutput.open(outputDir);
+    this.shown = AnalysisOutput.open(outputDir);
     registry.overviews.get(outputDir)?.panel.dispose();
     registry.overviews.set(outputDir, this);
-    panel.title = `ASIC · ${this.output.summary.scan.id}`;
+    this.setTitle();
     this.register({ dispose: () => { if (registry.overviews.get(outputDir) === this) registry.overviews.delete(outputDir); } });
   }
 
@@ -48,6 +51,19 @@ export class AsicOverviewPanel extends WebviewHost<OverviewApi, never> {
 
   protected handlers(): Handlers<OverviewApi> {
     return { ready: () => overviewData(this.output) };
+  }
+
+  /** Shows the run `outputDir` shows now, redrawn in place (a live watch published a new snapshot). */
+  async refresh(): Promise<void> {
+    this.shown = AnalysisOutput.open(this.outputDir);
+    this.setTitle();
+    await this.ready;
+    await this.push({ type: 'refresh', data: overviewData(this.shown) });
+  }
+
+  private setTitle(): void {
+    const s = this.shown.summary;
+    this.panel.title = `ASIC · ${s.scan.id}${s.live ? ` (live, ${s.live.files_counted} files)` : ''}`;
   }
 }
 
@@ -113,7 +129,7 @@ export function overviewData(output: AnalysisOutput): OverviewData {
     flux: s.per_threshold.map(t => t.asic_flux), fluxError: s.per_threshold.map(t => t.asic_flux_error),
     allBad: s.per_threshold.filter(t => t.all_bad).map(t => t.threshold),
     fit: output.asicCurve(), chi2: f?.chi2 ?? null, ndf: f?.ndf ?? null,
-    conclusions: s.heterogeneity?.conclusions ?? [], keyNumbers: keyNumbers(s),
+    conclusions: s.heterogeneity?.conclusions ?? [], keyNumbers: keyNumbers(s), live: s.live ?? null,
     asicGood: curveOf(s.fit?.asic_good), gainNumbers: gainNumbers(s.gain), aligned: curveOf(s.gain?.aligned_asic),
   };
 }

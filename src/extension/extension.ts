@@ -29,7 +29,8 @@ export function activate(context: vscode.ExtensionContext): VeloCalibApi {
   registerPanelCommands(services);
   registerCampaign(services);
   registerCompareCommand(services);
-  registerLiveWatch(context, services.runner, services.tree, services.log, () => pickFolder('Folder of the scan being taken'));
+  const watches = registerLiveWatch(context, services.runner, services.tree, services.log, () => pickFolder('Folder of the scan being taken'));
+  context.subscriptions.push(watches.onDidPublish(dir => void services.registry.refresh(dir)));
   return { tree: services.tree, runner: services.runner };
 }
 

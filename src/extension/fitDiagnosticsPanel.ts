@@ -83,6 +83,15 @@ export class FitDiagnosticsPanel extends WebviewHost<DiagnosticsApi, Diagnostics
       curve: output.pixelCurve(this.state.row, this.state.col) };
   }
 
+  /** The output folder whose pixel is shown. */
+  get outputDir(): string { return this.state.outputDir; }
+
+  /** The same pixel (and pins) from the run `outputDir` shows now, redrawn in place (a live watch published anew). */
+  async refresh(): Promise<void> {
+    await this.ready;
+    await this.push({ type: 'refresh', init: this.init() });
+  }
+
   private async showPixel(outputDir: string, row: number, col: number): Promise<void> {
     this.state = { outputDir, row, col };
     await this.push({ type: 'show', init: this.init() });

@@ -30,7 +30,7 @@ export class LiveWatches implements vscode.Disposable {
       void vscode.window.showWarningMessage(`VELO: ${path.basename(folder)} is already being analysed or watched.`);
       return undefined;
     }
-    const args = ['watch', ...cliArguments(analyseOptionsFromSettings(folder)).slice(1)];
+    const args = ['watch', ...cliArguments(analyseOptionsFromSettings(folder)).slice(1), ...expectedScanArguments(folder)];
     this.watching.add(key);
     void this.updateContext();
     this.status.text = `$(eye) VELO: watching ${path.basename(folder)}`;
@@ -40,7 +40,7 @@ export class LiveWatches implements vscode.Disposable {
         location: vscode.ProgressLocation.Notification, title: `VELO: watching ${path.basename(folder)} (live)`, cancellable: true,
       }, (progress, token) => {
         token.onCancellationRequested(() => this.stop(key));
-        return this.runner.run(folder, args, e => this.onEvent(e, progress));
+        return this.runner.run(folder, args, e => this.onEvent(key, e, progress));
       });
       void vscode.window.showInformationMessage(`VELO: live watch of ${path.basename(folder)} finished; final result published.`);
       return dirs;
@@ -50,6 +50,7 @@ export class LiveWatches implements vscode.Disposable {
       return undefined;
     } finally {
       this.watching.delete(key);
+      this.tree.setLiveStatus(key, undefined);
       void this.updateContext();
       if (this.watching.size === 0) this.status.hide();
     }
@@ -63,7 +64,7 @@ export class LiveWatches implements vscode.Disposable {
     return stopped;
   }
 
-  private onEvent(e: EngineEvent, progress: vscode.Progress<{ message?: string }>): void {
+  private onEvent(folder: string, e: EngineEvent, progress: vscode.Progress<{ message?: string }>): void {
     switch (e.type) {
       case 'live': {
         const eta = e.etaSeconds === null ? '' : `, ETA ${formatNumber(e.etaSeconds / 60, 2)} min`;
@@ -71,6 +72,7 @@ export class LiveWatches implements vscode.Disposable {
           `${formatNumber(100 * e.badRate, 2)} % bad${eta}`;
         this.status.text = `$(eye) VELO: ${text}`;
         progress.report({ message: text });
+        this.tree.setLiveStatus(folder, e.scan, text);
         break;
       }
       case 'alert':
@@ -93,6 +95,13 @@ export class LiveWatches implements vscode.Disposable {
     this.status.dispose();
     this.published.dispose();
   }
+}
+
+/** `--expect-thresholds` / `--expect-nacq` from the folder's `veloCalib.watch.*` settings (they give the ETA). */
+function expectedScanArguments(folder: string): string[] {
+  const c = vscode.workspace.getConfiguration('veloCalib.watch', vscode.Uri.file(folder));
+  const thresholds = c.get<string>('expectThresholds')?.trim(), nacq = c.get<number | null>('expectAcquisitions');
+  return [...(thresholds ? ['--expect-thresholds', thresholds] : []), ...(Number.isInteger(nacq) && nacq! > 0 ? ['--expect-nacq', String(nacq)] : [])];
 }
 
 /** The watch commands; the extension calls this once from activate(). */

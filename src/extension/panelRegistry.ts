@@ -2,6 +2,7 @@
 // Fit Diagnostics panel that follows the maps, overviews by output folder, compare panels by comparison folder,
 // the colour ranges locked per quantity, and the scans used last (the quick pick offers them first). Serializers restore panels after a window reload
 // from the state their webview saved.
+import * as path from 'path';
 import * as vscode from 'vscode';
 import { CompareState, MapQuantity } from '../protocol';
 import { AsicOverviewPanel } from './asicOverviewPanel';
@@ -71,6 +72,16 @@ export class PanelRegistry implements vscode.Disposable {
   lockRange(quantity: MapQuantity, range: [number, number] | null, from?: PixelMapPanel): void {
     if (range) this.lockedRanges[quantity] = range; else delete this.lockedRanges[quantity];
     for (const p of this.maps.values()) if (p !== from) void p.showLockedRange(quantity, range);
+  }
+
+  /**
+   * `outputDir` was published anew by a live watch: every open panel of it (maps, overview, diagnostics) redraws
+   * from the new run in place, keeping what the user chose (quantity, threshold, zoom, range, pixel).
+   */
+  async refresh(outputDir: string): Promise<void> {
+    const same = (dir: string) => path.resolve(dir) === path.resolve(outputDir);
+    const panels = [...this.maps.values(), ...this.overviews.values(), this.diagnostics].filter(p => p && same(p.outputDir));
+    await Promise.all(panels.map(p => p!.refresh().catch(e => this.host.log.error(`refresh of ${p!.panel.title}: ${(e as Error).message}`))));
   }
 
   track(d: vscode.Disposable): void { this.disposables.push(d); }

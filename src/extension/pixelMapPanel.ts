@@ -1,5 +1,6 @@
 // Host of the pixel-map webview: answers the webview's requests (init, maps as typed arrays, a pixel's fit,
 // export, colour-range lock); a clicked pixel is shown in the one Fit Diagnostics panel.
+import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { FIT_QUANTITIES, GAIN_QUANTITIES, MapQuantity, STATUS_NAMES } from '../contract/quantities';
@@ -12,7 +13,11 @@ import { Handlers, matrixViewHtml, webviewOptions, WebviewHost } from './webview
 
 export class PixelMapPanel extends WebviewHost<PixelMapApi, PixelMapPush> {
   static readonly viewType = 'veloCalib.pixelMap';
-  readonly output: AnalysisOutput;
+  readonly outputDir: string;
+  private shown: AnalysisOutput;
+
+  /** The run this panel shows (a live watch's newer snapshot replaces it in place: refresh()). */
+  get output(): AnalysisOutput { return this.shown; }
 
   static restore(registry: PanelRegistry, panel: vscode.WebviewPanel, state: PixelMapState): PixelMapPanel {
     return new PixelMapPanel(registry, panel, state);
@@ -38,10 +43,11 @@ export class PixelMapPanel extends WebviewHost<PixelMapApi, PixelMapPush> {
 
   private constructor(private readonly registry: PanelRegistry, panel: vscode.WebviewPanel, state: PixelMapState) {
     super(registry.host, panel, 'pixelMap', state);
-    this.output = AnalysisOutput.open(state.outputDir);
+    this.outputDir = state.outputDir;
+    this.shown = AnalysisOutput.open(state.outputDir);
     registry.maps.get(state.outputDir)?.panel.dispose();
     registry.maps.set(state.outputDir, this);
-    panel.title = `Pixel Map · ${this.output.summary.scan.id}`;
+    this.setTitle();
     this.register({ dispose: () => { if (registry.maps.get(state.outputDir) === this) registry.maps.delete(state.outputDir); } });
     this.register(panel.onDidChangeViewState(e => { if (e.webviewPanel.active) registry.used(state.outputDir); }));
   }
@@ -68,13 +74,39 @@ ${matrixViewHtml('map', 'pixel map', `
     <table id="pixelTable"></table>`, '<ul id="legend" hidden></ul>')}`;
   }
 
+  /**
+   * Shows the run `outputDir` shows now, in place: the webview redraws into the same canvas and keeps its quantity,
+   * threshold, zoom, pan, colour range and selected pixel (a live watch published a new snapshot).
+   */
+  async refresh(): Promise<void> {
+    this.shown = AnalysisOutput.open(this.outputDir);
+    this.setTitle();
+    await this.ready;
+    await this.push({ type: 'refresh', init: this.init({ outputDir: this.outputDir }) });
+  }
+
+  /**
+   * The run to read from: when the one shown was replaced and removed (a newer publication, whose refresh is on
+   * its way), the one shown now; reading the removed one could only fail.
+   */
+  private reading(): AnalysisOutput {
+    if (!this.shown.current && !fs.existsSync(this.shown.runDir)) void this.refresh().catch(e => this.host.log.error(`pixel map refresh: ${(e as Error).message}`));
+    return this.shown;
+  }
+
+  private setTitle(): void {
+    const s = this.shown.summary;
+    this.panel.title = `Pixel Map · ${s.scan.id}${s.live ? ` (live, ${s.live.files_counted} files)` : ''}`;
+  }
+
   protected handlers(): Handlers<PixelMapApi> {
     return {
       ready: state => this.init(state),
       map: ({ quantity, threshold }) => this.mapData(quantity, threshold),
       selectPixel: ({ row, col, open }) => {
-        if (open && this.output.hasFits) void this.showDiagnostics(row, col);
-        return this.output.pixelFit(row, col);
+        const output = this.reading();
+        if (open && output.hasFits) void this.showDiagnostics(row, col);
+        return output.pixelFit(row, col);
       },
       export: ({ format, quantity, threshold, data }) => this.exportMap(format, quantity, threshold, data),
       lockRange: ({ quantity, range }) => { this.registry.lockRange(quantity, range, this); return null; },
@@ -82,22 +114,22 @@ ${matrixViewHtml('map', 'pixel map', `
   }
 
   private init(state: PixelMapState): PixelMapInit {
-    const s = this.output.summary;
+    const output = this.reading(), s = output.summary;
     // target and gain only when the scan was analysed with a noise baseline
-    const quantities: MapQuantity[] = this.output.hasFits
-      ? ['flux', ...FIT_QUANTITIES, ...GAIN_QUANTITIES.filter(q => this.output.hasMap(q))] : ['flux'];
-    void this.output.preload();
+    const quantities: MapQuantity[] = output.hasFits
+      ? ['flux', ...FIT_QUANTITIES, ...GAIN_QUANTITIES.filter(q => output.hasMap(q))] : ['flux'];
+    void output.preload();
     return {
-      title: s.scan.id, folder: s.dataFolder ?? path.dirname(this.output.dir), rows: s.shape.rows, cols: s.shape.cols,
+      title: s.scan.id, folder: s.dataFolder ?? path.dirname(output.dir), rows: s.shape.rows, cols: s.shape.cols,
       thresholds: s.thresholds, quantities, statusNames: [...STATUS_NAMES],
       quantity: state.quantity && quantities.includes(state.quantity) ? state.quantity : quantities.includes('mu') ? 'mu' : 'flux',
       threshold: state.threshold !== undefined && s.thresholds.includes(state.threshold) ? state.threshold : s.thresholds[0],
-      lockedRanges: this.registry.lockedRanges,
+      lockedRanges: this.registry.lockedRanges, live: s.live ?? null,
     };
   }
 
   mapData(quantity: MapQuantity, threshold?: number): MapData {
-    const out = this.output, s = out.summary;
+    const out = this.reading(), s = out.summary;
     const thr = quantity === 'flux' ? threshold ?? s.thresholds[0] : undefined;
     const { values, errors } = quantity === 'flux' ? out.fluxMap(thr!) : { values: out.map(quantity), errors: out.map(`${quantity}_err`) };
     if (!values) throw new Error(`this result has no ${quantity} map`);
@@ -111,7 +143,7 @@ ${matrixViewHtml('map', 'pixel map', `
 
   /** Marks a pixel in this map (another panel or a command chose it). */
   markPixel(row: number, col: number): Thenable<boolean> {
-    return this.push({ type: 'pixel', row, col, fit: this.output.pixelFit(row, col) });
+    return this.push({ type: 'pixel', row, col, fit: this.reading().pixelFit(row, col) });
   }
 
   showLockedRange(quantity: MapQuantity, range: [number, number] | null): Thenable<boolean> {

@@ -72,6 +72,9 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
   private readonly scanNodes = new Map<string, ScanTreeNode>();
   private readonly dirtyScans = new Set<ScanTreeNode>();
   private progressTimer: NodeJS.Timeout | undefined;
+  /** A live watch's status line per scan (`<folder>\0<scan id>`), shown on the scan's row while it is watched. */
+  private readonly liveStatus = new Map<string, string>();
+  private lastLiveRefresh = 0;
 
   constructor() {
     // A scan still being taken: new files appear; refresh at most every 500 ms.
@@ -90,6 +93,19 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
   refresh(): void {
     this.folders = undefined;
     this.changed.fire(undefined);
+  }
+
+  /** Shows a live watch's status on the scan's row (undefined: every scan of `folder` is no longer watched). */
+  setLiveStatus(folder: string, scanId: string | undefined, text?: string): void {
+    const key = `${path.resolve(folder)}\0`;
+    if (scanId === undefined) {
+      for (const k of [...this.liveStatus.keys()]) if (k.startsWith(key)) this.liveStatus.delete(k);
+      this.refresh();
+      return;
+    }
+    this.liveStatus.set(key + scanId, text ?? '');
+    // A watch reports every file (up to ~10/s): redraw the rows at most once a second.
+    if (Date.now() - this.lastLiveRefresh >= 1000) { this.lastLiveRefresh = Date.now(); this.changed.fire(undefined); }
   }
 
   /** Folders of the workspace that hold scan files. */
@@ -193,7 +209,9 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
         const item = new vscode.TreeItem(s.prefix.replace(/_+$/, '') || s.id, vscode.TreeItemCollapsibleState.Collapsed);
         const state = this.progress.get(scanKey(node.folder, s.id))
           ?? (node.result ? (node.result.upToDate ? 'analysed' : 'analysis out of date') : 'not analysed');
-        item.description = `${s.shutterText} · ${s.thresholds.length} thresholds · ${nAcq} acquisitions · ${state}`;
+        const live = this.liveStatus.get(`${path.resolve(node.folder)}\0${s.id}`);
+        item.description = live !== undefined ? `${s.shutterText} · live: ${live}`
+          : `${s.shutterText} · ${s.thresholds.length} thresholds · ${nAcq} acquisitions · ${state}`;
         // File names are untrusted: they enter the tooltip as text, never as markdown.
         const tooltip = new vscode.MarkdownString();
         tooltip.appendText(s.id).appendMarkdown('\n\n').appendText(`shutter ${s.shutterSeconds} s, thresholds ${s.thresholds[0]?.threshold}–${s.thresholds[s.thresholds.length - 1]?.threshold}`);
@@ -202,7 +220,7 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
         if (baseline) tooltip.appendMarkdown('\n\n').appendText(baseline);
         for (const c of node.result?.summary.heterogeneity?.conclusions ?? []) tooltip.appendMarkdown('\n\n').appendText(c);
         item.tooltip = tooltip;
-        item.iconPath = new vscode.ThemeIcon(node.result?.upToDate ? 'pass' : 'beaker');
+        item.iconPath = new vscode.ThemeIcon(live !== undefined ? 'eye' : node.result?.upToDate ? 'pass' : 'beaker');
         item.contextValue = 'scan';
         item.id = `scan:${node.folder}:${s.id}`;
         return item;

@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ENGINE_IPC_ENV, EngineCommand, EngineEvent } from '../../src/protocol';
 import { checkpointFolder } from '../../src/engine/live/liveCheckpoint';
+import { generateScan } from '../../src/engine/generate';
 import { generated, scratchDir } from './helpers';
 import { WritePlan, WriteStep } from './liveWriter';
 
@@ -130,6 +131,40 @@ test('a scan written file by file while watched: the final outputs are those of 
   assert.ok(watch.events.filter(e => e.type === 'result').length >= 2);
   assert.ok(live[live.length - 1].asic.thresholds.length === truth.thresholds.length);
   assert.ok(live.some(e => e.thresholdsDone > 0 && e.thresholdsDone < truth.thresholds.length));
+});
+
+test('a folder of two scans taken together: each scan is published live in its own store, and finally as analyse publishes it', async () => {
+  const common = { thresholds: [1320, 1360, 1400, 1440, 1480, 1520, 1560, 1600], nacq: 4, rows: 16, cols: 16 };
+  const { dir: source, truth: first } = generated('live-multi-src', { ...common, seed: 31, shutterSeconds: 1 });
+  const second = generateScan({ ...common, dir: source, seed: 32, shutterSeconds: 2 });
+  const ids = [first, second].map(t => `${t.prefix}${t.shutterText}`);
+  assert.notEqual(ids[0], ids[1]);
+  const target = path.join(scratchDir('live-multi'), 'scan');
+  const out = path.join(path.dirname(target), 'out');
+  // The two scans' files interleaved (both are taken at once), some renamed into place.
+  const names = acquisitionNames(source);
+  const steps: WriteStep[] = [{ name: second.maskFile, how: 'whole', delayMs: 0 },
+    ...names.map((name, i): WriteStep => ({ name, how: i % 3 === 1 ? 'rename' : 'whole', delayMs: i % 8 === 0 ? 300 : 15 }))];
+  fs.mkdirSync(target, { recursive: true });
+  const watch = startWatch(target, out, '--idle-exit', '3');
+  assert.equal(await startWriter({ source, target, steps }), 0);
+  assert.equal((await watch.exited).code, 0, watch.stderr());
+
+  const dirs = ids.map(id => path.join(out, id));
+  const live = watch.events.filter((e): e is Extract<EngineEvent, { type: 'live' }> => e.type === 'live');
+  assert.deepEqual([...new Set(live.map(e => e.scan))].sort(), [...ids].sort(), 'both scans are followed');
+  for (const id of ids) {
+    const last = live.filter(e => e.scan === id).pop()!;
+    assert.equal(last.filesCounted, common.thresholds.length * common.nacq, `${id}: every file counted once`);
+  }
+  // Live snapshots of each scan before the final publication, each into the scan's own output folder.
+  const done = watch.events.findIndex(e => e.type === 'done');
+  const results = watch.events.slice(0, done).filter((e): e is Extract<EngineEvent, { type: 'result' }> => e.type === 'result');
+  for (const dir of dirs) assert.ok(results.filter(r => r.outputDir === dir).length >= 2, `${dir}: a live snapshot and the final result`);
+  assert.deepEqual([...(watch.events[done] as { outputDirs: string[] }).outputDirs].sort(), [...dirs].sort());
+  const batchOut = path.join(path.dirname(target), 'batch');
+  analyse(target, batchOut);
+  for (const id of ids) assertSameAsBatch(path.join(out, id), path.join(batchOut, id));
 });
 
 test('a watcher killed mid-scan resumes from its checkpoint: no double counting, counted files not read again', async () => {

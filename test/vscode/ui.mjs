@@ -9,6 +9,7 @@ import path from 'path';
 import { compareUi } from './ui/compare.mjs';
 import { gainChecks } from './ui/gain.mjs';
 import { campaignChecks } from './ui/campaign.mjs';
+import { liveWatchChecks } from './ui/live.mjs';
 
 /** The webview frame (webviews are nested iframes) holding `selector`, or undefined after `timeoutMs`. */
 async function findFrame(page, selector, timeoutMs) {
@@ -67,7 +68,7 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
   const results = [];
   const check = (ok, name) => { results.push(!!ok); log(ok ? 'PASS' : 'FAIL', name); };
   const listed = spawnSync(vsce, ['ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' }).stdout.trim().split('\n');
-  const needed = ['dist/extension.js', 'dist/cli.js', 'dist/fluxWorker.js', 'dist/fitWorker.js', 'dist/resultsH5Worker.js', 'dist/parseKernel.wasm', 'dist/webview/pixelMap.js'];
+  const needed = ['dist/extension.js', 'dist/cli.js', 'dist/fluxWorker.js', 'dist/fitWorker.js', 'dist/resultsH5Worker.js', 'dist/livePublishWorker.js', 'dist/parseKernel.wasm', 'dist/webview/pixelMap.js'];
   check(needed.every(f => listed.includes(f)) && !listed.some(f => /^(src|test|node_modules)\/|\.map$|\.ts$/.test(f)),
     `.vscodeignore keeps the .vsix to the bundles (${listed.length} files)`);
   const server = await startCodeServer(run, ws, []);
@@ -373,6 +374,12 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
     const shownDiag = await findFrame(page, 'body[data-pixel="12,20"] #params', 20000);
     log(`Show Pixel… with no map open: fit diagnostics shown ${Date.now() - shownAt} ms after Enter (goal ≤ 1000 ms)`);
     check(!!shownDiag, 'Show Pixel… with no map open shows the fit diagnostics');
+
+    // The live watch of a folder being filled (test/vscode/ui/live.mjs); its panels are closed afterwards (before
+    // the compare panel opens: that one stays open through the reload).
+    await liveWatchChecks({ page, ws, run, root, check, shot, log, findFrame, palette, pickScan });
+    await palette('View: Close All Editors');
+    await page.waitForTimeout(800);
 
     // Compare With… from the tree and the Compare panel (test/vscode/ui/compare.mjs); it stays open through the reload.
     await compareUi({ page, ws, root, check, shot, log, findFrame, analyseFromExplorer, finished, treeRow, pickScan, valueAndError, sameWithinRounding })

@@ -19,6 +19,7 @@ import { makeModel, ModelName } from '../scurveModel';
 import { defaultWorkerCount } from '../workerPool';
 import { AcquisitionReader } from './acquisitionReader';
 import { checkpointFolder, LiveCheckpoint } from './liveCheckpoint';
+import { LivePublisher, removeStaleOutputs } from './livePublisher';
 import { LiveScan } from './liveScan';
 
 export interface WatchOptions extends AnalyseOptions {
@@ -41,6 +42,9 @@ export interface WatchOptions extends AnalyseOptions {
   /** Stops the watch: the final result is published from what has been counted (after reading what is complete). */
   stop: AbortSignal;
 }
+
+/** How long an fs.watch event waits for the rest of its burst before the folder is listed (ms). */
+const WAKE_DELAY_MS = 5;
 
 export const DEFAULT_WATCH_TIMING = { settleMs: 1000, pollMs: 1000, publishSeconds: 5, refitSeconds: 30, badRun: 5, checkpointSeconds: 2 };
 
@@ -86,42 +90,54 @@ class FolderWatch {
   private publication: Promise<void> = Promise.resolve();
   private publishing = false;
   private readonly publishAbort = new AbortController();
+  private readonly publisher: LivePublisher;
   private changedSincePublish = false;
   private wake: (() => void) | undefined;
+  /** The folder changed (an fs.watch event) since the last listing began: list it again at once. */
+  private changedSinceListing = false;
 
   constructor(private readonly options: WatchOptions, private readonly emit: (e: EngineEvent) => void) {
     this.folder = path.resolve(options.folder);
     this.outRoot = path.resolve(options.out ?? defaultOutputFolder(this.folder));
     this.excluded = new Set((options.exclude ?? []).map(([t, a]) => `${t}:${a}`));
+    this.publisher = new LivePublisher(emit);
   }
 
   async run(): Promise<string[]> {
     if (!fs.existsSync(this.folder) || !fs.statSync(this.folder).isDirectory()) throw new AnalysisInputError(`${this.folder}: not a folder`);
     const { options } = this;
     this.emit({ type: 'log', level: 'info', message: `watching ${this.folder} (results in ${this.outRoot})` });
-    const watcher = fs.watch(this.folder, () => this.wake?.());
+    const watcher = fs.watch(this.folder, () => { this.changedSinceListing = true; this.wake?.(); });
     watcher.on('error', e => this.emit({ type: 'log', level: 'warn', message: `fs.watch: ${e.message}; polling only` }));
     const onStop = () => this.wake?.();
     options.stop.addEventListener('abort', onStop);
     try {
       for (;;) {
+        this.changedSinceListing = false;
         await this.tick(false);
         if (options.stop.aborted) break;
         const idle = Date.now() - this.lastChange;
-        if (options.idleExitSeconds !== undefined && this.pending.size === 0 && idle >= options.idleExitSeconds * 1000) {
+        // Idle: no file waiting, and no live snapshot being published or due (it runs in its own thread meanwhile).
+        const settled = this.pending.size === 0 && !this.publishing && !this.refitDue;
+        if (options.idleExitSeconds !== undefined && settled && idle >= options.idleExitSeconds * 1000) {
           this.emit({ type: 'log', level: 'info', message: `no new file for ${options.idleExitSeconds} s: the scan is complete` });
           break;
         }
         await new Promise<void>(resolve => {
-          const timer = setTimeout(resolve, options.pollMs);
-          // fs.watch events come in bursts: collect them for a moment before listing the folder.
-          this.wake = () => { clearTimeout(timer); setTimeout(resolve, 50); this.wake = undefined; };
-          if (options.stop.aborted) resolve();
+          // An event during the listing (a file that arrived meanwhile) is not lost: list again at once.
+          if (this.changedSinceListing || options.stop.aborted) { resolve(); return; }
+          // Wake for the next poll, or when the first file waiting to settle has settled, whichever comes first.
+          let due = options.pollMs;
+          for (const p of this.pending.values()) due = Math.min(due, Math.max(0, p.since + options.settleMs - Date.now()));
+          const timer = setTimeout(resolve, due);
+          // fs.watch events come in bursts (a rename is two, a write several): collect a burst before listing.
+          this.wake = () => { clearTimeout(timer); setTimeout(resolve, WAKE_DELAY_MS); this.wake = undefined; };
         });
         this.wake = undefined;
       }
       if (options.stop.aborted) this.emit({ type: 'log', level: 'info', message: 'stopped: publishing what has been counted' });
       this.publishAbort.abort(); // a live refit still running is not worth waiting for
+      this.publisher.abort();
       await this.publication;
       await this.tick(true);
       const dirs = await this.publishFinal();
@@ -131,6 +147,7 @@ class FolderWatch {
       watcher.close();
       options.stop.removeEventListener('abort', onStop);
       for (const w of this.scans.values()) await w.reader.close();
+      await this.publisher.close();
     }
   }
 
@@ -409,15 +426,15 @@ class FolderWatch {
     this.changedSincePublish = false;
     if (refit) { this.refitDue = false; this.lastRefit = now; }
     const ignored = this.ignored;
+    // Copies of the sums (later files do not change them); the flux is assembled and published in the publisher's thread.
     const snapshots = scans.filter(s => this.scans.has(s.id)).map(s => {
       const w = this.scans.get(s.id)!;
-      const { scan, sums } = w.live.sums(s, true, this.isExcluded);
-      return { scan: s, w, snap: { scan, flux: assembleScanFlux(scan, w.live.shape, w.live.mask, sums, this.isExcluded) } };
+      return { scan: s, w, snap: w.live.sums(s, true, this.isExcluded) };
     });
     this.publication = (async () => {
       const start = Date.now();
       for (const { scan, w, snap } of snapshots) {
-        if (snap.flux.thresholds.length === 0) continue;
+        if (snap.scan.thresholds.length === 0) continue;
         try {
           await this.publishLive(scan, w, snap, scans.length, refit, ignored);
         } catch (e) {
@@ -432,10 +449,10 @@ class FolderWatch {
 
   private readonly lastFit = new Map<string, { summary: Record<string, unknown>; fitUpTo: number }>();
 
-  private async publishLive(scan: Scan, w: Watched, snap: { scan: Scan; flux: ScanFlux }, scanCount: number, refit: boolean,
+  private async publishLive(scan: Scan, w: Watched, snap: ReturnType<LiveScan['sums']>, scanCount: number, refit: boolean,
     ignored: IgnoredEntry[]): Promise<void> {
     const dir = scanOutputFolder(this.outRoot, scan, scanCount);
-    const upTo = snap.flux.thresholds[snap.flux.thresholds.length - 1];
+    const upTo = snap.scan.thresholds[snap.scan.thresholds.length - 1].threshold;
     const liveState = {
       live: {
         complete: false, files_counted: w.live.recordedFiles, thresholds_done: this.thresholdsDone(w),
@@ -443,23 +460,29 @@ class FolderWatch {
       },
     };
     const previousFit = this.lastFit.get(scan.id)?.summary;
-    const options = { ...this.options, fit: refit, signal: this.publishAbort.signal, workers: this.options.workers ?? defaultWorkerCount() };
-    const { summary, files } = await publishScanResults(snap.scan, this.auxiliaryFor(snap.scan), snap.flux, dir, options, this.emit, ignored,
-      refit ? liveState : { ...previousFit, ...liveState });
-    removeStaleOutputs(dir, scan.id, files);
+    // The options as plain data (signals do not cross to the publisher's thread; it has its own).
+    const analyse = Object.fromEntries(Object.entries(this.options).filter(([, v]) => !(v instanceof AbortSignal))) as Omit<AnalyseOptions, 'signal'>;
+    const { summary, thresholds, asicFlux } = await this.publisher.publish({
+      scan: snap.scan, shape: w.live.shape, mask: w.live.mask, sums: snap.sums, exclude: this.options.exclude ?? [],
+      auxiliary: this.auxiliaryFor(snap.scan), dir, ignored, options: { ...analyse, fit: refit, workers: this.options.workers ?? defaultWorkerCount() },
+      extraSummary: refit ? liveState : { ...previousFit, ...liveState },
+      // Between refits the snapshot keeps the last refit's fit files (maps, pixel fits): the panels go on showing them.
+      keepFits: !refit && !!previousFit,
+    });
     if (!refit) return;
     const fit = summary.fit as { asic?: { params: Record<string, number | null>; converged: boolean }; polarity: 1 | -1; model: ModelName } | undefined;
     this.lastFit.set(scan.id, { summary: { fit: summary.fit, heterogeneity: summary.heterogeneity }, fitUpTo: upTo });
     const a = fit?.asic;
     const theta = a ? ['mu', 'sigma', 'amplitude', 'slope', 'background'].map(k => a.params[k] ?? NaN) : [];
-    const first = snap.flux.thresholds[0];
+    const first = thresholds[0];
     // Trusted only when the fit has seen the whole edge: the measured flux has fallen below a quarter of its
     // maximum, and μ ± 2σ lies inside the thresholds the fit had.
-    const measured = snap.flux.perThreshold.map(t => t.asicFlux).filter(Number.isFinite);
+    const measured = asicFlux.filter(Number.isFinite);
     const dropped = measured.length > 0 && Math.min(...measured) < 0.25 * Math.max(...measured);
     if (a?.converged && dropped && theta.every(Number.isFinite) && theta[0] - 2 * theta[1] > first && theta[0] + 2 * theta[1] < upTo &&
       !w.prediction?.warned) {
       w.prediction = { model: fit!.model, polarity: fit!.polarity, theta, upTo, warned: false };
+      this.checkEdge(w); // thresholds completed while the refit ran (files are read meanwhile) are checked now
     }
   }
 
@@ -517,11 +540,3 @@ function maskKey(file: string | null): string {
   }
 }
 
-/** Flux files of earlier snapshots that the latest publication does not have (the ASIC file's name holds the range). */
-function removeStaleOutputs(dir: string, scanId: string, published: string[]): void {
-  const keep = new Set(published.map(f => path.basename(f)));
-  const prefixes = ['FluxperASIC_', 'UncertaintyFluxperASIC_', 'Fluxperpixel_', 'UncertaintyFluxperpixel_'].map(p => `${p}${scanId}_THR_`);
-  for (const name of fs.readdirSync(dir)) {
-    if (!keep.has(name) && prefixes.some(p => name.startsWith(p))) fs.rmSync(path.join(dir, name), { force: true });
-  }
-}
