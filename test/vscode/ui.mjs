@@ -104,22 +104,27 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
   async function pickScan(choose, again) {
     // The scan pick has a title ("… of"); the palette's own list has none.
     const title = page.locator('.quick-input-widget .quick-input-title:visible', { hasText: / of$/ });
-    let seen = await title.waitFor({ timeout: 10000 }).then(() => true, () => false);
     again ??= lastPaletteTitle && (() => palette(lastPaletteTitle));
-    // A quick pick closes when a webview takes the focus back: ask again (up to 3 times), as a user would.
-    for (let attempt = 0; !seen && again && attempt < 3; attempt++) {
-      log('the scan pick did not open: running the command again');
+    // A quick pick closes when a webview takes the focus back (before it is seen, or while it is being filled):
+    // ask again (up to 3 times), as a user would.
+    for (let attempt = 0; ; attempt++) {
+      const seen = await title.waitFor({ timeout: 10000 }).then(() => true, () => false);
+      if (seen) {
+        await page.waitForTimeout(300);
+        const rows = await quickRows(), heading = await title.innerText().catch(() => '');
+        const filled = await quickInput.fill(choose, { timeout: 5000 }).then(() => true, () => false);
+        if (filled && await title.isVisible().catch(() => false)) {
+          await page.waitForTimeout(300);
+          await page.keyboard.press('Enter');
+          return { rows, heading };
+        }
+      }
+      if (!again || attempt >= 3) { log(`the scan pick for "${choose}" did not stay open`); return { rows: [], heading: '' }; }
+      log(`the scan pick ${seen ? 'closed while being filled' : 'did not open'}: running the command again`);
       await page.keyboard.press('Escape');
       await page.waitForTimeout(500);
       await again();
-      seen = await title.waitFor({ timeout: 10000 }).then(() => true, () => false);
     }
-    await page.waitForTimeout(300);
-    const rows = await quickRows(), heading = await title.innerText().catch(() => '');
-    await quickInput.fill(choose);
-    await page.waitForTimeout(300);
-    await page.keyboard.press('Enter');
-    return { rows, heading };
   }
   const treeRow = name => page.locator('.pane-body .monaco-list-row', { hasText: name });
   async function analyseFromExplorer(folderName) {
@@ -385,9 +390,12 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
     await compareUi({ page, ws, root, check, shot, log, findFrame, analyseFromExplorer, finished, treeRow, pickScan, valueAndError, sameWithinRounding })
       .catch(e => check(false, `compare UI: ${e.stack ?? e}`));
     // Campaigns: a generated module, analysed, collected, shown in the Campaign panel (test/vscode/ui/campaign.mjs);
-    // after the compare checks (the module regroups the tree); its panels stay open through the reload.
+    // after the compare checks (the module regroups the tree); it closes its own tabs again.
     await campaignChecks({ page, ws, check, shot, log, findFrame, analyseFromExplorer, valueAndError, sameWithinRounding })
       .catch(e => check(false, `campaign UI: ${e.stack ?? e}`));
+    // The Compare panel, kept for the reload checks, is the visible editor of its group again.
+    const compareTab = page.locator('.tabs-container .tab', { hasText: 'Compare ·' }).first();
+    if (await compareTab.count()) await compareTab.click().catch(() => {});
 
     // A map (σ, a pixel), the fit diagnostics and the overview; reload the window: all three come back as they were.
     await palette('VELO: Open Pixel Map');
