@@ -114,12 +114,11 @@ export async function campaignChecks({ page, ws, check, shot, log, findFrame, an
   check(!!target?.scan && drawn, `a click on tile VP0-2 opens the pixel map of ${target?.scan}`);
   await shot('campaign-tile-map');
 
-  // Close this section's two tabs by their own close buttons (not the active editor: a webview may hold the focus).
+  // Close this section's two tabs by a middle click on each (not the active editor: a webview may hold the focus).
   for (const title of [`Pixel Map · ${target?.scan}`, `Campaign · ${MODULE}`]) {
     const tab = page.locator('.tabs-container .tab', { hasText: title }).first();
     if (!(await tab.count())) { log(`no tab "${title}" to close`); continue; }
-    await tab.hover();
-    await tab.locator('.codicon-close').first().click({ force: true }).catch(e => log(`closing "${title}": ${e.message}`));
+    await tab.click({ button: 'middle' }).catch(e => log(`closing "${title}": ${e.message}`)); // a middle click closes a tab
     await tab.waitFor({ state: 'detached', timeout: 10000 }).catch(() => log(`the tab "${title}" did not close`));
   }
 }
