@@ -166,3 +166,21 @@ test('the lock excludes: runs that all start on a dead owner\'s lock hold it one
   }
   assert.deepEqual(fs.readdirSync(storeDir), [], 'released, and no temporary lock files left');
 });
+
+test('result folders made by processes side by side (batch tasks of one module) never fail on a parent another one just made', async () => {
+  const root = scratchDir('make-folder-race');
+  const storeModule = path.resolve(__dirname, '../../src/engine/publish/resultStore.js');
+  // each process makes root/s<k>/Module<k>/VP0-<i>/.store for every k: the same two missing parents, at the same moment
+  const start = Date.now() + 1500; // every process starts making folders at this moment
+  const script = `const { makeFolder } = require(${JSON.stringify(storeModule)}); const [root, i, start] = process.argv.slice(1);
+    while (Date.now() < Number(start)) {}
+    for (let k = 0; k < 2000; k++) makeFolder(require('path').join(root, 's' + k, 'Module' + k, 'VP0-' + i, '.store'));`;
+  const exits = await Promise.all(Array.from({ length: 6 }, (_, i) => new Promise<{ code: number | null; err: string }>(resolve => {
+    const child = spawn(process.execPath, ['-e', script, root, String(i), String(start)]);
+    let err = '';
+    child.stderr.on('data', d => { err += d; });
+    child.on('exit', code => resolve({ code, err }));
+  })));
+  assert.deepEqual(exits.filter(e => e.code !== 0).map(e => e.err.split('\n').find(l => /Error/.test(l))), []);
+  assert.equal(fs.readdirSync(root).length, 2000);
+});

@@ -156,13 +156,21 @@ function followForeignLink(visible: string): string {
  */
 export function makeFolder(dir: string): void {
   try {
+    mkdirUnlessThere(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || path.dirname(dir) === dir) throw e;
+    makeFolder(path.dirname(dir));
+    mkdirUnlessThere(dir); // once more: another process (a batch task beside this one) may have made it meanwhile
+  }
+}
+
+/** mkdir that accepts a folder already there. */
+function mkdirUnlessThere(dir: string): void {
+  try {
     fs.mkdirSync(dir);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' && fs.statSync(dir).isDirectory()) return;
-    if (code !== 'ENOENT' || path.dirname(dir) === dir) throw e;
-    makeFolder(path.dirname(dir));
-    fs.mkdirSync(dir);
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST' && fs.statSync(dir).isDirectory()) return;
+    throw e;
   }
 }
 
