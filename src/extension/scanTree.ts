@@ -66,15 +66,13 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
   private readonly disposables: vscode.Disposable[] = [];
   private timer: NodeJS.Timeout | undefined;
   private folders: Promise<string[]> | undefined;
-  /** What each running scan is doing ("fitting 40 %"), by folder and scan id. */
-  private readonly progress = new Map<string, string>();
-  /** The scan nodes last shown, by the same key (a progress change redraws just that row). */
+  /** What each scan's row shows while something runs on it, by folder and scan id: an analysis's progress
+   *  ("fitting 40 %") or a live watch's status (`live`). */
+  private readonly rowStatus = new Map<string, { text: string; live: boolean }>();
+  /** The scan nodes last shown, by the same key (a status change redraws just that row). */
   private readonly scanNodes = new Map<string, ScanTreeNode>();
   private readonly dirtyScans = new Set<ScanTreeNode>();
-  private progressTimer: NodeJS.Timeout | undefined;
-  /** A live watch's status line per scan (`<folder>\0<scan id>`), shown on the scan's row while it is watched. */
-  private readonly liveStatus = new Map<string, string>();
-  private lastLiveRefresh = 0;
+  private rowTimer: NodeJS.Timeout | undefined;
 
   constructor() {
     // A scan still being taken: new files appear; refresh at most every 500 ms.
@@ -97,15 +95,12 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
 
   /** Shows a live watch's status on the scan's row (undefined: every scan of `folder` is no longer watched). */
   setLiveStatus(folder: string, scanId: string | undefined, text?: string): void {
-    const key = `${path.resolve(folder)}\0`;
     if (scanId === undefined) {
-      for (const k of [...this.liveStatus.keys()]) if (k.startsWith(key)) this.liveStatus.delete(k);
+      this.clearProgress(folder);
       this.refresh();
       return;
     }
-    this.liveStatus.set(key + scanId, text ?? '');
-    // A watch reports every file (up to ~10/s): redraw the rows at most once a second.
-    if (Date.now() - this.lastLiveRefresh >= 1000) { this.lastLiveRefresh = Date.now(); this.changed.fire(undefined); }
+    this.setRowStatus(folder, scanId, { text: text ?? '', live: true });
   }
 
   /** Folders of the workspace that hold scan files. */
@@ -119,24 +114,28 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
 
   /** Shows `text` as the scan's state while its folder analyses (undefined: back to its stored state). */
   setScanProgress(folder: string, scanId: string, text: string | undefined): void {
-    const key = scanKey(folder, scanId);
-    if (this.progress.get(key) === text) return;
-    if (text === undefined) this.progress.delete(key); else this.progress.set(key, text);
+    this.setRowStatus(folder, scanId, text === undefined ? undefined : { text, live: false });
+  }
+
+  private setRowStatus(folder: string, scanId: string, status: { text: string; live: boolean } | undefined): void {
+    const key = scanKey(folder, scanId), old = this.rowStatus.get(key);
+    if (old?.text === status?.text && old?.live === status?.live) return;
+    if (status === undefined) this.rowStatus.delete(key); else this.rowStatus.set(key, status);
     const node = this.scanNodes.get(key);
     if (!node) return;
-    // at most ~3 redraws a second however fast the engine reports
+    // at most ~3 redraws a second however fast the engine reports (a watch: every file)
     this.dirtyScans.add(node);
-    this.progressTimer ??= setTimeout(() => {
-      this.progressTimer = undefined;
+    this.rowTimer ??= setTimeout(() => {
+      this.rowTimer = undefined;
       for (const n of this.dirtyScans) this.changed.fire(n);
       this.dirtyScans.clear();
     }, 300);
   }
 
-  /** Forgets every progress text of `folder` (its analysis ended). */
+  /** Forgets every row status of `folder` (its analysis or watch ended). */
   clearProgress(folder: string): void {
     const prefix = scanKey(folder, '');
-    for (const key of [...this.progress.keys()]) if (key.startsWith(prefix)) this.progress.delete(key);
+    for (const key of [...this.rowStatus.keys()]) if (key.startsWith(prefix)) this.rowStatus.delete(key);
   }
 
   private scanNode(folder: string, scan: Scan, result?: StoredResult): ScanTreeNode {
@@ -207,9 +206,9 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
         const s = node.scan;
         const nAcq = s.thresholds.reduce((n, t) => n + t.acquisitions.length, 0);
         const item = new vscode.TreeItem(s.prefix.replace(/_+$/, '') || s.id, vscode.TreeItemCollapsibleState.Collapsed);
-        const state = this.progress.get(scanKey(node.folder, s.id))
-          ?? (node.result ? (node.result.upToDate ? 'analysed' : 'analysis out of date') : 'not analysed');
-        const live = this.liveStatus.get(`${path.resolve(node.folder)}\0${s.id}`);
+        const status = this.rowStatus.get(scanKey(node.folder, s.id));
+        const live = status?.live ? status.text : undefined;
+        const state = status?.text ?? (node.result ? (node.result.upToDate ? 'analysed' : 'analysis out of date') : 'not analysed');
         item.description = live !== undefined ? `${s.shutterText} · live: ${live}`
           : `${s.shutterText} · ${s.thresholds.length} thresholds · ${nAcq} acquisitions · ${state}`;
         // File names are untrusted: they enter the tooltip as text, never as markdown.
@@ -261,7 +260,7 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
 
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
-    if (this.progressTimer) clearTimeout(this.progressTimer);
+    if (this.rowTimer) clearTimeout(this.rowTimer);
     this.changed.dispose();
     for (const d of this.disposables) d.dispose();
   }
