@@ -12,7 +12,7 @@ const builds = [
     // flat names: the engine finds its worker scripts next to itself (workerPool.workerScript)
     entryPoints: Object.fromEntries(Object.entries({
       cli: 'src/cli.ts', fluxWorker: 'src/engine/fluxWorker.ts', fitWorker: 'src/engine/fitWorker.ts', resultsH5Worker: 'src/engine/resultsH5Worker.ts', bench: 'src/bench.ts',
-      livePublishWorker: 'src/engine/live/livePublishWorker.ts',
+      livePublishWorker: 'src/engine/live/livePublishWorker.ts', fitTablesWorker: 'src/engine/fitTablesWorker.ts',
     }).filter(([, f]) => exists(f))) },
 ];
 if (exists('src/extension/extension.ts')) {

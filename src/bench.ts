@@ -10,6 +10,7 @@ import { generateScan, parseThresholdRange } from './engine/generate';
 import { discoverScans } from './engine/scanFiles';
 import { fitScan, R_FLAGS, RESULT_FIELDS, SIGMA_UPPER_LIMIT_FLAG } from './engine/scanFits';
 import { defaultWorkerCount } from './engine/workerPool';
+import { fitWorkerPool } from './engine/fitPool';
 import { ensureModuleScans, measureModuleAnalysis, moduleBenchLine } from './engine/campaign/moduleBench';
 import { liveBenchLines, measureLiveWatch } from './engine/live/liveBench';
 
@@ -18,6 +19,7 @@ const NACQ = Number(process.env.BENCH_NACQ ?? 100);
 const SEED = 1;
 
 async function measure(dir: string, maxAcq: number, withFits: boolean, parser: 'wasm' | 'typescript'): Promise<void> {
+  if (withFits) fitWorkerPool(defaultWorkerCount()); // as analyse does: the fit threads start while the flux is read
   const found = discoverScans(dir);
   const scan = found.scans[0];
   for (const t of scan.thresholds) t.acquisitions = t.acquisitions.filter(a => a.acquisition < maxAcq);

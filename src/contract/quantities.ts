@@ -55,10 +55,39 @@ export function percentile(sorted: ArrayLike<number>, q: number): number {
 /** Median and robust spread (1.4826 × median absolute deviation: the rms a Gaussian core would have, insensitive to
  *  outliers) of the finite values; the engine's statistics and the pixel map's histogram both use it. */
 export function medianAndSpread(values: ArrayLike<number>): { n: number; median: number; robustRms: number } {
-  const v = Float64Array.from(values).filter(x => Number.isFinite(x)).sort();
-  const median = percentile(v, 0.5);
-  const mad = percentile(v.map(x => Math.abs(x - median)).sort(), 0.5);
-  return { n: v.length, median, robustRms: 1.4826 * mad };
+  const v = Float64Array.from(values).filter(x => Number.isFinite(x));
+  const median = medianInPlace(v);
+  for (let i = 0; i < v.length; i++) v[i] = Math.abs(v[i] - median);
+  return { n: v.length, median, robustRms: 1.4826 * medianInPlace(v) };
+}
+
+/** percentile(sorted values, 0.5) without sorting: the middle order statistic(s) by selection (reorders v). */
+function medianInPlace(v: Float64Array): number {
+  const n = v.length;
+  if (n === 0) return NaN;
+  const lo = (n - 1) >> 1;
+  const a = selectInPlace(v, lo);
+  if (n % 2 === 1) return a;
+  let b = Infinity; // the next order statistic: the least value right of lo after the selection
+  for (let i = lo + 1; i < n; i++) if (v[i] < b) b = v[i];
+  return a + (b - a) * 0.5;
+}
+
+/** The k-th smallest of v (0-based), by Hoare's selection: afterwards v[k] is it, smaller or equal values before it,
+ *  greater or equal after it. */
+function selectInPlace(v: Float64Array, k: number): number {
+  let left = 0, right = v.length - 1;
+  while (left < right) {
+    const pivot = v[(left + right) >> 1];
+    let i = left, j = right;
+    while (i <= j) {
+      while (v[i] < pivot) i++;
+      while (v[j] > pivot) j--;
+      if (i <= j) { const t = v[i]; v[i] = v[j]; v[j] = t; i++; j--; }
+    }
+    if (k <= j) right = j; else if (k >= i) left = i; else break;
+  }
+  return v[k];
 }
 
 /** Text of one number in an output CSV (numpy-compatible `nan`, `inf`, `-inf`). */

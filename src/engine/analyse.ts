@@ -5,10 +5,11 @@ import { fingerprintSettings, TOOL_VERSION } from '../contract/analysisSettings'
 import { EngineEvent, FailedScanReport } from '../protocol';
 import { StagedOutput } from './atomicFiles';
 import { columnToCsv } from './csvFormat';
-import { assertMaskShape, computeScanFlux, pixelFlux, readMask, ScanFlux, scanShape, writePixelFluxFiles } from './flux';
+import { assertMaskShape, computeScanFlux, pixelFluxCsv, readMask, ScanFlux, scanShape, writePixelFluxFiles } from './flux';
 import { MatrixShape } from './matrixParser';
 import { discoverScans, IgnoredEntry, inputFingerprint, Scan, thresholdStep } from './scanFiles';
 import { defaultWorkerCount } from './workerPool';
+import { fitWorkerPool } from './fitPool';
 import { makeModel, ModelName } from './scurveModel';
 import { fitScanOutputs, FitSettings } from './fitOutputs';
 import { AuxiliaryFileError, auxiliaryFileList, resolveAuxiliaryFiles, ScanAuxiliaryFiles } from './input/auxiliaryFiles';
@@ -172,6 +173,8 @@ async function analyseScans(scans: Scan[], folderScans: Scan[], found: { auxilia
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) stop.abort();
   const scanOptions = { ...options, signal: stop.signal };
+  const fitWorkers = options.workers ?? defaultWorkerCount();
+  if (options.fit && fitWorkers > 0) fitWorkerPool(fitWorkers); // its threads start while the flux is read
   const ok: boolean[] = [], failed: Array<FailedScan | undefined> = [];
   let fatal: { error: unknown } | undefined;
   const one = async (scan: Scan, scanIndex: number) => {
@@ -428,7 +431,8 @@ function pixelCountsBinary(flux: ScanFlux): Uint8Array {
 function writeFluxOutputs(staged: StagedOutput, scan: Scan, flux: ScanFlux, pixelFilesWritten: boolean): void {
   if (!pixelFilesWritten) {
     flux.thresholds.forEach((threshold, i) => {
-      writePixelFluxFiles({ dir: staged.dir, ...pixelFluxFileNames(scan, threshold) }, pixelFlux(flux, i), flux.shape);
+      writePixelFluxFiles({ dir: staged.dir, ...pixelFluxFileNames(scan, threshold) },
+        pixelFluxCsv(flux.counts[i], flux.mask, flux.perThreshold[i].exposure, flux.shape));
     });
   }
   staged.write(PIXEL_COUNTS_FILE, pixelCountsBinary(flux));

@@ -13,6 +13,7 @@ import { asicGoodConclusion, asicGoodCurve, curveFitJson, fitSummedCurve } from 
 import { analyseGain, GainInput, PixelQuantity } from './gain/gainAnalysis';
 import { skippedAcquisitionsReport } from './input/acquisitionQuality';
 import { stageResultsH5 } from './report/resultsH5';
+import { runInWorkers, workerScript } from './workerPool';
 
 export type { FitSettings } from './scanFits';
 
@@ -42,6 +43,9 @@ export const MAP_FILES: Record<string, (row: Float64Array) => number> = {
 /** `gain`: the pixels' baselines, when the scan has one (adds target and gain columns, maps and the `gain` block). */
 export async function fitScanOutputs(staged: StagedOutput, flux: ScanFlux, settings: FitSettings, gainInput?: GainInput) {
   const fits = await fitScan(flux, settings);
+  // the map CSVs are written by worker threads from the shared results while this one judges the fits
+  const mapTables = writeFitTables(staged, fits, Object.keys(MAP_FILES), [], settings.workers);
+  mapTables.catch(() => undefined); // awaited below: a failure here first must not leave it unhandled
   const heterogeneity = analyseHeterogeneity(fits);
   const asicGood = fitSummedCurve(asicGoodCurve(flux, fits), settings.model, fits.asic.polarity);
   heterogeneity.conclusions.push(asicGoodConclusion(asicGood, fits.asic.fit, fits.asic.unmaskedPixels));
@@ -49,14 +53,15 @@ export async function fitScanOutputs(staged: StagedOutput, flux: ScanFlux, setti
   if (gain) heterogeneity.conclusions.push(...gain.conclusions);
   const extra = gain?.quantities ?? [];
   const asicFit = asicFitJson(fits);
-  // results.h5 is built in a worker thread while this one writes the CSV outputs
+  // results.h5 and the remaining tables are built in worker threads while this one writes the rest
   const h5 = stageResultsH5(staged, flux, fits, asicFit, MAP_FILES, extra, settings.workers > 0);
-  h5.catch(() => undefined); // awaited below: a failure here first must not leave it unhandled
-  writePixelFits(staged, fits, extra);
-  const maps = writeMaps(staged, fits, extra);
+  h5.catch(() => undefined);
+  const tables = writeFitTables(staged, fits, [PIXEL_FITS_FILE, ...extra.map(q => extraMapFile(q.name))], extra, settings.workers);
+  tables.catch(() => undefined);
+  const maps = writeMapsBinary(staged, fits, extra);
   staged.write('asic_fit.json', JSON.stringify(asicFit, null, 1) + '\n');
   staged.write('report.md', renderReport(flux, fits, heterogeneity) + (gain ? '\n' + gain.report.join('\n') + '\n' : ''));
-  await h5;
+  await Promise.all([mapTables, tables, h5]);
   return {
     fit: {
       model: settings.model, polarity: fits.asic.polarity, fit_range: settings.fitRange ?? null,
@@ -92,9 +97,46 @@ function nullIfNaN(v: number): number | null {
   return Number.isFinite(v) ? v : null;
 }
 
+export const PIXEL_FITS_FILE = 'pixel_fits.csv';
+const extraMapFile = (name: string) => `map_${name}.csv`;
+
+/** Writes fit tables (fitTableText) into the staged folder: in worker threads reading the shared results
+ *  (fitTablesWorker; `workers` 0: inline). */
+async function writeFitTables(staged: StagedOutput, fits: ScanFitResult, files: string[], extra: PixelQuantity[],
+  workers: number): Promise<void> {
+  if (workers <= 0) {
+    for (const file of files) staged.write(file, fitTableText(file, fits.results, fits.shape, extra));
+    return;
+  }
+  const data: FitTablesData = { dir: staged.dir, results: fits.results, shape: fits.shape, extra: extra.map(q => ({ name: q.name, values: q.values })) };
+  await runInWorkers<string, null>(workerScript('fitTablesWorker'), data, files, { workers: Math.min(workers, 2) }, () => undefined);
+}
+
+/** What fitTablesWorker is given: the results (shared memory, not copied) and where to write. */
+export interface FitTablesData {
+  dir: string;
+  results: Float64Array;
+  shape: { rows: number; cols: number };
+  extra: PixelQuantity[];
+}
+
+/** The text of one fit table: pixel_fits.csv, a map of MAP_FILES, or the map of an extra quantity. */
+export function fitTableText(file: string, results: Float64Array, shape: { rows: number; cols: number }, extra: PixelQuantity[]): string {
+  if (file === PIXEL_FITS_FILE) return pixelFitsCsv(results, shape, extra);
+  const n = shape.rows * shape.cols;
+  const pick = MAP_FILES[file];
+  if (pick) {
+    const values = new Float64Array(n);
+    for (let p = 0; p < n; p++) values[p] = pick(results.subarray(p * RESULT_FIELDS, (p + 1) * RESULT_FIELDS));
+    return matrixToCsv(values, shape.rows, shape.cols);
+  }
+  const quantity = extra.find(q => extraMapFile(q.name) === file);
+  if (!quantity) throw new Error(`no fit table called ${file}`);
+  return matrixToCsv(quantity.values, shape.rows, shape.cols);
+}
+
 /** `extra` columns go at the end of every row, after the fit's own columns. */
-function writePixelFits(staged: StagedOutput, fits: ScanFitResult, extra: PixelQuantity[]): void {
-  const { rows, cols } = fits.shape, r = fits.results;
+function pixelFitsCsv(r: Float64Array, { rows, cols }: { rows: number; cols: number }, extra: PixelQuantity[]): string {
   const lines: string[] = [[PIXEL_FITS_HEADER, ...extra.map(q => q.name)].join(',')];
   for (let p = 0; p < rows * cols; p++) {
     const o = p * RESULT_FIELDS;
@@ -105,7 +147,7 @@ function writePixelFits(staged: StagedOutput, fits: ScanFitResult, extra: PixelQ
     for (const q of extra) cells.push(formatNumber(q.values[p]));
     lines.push(cells.join(','));
   }
-  staged.write('pixel_fits.csv', lines.join('\n') + '\n');
+  return lines.join('\n') + '\n';
 }
 
 /** Every map of MAP_FILES once more as float64 little-endian, one after the other in MAP_FILES order:
@@ -113,19 +155,15 @@ function writePixelFits(staged: StagedOutput, fits: ScanFitResult, extra: PixelQ
 export const PIXEL_MAPS_FILE = 'pixel_maps.f64';
 export const PIXEL_MAPS_ORDER = Object.keys(MAP_FILES).map(f => f.replace(/^map_|\.csv$/g, ''));
 
-/** Writes MAP_FILES and then `map_<name>.csv` of every extra quantity; returns the map names in file order. */
-function writeMaps(staged: StagedOutput, fits: ScanFitResult, extra: PixelQuantity[]): string[] {
+/** Writes PIXEL_MAPS_FILE (every map of MAP_FILES, then every extra quantity); returns the map names in file order. */
+function writeMapsBinary(staged: StagedOutput, fits: ScanFitResult, extra: PixelQuantity[]): string[] {
   const { rows, cols } = fits.shape, n = rows * cols;
   const all = new Float64Array(n * (PIXEL_MAPS_ORDER.length + extra.length));
-  Object.entries(MAP_FILES).forEach(([name, pick], m) => {
+  Object.values(MAP_FILES).forEach((pick, m) => {
     const values = all.subarray(m * n, (m + 1) * n);
     for (let p = 0; p < n; p++) values[p] = pick(fits.results.subarray(p * RESULT_FIELDS, (p + 1) * RESULT_FIELDS));
-    staged.write(name, matrixToCsv(values, rows, cols));
   });
-  extra.forEach((q, i) => {
-    all.set(q.values, (PIXEL_MAPS_ORDER.length + i) * n);
-    staged.write(`map_${q.name}.csv`, matrixToCsv(q.values, rows, cols));
-  });
+  extra.forEach((q, i) => all.set(q.values, (PIXEL_MAPS_ORDER.length + i) * n));
   staged.write(PIXEL_MAPS_FILE, new Uint8Array(all.buffer));
   return [...PIXEL_MAPS_ORDER, ...extra.map(q => q.name)];
 }

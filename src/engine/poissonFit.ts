@@ -38,9 +38,10 @@ export interface FitOptions {
   projected?: boolean;
   /**
    * Fills ν_j and the Jacobian at the start θ (already known to the caller, e.g. a scaled copy of another curve) in
-   * place of evaluating the model there; used only when the start lies within the bounds.
+   * place of evaluating the model there; used only when the start lies within the bounds. (The first step is never a
+   * Newton step, so the second derivatives at the start are not needed.)
    */
-  curveAtStart?: (nu: Float64Array, jac: Float64Array, second: Float64Array) => void;
+  curveAtStart?: (nu: Float64Array, jac: Float64Array) => void;
 }
 
 const MAX_ITERATIONS = 200;
@@ -146,7 +147,7 @@ export class PoissonCurveFitter {
     for (let k = 0; k < N_PARAMS; k++) if (free[k]) idx[nFree++] = k;
     let dev: number;
     if (!clamp(theta, bounds) && curveAtStart) {
-      curveAtStart(this.nu, this.jac, this.second);
+      curveAtStart(this.nu, this.jac);
       dev = this.devianceOfNu(n, m);
     } else {
       dev = this.deviance(model, t, n, exposure, m, theta, true);

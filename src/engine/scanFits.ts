@@ -8,7 +8,7 @@ import {
 } from './scurveModel';
 import { detectPolarity, estimateStart } from './startValues';
 import { chi2Survival } from './statistics';
-import { runInWorkers, workerScript } from './workerPool';
+import { fitWorkerPool } from './fitPool';
 
 export enum PixelStatus { Ok = 0, Masked = 1, Dead = 2, Failed = 3, BadFit = 4, TooFewPoints = 5 }
 export { FIT_FLAG_NAMES, STATUS_NAMES } from '../protocol';
@@ -211,13 +211,10 @@ export class ScaledAsicCurve {
   private readonly second: Float64Array;
   /** The pixel's amplitude-only scale k (set by at()). */
   scale = NaN;
-  readonly fill = (nu: Float64Array, jac: Float64Array, second: Float64Array) => {
+  /** ν and the Jacobian at the start (the fit's curveAtStart); fillSecond: the second derivatives there. */
+  readonly fill = (nu: Float64Array, jac: Float64Array) => {
     const k = this.scale, m = this.nu.length;
     for (let j = 0; j < m; j++) nu[j] = k * this.nu[j];
-    for (let q = 0; q < m * N_SECOND; q += N_SECOND) { // pairs of μ, σ with each other × k, with a height not
-      second[q] = k * this.second[q]; second[q + 1] = k * this.second[q + 1]; second[q + 2] = k * this.second[q + 2];
-      for (let r = 3; r < N_SECOND; r++) second[q + r] = this.second[q + r];
-    }
     for (let o = 0; o < m * N_PARAMS; o += N_PARAMS) {
       jac[o + MU] = k * this.jac[o + MU];
       jac[o + SIGMA] = k * this.jac[o + SIGMA];
@@ -226,6 +223,14 @@ export class ScaledAsicCurve {
       jac[o + BACKGROUND] = this.jac[o + BACKGROUND];
     }
   };
+
+  fillSecond(second: Float64Array): void {
+    const k = this.scale, m = this.nu.length;
+    for (let q = 0; q < m * N_SECOND; q += N_SECOND) { // pairs of μ, σ with each other × k, with a height not
+      second[q] = k * this.second[q]; second[q + 1] = k * this.second[q + 1]; second[q + 2] = k * this.second[q + 2];
+      for (let r = 3; r < N_SECOND; r++) second[q + r] = this.second[q + r];
+    }
+  }
 
   constructor(model: ScurveModel, readonly job: PixelFitJob) {
     const m = job.thresholds.length;
@@ -361,8 +366,7 @@ export async function fitScan(flux: ScanFlux, settings: FitSettings): Promise<Sc
       onDone(fitPixelRange(job, r, fitter), r);
     }
   } else {
-    await runInWorkers<PixelRange, number>(workerScript('fitWorker'), job, ranges,
-      { workers: settings.workers, signal: settings.signal }, onDone);
+    await fitWorkerPool(settings.workers).run(job, ranges, settings.signal, onDone);
   }
   return { points, asic, results: job.results, shape: flux.shape, profileSeconds: profileMs / 1000 };
 }

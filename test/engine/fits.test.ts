@@ -63,7 +63,8 @@ test('a pixel fit starts from the ASIC curve scaled to it: the filled ν and der
     const start = new Float64Array(N_PARAMS);
     scaled.startInto(start);
     const nu = new Float64Array(m), jac = new Float64Array(m * N_PARAMS), second = new Float64Array(m * N_SECOND);
-    scaled.fill(nu, jac, second);
+    scaled.fill(nu, jac);
+    scaled.fillSecond(second);
     const nuRef = new Float64Array(m), jacRef = new Float64Array(m * N_PARAMS), secondRef = new Float64Array(m * N_SECOND);
     model.evaluateCurve(t, exposure, m, start, nuRef, jacRef, secondRef);
     for (const [got, want, what] of [[nu, nuRef, 'ν'], [jac, jacRef, 'Jacobian'], [second, secondRef, 'second']] as const) {

@@ -4,7 +4,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { analyseFolder, AnalyseOptions, DEFAULT_ANALYSE_OPTIONS } from '../../src/engine/analyse';
 import { EngineEvent } from '../../src/protocol';
-import { computeScanFlux, readMask, scanShape } from '../../src/engine/flux';
+import { computeScanFlux, pixelFluxCsv, readMask, scanShape } from '../../src/engine/flux';
+import { matrixToCsv } from '../../src/engine/csvFormat';
+import { Random } from '../../src/engine/random';
 import { discoverScans } from '../../src/engine/scanFiles';
 import { ThresholdAccumulator } from '../../src/engine/thresholdAccumulator';
 import { folderHashes, generated, range, readMatrixWithCsvParse, readOutputMatrix, scratchDir } from './helpers';
@@ -206,4 +208,19 @@ test('--mask overrides the folder mask; several mask files naming the scan witho
   const wrongShape = path.join(out, 'small-mask.csv');
   fs.writeFileSync(wrongShape, '0,0\n0,0\n');
   await assert.rejects(run({ mask: wrongShape, out: scratchDir('mask-shape') }), /small-mask\.csv:1:1: mask is 2×2: expected the scan's shape 24×40/);
+});
+
+test('the pixel flux CSV text (remembered per count) is byte for byte the matrix CSV of Σhits/T and √Σhits/T', () => {
+  const rng = new Random(5);
+  const rows = 64, cols = 48, n = rows * cols;
+  for (const exposure of [131, 1.31 * 97, 0.3, 0]) {
+    const counts = Float64Array.from({ length: n }, (_, p) =>
+      p % 53 === 0 ? 70000 + p : p % 41 === 0 ? 12.5 : rng.poisson(p % 7 === 0 ? 4000 : 30));
+    const mask = Uint8Array.from({ length: n }, (_, p) => (p % 29 === 0 ? 1 : 0));
+    const flux = Float64Array.from(counts, (c, p) => (mask[p] || !(exposure > 0) ? NaN : c / exposure));
+    const error = Float64Array.from(counts, (c, p) => (mask[p] || !(exposure > 0) ? NaN : Math.sqrt(c) / exposure));
+    const csv = pixelFluxCsv(counts, mask, exposure, { rows, cols });
+    assert.equal(Buffer.from(csv.flux).toString(), matrixToCsv(flux, rows, cols));
+    assert.equal(Buffer.from(csv.error).toString(), matrixToCsv(error, rows, cols));
+  }
 });

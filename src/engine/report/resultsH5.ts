@@ -1,7 +1,6 @@
 // results.h5: one scan's results in one HDF5 file for Python (h5py) and H5Web, written through h5wasm
 // (HDF5 compiled to WebAssembly, no native library). Layout in the README's output contract.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import type * as H5 from 'h5wasm';
 import { Worker } from 'worker_threads';
@@ -118,23 +117,22 @@ function writeFile(h5: H5Module, file: string, flux: H5Flux, fits: H5Fits, asicF
 /**
  * Starts adding results.h5 to a scan's staged outputs (published with them, atomically); resolves when it is
  * there. With `inWorker` the file is built in a worker thread while the caller writes the other outputs
- * (`fits.results` lives in shared memory; the rest is copied once). h5wasm writes real files, so the file is
- * built in a private temporary folder first.
+ * (`fits.results` lives in shared memory; the rest is copied once).
  */
 export async function stageResultsH5(staged: StagedOutput, flux: ScanFlux, fits: ScanFitResult, asicFit: AsicFitJson,
   mapFiles: MapPicks, extra: ExtraQuantity[], inWorker: boolean): Promise<void> {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'velo-calib-h5-'));
+  // built under a name of its own in the (private) staging folder, renamed when complete: no copy of the file
+  const partial = path.join(staged.dir, `.${RESULTS_H5_FILE}.partial`);
   try {
-    const file = path.join(tmp, RESULTS_H5_FILE);
     const input: ResultsH5Input = {
       flux: { shape: flux.shape, thresholds: flux.thresholds, counts: flux.counts, exposure: flux.perThreshold.map(t => t.exposure) },
       fits: { shape: fits.shape, results: fits.results }, asicFit, extra,
     };
-    if (inWorker) await inWorkerThread(file, input);
-    else await writeResultsH5(file, input, mapFiles);
-    staged.write(RESULTS_H5_FILE, fs.readFileSync(file));
+    if (inWorker) await inWorkerThread(partial, input);
+    else await writeResultsH5(partial, input, mapFiles);
+    fs.renameSync(partial, path.join(staged.dir, RESULTS_H5_FILE));
   } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.rmSync(partial, { force: true });
   }
 }
 
