@@ -29,7 +29,7 @@ export class LiveWatches implements vscode.Disposable {
 
   constructor(private readonly runner: EngineRunner, private readonly tree: ScanTreeProvider, private readonly log: vscode.LogOutputChannel) {
     this.status.command = 'veloCalib.stopWatch';
-    this.status.tooltip = 'VELO live watch: click to stop (the final result is then published)';
+    this.status.tooltip = 'VELO live watch: click to stop (asks which one when several run; the final result is then published)';
   }
 
   /** Watches `folder` until stopped; resolves with the output folders of the final result. */
