@@ -1,9 +1,9 @@
 // Poisson maximum-likelihood fit of counts n_j with exposure T_j to T_j·F(t_j; θ):
-// Levenberg–Marquardt on the Baker–Cousins deviance with the analytic Jacobian and the Fisher matrix
-// as curvature; bounds by projection; parameter errors from the inverse Fisher matrix of the parameters free at the
+// Levenberg–Marquardt on the Baker–Cousins deviance with the analytic Jacobian, the Fisher matrix as curvature far
+// from the minimum and the observed Hessian (analytic second derivatives) near it; bounds by projection; parameter errors from the inverse Fisher matrix of the parameters free at the
 // optimum (one sitting at its bound is held fixed there, as MINUIT reports it, and gets a one-sided error).
 // Neyman (√n-weighted) least squares is biased at these counts and undefined for n = 0.
-import { N_PARAMS, ScurveModel } from './scurveModel';
+import { N_PARAMS, N_SECOND, ScurveModel } from './scurveModel';
 
 export interface FitBounds {
   lower: Float64Array;
@@ -26,7 +26,35 @@ export interface CurveFitResult {
   iterations: number;
 }
 
+export interface FitOptions {
+  /** The fit ends when an accepted step lowers the deviance by less than this. */
+  tolerance?: number;
+  /**
+   * A parameter at a bound that the gradient pushes outwards is held there for the step (projected Newton) instead
+   * of being clamped after it. Profile fits use it: with σ held, the background and amplitude sit at their bounds
+   * often, and clamped steps cost rejected trials and stopped short of the conditional optimum. The pixel fits keep
+   * the plain steps: their path, which decides between a sharp and a wide edge when both fit, stays.
+   */
+  projected?: boolean;
+  /**
+   * Fills ν_j and the Jacobian at the start θ (already known to the caller, e.g. a scaled copy of another curve) in
+   * place of evaluating the model there; used only when the start lies within the bounds.
+   */
+  curveAtStart?: (nu: Float64Array, jac: Float64Array, second: Float64Array) => void;
+}
+
 const MAX_ITERATIONS = 200;
+/** Once a step lowers the deviance by less than this, the steps are Newton steps on the observed Hessian. */
+const NEWTON_BELOW_DECREASE = 10;
+/**
+ * The fit also ends when the estimated distance to the minimum (EDM: the decrease a full Newton step predicts) is
+ * below this fraction of the tolerance, as MINUIT's MIGRAD does (EDM < 0.002·0.1 for a deviance: 2e-4 against our
+ * 1e-3), but only where the quadratic model has just been seen to hold: the last step decreased the deviance by its
+ * prediction within MODEL_AGREEMENT, and was not clamped at a bound. Near a bound (a background close to 0) the
+ * deviance is far from quadratic and an EDM alone can stop a fit well short of its minimum.
+ */
+const EDM_FRACTION = 0.2;
+const MODEL_AGREEMENT = 0.1;
 /** A deviance decrease below this ends the fit: 1e-3 is far below the 1-unit change that moves a parameter by 1σ. */
 export const DEVIANCE_TOLERANCE = 1e-3;
 
@@ -55,6 +83,7 @@ export function amplitudeOnlyFit(n: ArrayLike<number>, exposure: ArrayLike<numbe
 /** Reusable fitter for curves of up to `maxPoints` points (one per thread: no allocation per fit). */
 export class PoissonCurveFitter {
   private readonly jac: Float64Array; // point-major: jac[j*5 + k] = dν_j/dθ_k
+  private readonly second: Float64Array; // point-major: second[j*N_SECOND + q] = d²ν_j for SECOND_PAIRS[q]
   private readonly nu: Float64Array;
   private readonly trial = new Float64Array(N_PARAMS);
   private readonly g = new Float64Array(N_PARAMS);
@@ -69,15 +98,22 @@ export class PoissonCurveFitter {
   private readonly fullG = new Float64Array(N_PARAMS);
   private readonly fullH = new Float64Array(N_PARAMS * N_PARAMS);
 
+  /** Observed Hessian of D/2 over all five parameters (fullCurvature). */
+  private readonly fullObserved = new Float64Array(N_PARAMS * N_PARAMS);
+  /** Observed Hessian of D/2 over the free parameters (the Newton steps' curvature). */
+  private readonly observed = new Float64Array(N_PARAMS * N_PARAMS);
+  private lastFree = 0;
+
   constructor(maxPoints: number) {
     this.jac = new Float64Array(maxPoints * N_PARAMS);
+    this.second = new Float64Array(maxPoints * N_SECOND);
     this.nu = new Float64Array(maxPoints);
   }
 
-  /** Fills ν_j = T_j·F(t_j; θ) and, when asked, the Jacobian dν_j/dθ. */
+  /** Fills ν_j = T_j·F(t_j; θ) and, when asked, its first and second derivatives. */
   private evaluate(model: ScurveModel, t: ArrayLike<number>, exposure: ArrayLike<number>, m: number,
     theta: Float64Array, withJacobian: boolean): void {
-    model.evaluateCurve(t, exposure, m, theta, this.nu, withJacobian ? this.jac : undefined);
+    model.evaluateCurve(t, exposure, m, theta, this.nu, withJacobian ? this.jac : undefined, withJacobian ? this.second : undefined);
   }
 
   /** Deviance of the current ν; Infinity when some ν is impossible (negative, NaN, or 0 with n > 0). */
@@ -100,26 +136,32 @@ export class PoissonCurveFitter {
 
   /**
    * Fits m points. `start` is modified into the result θ. Parameters with free[k] false stay fixed.
-   * `projected`: a parameter at a bound that the gradient pushes outwards is held there for the step (projected
-   * Newton) instead of being clamped after it. Profile fits use it: with σ held, the background and amplitude sit at
-   * their bounds often, and clamped steps cost rejected trials and stopped short of the conditional optimum. The
-   * pixel fits keep the plain steps: their path, which decides between a sharp and a wide edge when both fit, stays.
    */
   fit(model: ScurveModel, t: ArrayLike<number>, n: ArrayLike<number>, exposure: ArrayLike<number>, m: number,
-    start: Float64Array, free: boolean[], bounds: FitBounds, tolerance = DEVIANCE_TOLERANCE, projected = false): CurveFitResult {
+    start: Float64Array, free: boolean[], bounds: FitBounds, options: FitOptions = {}): CurveFitResult {
+    const { tolerance = DEVIANCE_TOLERANCE, projected = false, curveAtStart } = options;
     const theta = start, trial = this.trial, g = this.g, h = this.h, a = this.a, step = this.step;
     const idx = this.freeIndex, moving = this.moving;
     let nFree = 0;
     for (let k = 0; k < N_PARAMS; k++) if (free[k]) idx[nFree++] = k;
-    clamp(theta, bounds);
-    let dev = this.deviance(model, t, n, exposure, m, theta, true);
-    let lambda = 1e-3, iterations = 0, converged = false;
+    let dev: number;
+    if (!clamp(theta, bounds) && curveAtStart) {
+      curveAtStart(this.nu, this.jac, this.second);
+      dev = this.devianceOfNu(n, m);
+    } else {
+      dev = this.deviance(model, t, n, exposure, m, theta, true);
+    }
+    let lambda = 1e-3, iterations = 0, converged = false, lastDecrease = Infinity, modelTrusted = false;
     // ν and the Jacobian in the buffers belong to θ until a trial step is evaluated.
     let buffersAtTheta = true;
-    if (!Number.isFinite(dev)) return this.result(false, theta, NaN, m, n, nFree, 0, model, t, exposure, buffersAtTheta, bounds);
+    // g, h (and the observed Hessian) belong to θ from curvature() until a step is accepted.
+    let curvatureAtTheta = false;
+    if (!Number.isFinite(dev)) return this.result(false, theta, NaN, m, n, nFree, 0, model, t, exposure, buffersAtTheta, false, bounds);
     while (iterations < MAX_ITERATIONS) {
       iterations++;
-      this.curvature(m, n, idx, nFree, g, h);
+      const newton = lastDecrease < NEWTON_BELOW_DECREASE;
+      this.curvature(m, n, idx, nFree, g, h, newton || modelTrusted);
+      curvatureAtTheta = true;
       // A parameter at a bound that the gradient pushes outwards stays there for this step (projected Newton): its
       // unconstrained step would be clamped away and the rest of the step spoiled, costing rejected trials.
       let nMove = 0;
@@ -128,24 +170,40 @@ export class PoissonCurveFitter {
         if (!projected || !((theta[k] <= bounds.lower[k] && g[r] > 0) || (theta[k] >= bounds.upper[k] && g[r] < 0))) moving[nMove++] = r;
       }
       if (nMove === 0) { converged = true; break; }
+      if (modelTrusted && this.newtonDecrease(g, nMove) < tolerance * EDM_FRACTION) { converged = true; break; }
       let improved = false;
+      // Newton steps on the observed Hessian (quadratic convergence near the optimum, where the Fisher matrix alone
+      // converges only linearly when the residuals are not small); Fisher scoring where it is not positive definite.
+      let curvatureMatrix = newton ? this.observed : h;
       while (lambda < 1e10) {
         for (let i = 0; i < nMove; i++) {
           const r = moving[i];
-          for (let j = 0; j < nMove; j++) a[i * nMove + j] = h[r * nFree + moving[j]];
+          for (let j = 0; j < nMove; j++) a[i * nMove + j] = curvatureMatrix[r * nFree + moving[j]];
           a[i * nMove + i] += lambda * (h[r * nFree + r] > 0 ? h[r * nFree + r] : 1);
           step[i] = -g[r];
         }
-        if (!solveSymmetric(a, step, nMove)) { lambda *= 10; continue; }
+        if (!solveSymmetric(a, step, nMove)) {
+          if (curvatureMatrix !== h) curvatureMatrix = h; else lambda *= 10;
+          continue;
+        }
         trial.set(theta);
         for (let i = 0; i < nMove; i++) trial[idx[moving[i]]] += step[i];
-        clamp(trial, bounds);
+        const clamped = clamp(trial, bounds);
+        let predicted = 0; // decrease of D the quadratic model predicts for this step
+        for (let i = 0; i < nMove; i++) {
+          let cs = 0;
+          for (let j = 0; j < nMove; j++) cs += curvatureMatrix[moving[i] * nFree + moving[j]] * step[j];
+          predicted -= 2 * step[i] * (g[moving[i]] + 0.5 * cs);
+        }
         // Evaluated with the Jacobian: an accepted trial needs no second evaluation (g and h stay valid on rejection).
         const trialDev = this.deviance(model, t, n, exposure, m, trial, true);
         buffersAtTheta = false;
         if (trialDev <= dev) {
           buffersAtTheta = true;
+          curvatureAtTheta = false;
           const decrease = dev - trialDev;
+          lastDecrease = decrease;
+          modelTrusted = !clamped && Math.abs(decrease - predicted) < MODEL_AGREEMENT * predicted + 1e-4;
           theta.set(trial);
           dev = trialDev;
           lambda = Math.max(lambda * 0.1, 1e-9);
@@ -158,7 +216,23 @@ export class PoissonCurveFitter {
       if (!improved) { converged = lambda >= 1e10; break; }
       if (converged) break;
     }
-    return this.result(converged, theta, dev, m, n, nFree, iterations, model, t, exposure, buffersAtTheta, bounds);
+    return this.result(converged, theta, dev, m, n, nFree, iterations, model, t, exposure, buffersAtTheta, curvatureAtTheta, bounds);
+  }
+
+  /**
+   * Decrease of D that a full Newton step on the observed Hessian predicts, gᵀO⁻¹g over the parameters moving[0 … n)
+   * (MINUIT's estimated distance to the minimum); Infinity when O is not positive definite there.
+   */
+  private newtonDecrease(g: Float64Array, nMove: number): number {
+    const a = this.a, x = this.step, rows = this.moving, o = this.observed, nFree = this.lastFree;
+    for (let i = 0; i < nMove; i++) {
+      for (let j = 0; j < nMove; j++) a[i * nMove + j] = o[rows[i] * nFree + rows[j]];
+      x[i] = g[rows[i]];
+    }
+    if (!solveSymmetric(a, x, nMove)) return Infinity;
+    let edm = 0;
+    for (let i = 0; i < nMove; i++) edm += g[rows[i]] * x[i];
+    return edm;
   }
 
   /**
@@ -175,26 +249,35 @@ export class PoissonCurveFitter {
 
   /** Gradient of D/2 and Fisher matrix Σ (1/ν)·∂ν∂νᵀ over the free parameters. */
   private curvature(m: number, n: ArrayLike<number> | undefined, idx: Int32Array, nFree: number, g: Float64Array,
-    h: Float64Array): void {
-    const full = this.fullH, fullG = this.fullG;
-    this.fullCurvature(m, n);
+    h: Float64Array, withObserved: boolean): void {
+    const full = this.fullH, fullG = this.fullG, fullObserved = this.fullObserved, observed = this.observed;
+    this.lastFree = nFree;
+    this.fullCurvature(m, n, withObserved);
     for (let r = 0; r < nFree; r++) {
       g[r] = fullG[idx[r]];
       for (let c = 0; c < nFree; c++) h[r * nFree + c] = full[idx[r] * N_PARAMS + idx[c]];
+      if (withObserved) for (let c = 0; c < nFree; c++) observed[r * nFree + c] = fullObserved[idx[r] * N_PARAMS + idx[c]];
     }
   }
 
-  /** curvature() over all five parameters, unrolled (the fit's innermost loop with the model): fullG, fullH. */
-  private fullCurvature(m: number, n: ArrayLike<number> | undefined): void {
-    const jac = this.jac, nu = this.nu;
+  /**
+   * curvature() over all five parameters, unrolled (the fit's innermost loop with the model): the gradient of D/2
+   * fullG = Σ (1 − n/ν)·∂ν, the Fisher matrix fullH = Σ ∂ν∂νᵀ/ν and the observed Hessian
+   * fullObserved = Σ (n/ν²)·∂ν∂νᵀ + Σ (1 − n/ν)·∂²ν (only when asked: far from the minimum the steps do without).
+   */
+  private fullCurvature(m: number, n: ArrayLike<number> | undefined, withObserved: boolean): void {
+    const jac = this.jac, nu = this.nu, second = this.second;
     let g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0;
     let h00 = 0, h10 = 0, h11 = 0, h20 = 0, h21 = 0, h22 = 0, h30 = 0, h31 = 0, h32 = 0, h33 = 0;
     let h40 = 0, h41 = 0, h42 = 0, h43 = 0, h44 = 0;
+    let o00 = 0, o10 = 0, o11 = 0, o20 = 0, o21 = 0, o22 = 0, o30 = 0, o31 = 0, o32 = 0, o33 = 0;
+    let o40 = 0, o41 = 0, o42 = 0, o43 = 0, o44 = 0;
     for (let j = 0; j < m; j++) {
       const v = nu[j];
       // Far beyond the edge ν can underflow towards 0; 1/ν would overflow and turn 0·∞ into NaN.
-      const w = v > MIN_NU ? 1 / v : v > 0 ? 1 / MIN_NU : 0, resid = n === undefined ? 0 : v > 0 ? 1 - n[j] / v : 1;
-      const o = j * N_PARAMS;
+      const w = v > MIN_NU ? 1 / v : v > 0 ? 1 / MIN_NU : 0, ratio = n === undefined ? 1 : v > 0 ? n[j] / v : 0;
+      const resid = 1 - ratio, wo = ratio * w;
+      const o = j * N_PARAMS, q = j * N_SECOND;
       const j0 = jac[o], j1 = jac[o + 1], j2 = jac[o + 2], j3 = jac[o + 3], j4 = jac[o + 4];
       g0 += resid * j0; g1 += resid * j1; g2 += resid * j2; g3 += resid * j3; g4 += resid * j4;
       const w0 = w * j0, w1 = w * j1, w2 = w * j2, w3 = w * j3, w4 = w * j4;
@@ -203,14 +286,18 @@ export class PoissonCurveFitter {
       h20 += w2 * j0; h21 += w2 * j1; h22 += w2 * j2;
       h30 += w3 * j0; h31 += w3 * j1; h32 += w3 * j2; h33 += w3 * j3;
       h40 += w4 * j0; h41 += w4 * j1; h42 += w4 * j2; h43 += w4 * j3; h44 += w4 * j4;
+      if (!withObserved) continue;
+      const v0 = wo * j0, v1 = wo * j1, v2 = wo * j2, v3 = wo * j3, v4 = wo * j4;
+      o00 += v0 * j0 + resid * second[q];
+      o10 += v1 * j0 + resid * second[q + 1]; o11 += v1 * j1 + resid * second[q + 2];
+      o20 += v2 * j0 + resid * second[q + 3]; o21 += v2 * j1 + resid * second[q + 4]; o22 += v2 * j2;
+      o30 += v3 * j0 + resid * second[q + 5]; o31 += v3 * j1 + resid * second[q + 6]; o32 += v3 * j2; o33 += v3 * j3;
+      o40 += v4 * j0; o41 += v4 * j1; o42 += v4 * j2; o43 += v4 * j3; o44 += v4 * j4;
     }
-    const g = this.fullG, h = this.fullH;
+    const g = this.fullG;
     g[0] = g0; g[1] = g1; g[2] = g2; g[3] = g3; g[4] = g4;
-    h[0] = h00; h[1] = h10; h[2] = h20; h[3] = h30; h[4] = h40;
-    h[5] = h10; h[6] = h11; h[7] = h21; h[8] = h31; h[9] = h41;
-    h[10] = h20; h[11] = h21; h[12] = h22; h[13] = h32; h[14] = h42;
-    h[15] = h30; h[16] = h31; h[17] = h32; h[18] = h33; h[19] = h43;
-    h[20] = h40; h[21] = h41; h[22] = h42; h[23] = h43; h[24] = h44;
+    fillSymmetric5(this.fullH, h00, h10, h11, h20, h21, h22, h30, h31, h32, h33, h40, h41, h42, h43, h44);
+    if (withObserved) fillSymmetric5(this.fullObserved, o00, o10, o11, o20, o21, o22, o30, o31, o32, o33, o40, o41, o42, o43, o44);
   }
 
   /** Inverse of rows/columns rows[0 … count) of the symmetric n×n matrix h, in a scratch buffer (undefined when
@@ -223,15 +310,17 @@ export class PoissonCurveFitter {
 
   private result(converged: boolean, theta: Float64Array, deviance: number, m: number, n: ArrayLike<number>, nFree: number,
     iterations: number, model: ScurveModel, t: ArrayLike<number>, exposure: ArrayLike<number>, buffersAtTheta: boolean,
-    bounds: FitBounds): CurveFitResult {
+    curvatureAtTheta: boolean, bounds: FitBounds): CurveFitResult {
     const errors = new Float64Array(N_PARAMS).fill(NaN);
     let atLimit = 0;
     this.lastFisherSize = -1;
     if (Number.isFinite(deviance)) {
       // Fisher matrix at the optimum (expected information, the same matrix the steps used).
-      if (!buffersAtTheta) this.evaluate(model, t, exposure, m, theta, true);
       const idx = this.freeIndex, g = this.g, h = this.h;
-      this.curvature(m, n, idx, nFree, g, h);
+      if (!curvatureAtTheta) {
+        if (!buffersAtTheta) this.evaluate(model, t, exposure, m, theta, true);
+        this.curvature(m, n, idx, nFree, g, h, false);
+      }
       this.lastFisherSize = nFree;
       const rows = this.moving; // active rows first, then one limited row at a time after them
       let nActive = 0;
@@ -259,11 +348,24 @@ export class PoissonCurveFitter {
   }
 }
 
-function clamp(theta: Float64Array, bounds: FitBounds): void {
+/** A symmetric 5×5 matrix from its lower triangle, row by row. */
+function fillSymmetric5(h: Float64Array, h00: number, h10: number, h11: number, h20: number, h21: number, h22: number,
+  h30: number, h31: number, h32: number, h33: number, h40: number, h41: number, h42: number, h43: number, h44: number): void {
+  h[0] = h00; h[1] = h10; h[2] = h20; h[3] = h30; h[4] = h40;
+  h[5] = h10; h[6] = h11; h[7] = h21; h[8] = h31; h[9] = h41;
+  h[10] = h20; h[11] = h21; h[12] = h22; h[13] = h32; h[14] = h42;
+  h[15] = h30; h[16] = h31; h[17] = h32; h[18] = h33; h[19] = h43;
+  h[20] = h40; h[21] = h41; h[22] = h42; h[23] = h43; h[24] = h44;
+}
+
+/** Moves θ into the bounds; true when it had to. */
+function clamp(theta: Float64Array, bounds: FitBounds): boolean {
+  let moved = false;
   for (let k = 0; k < N_PARAMS; k++) {
-    if (theta[k] < bounds.lower[k]) theta[k] = bounds.lower[k];
-    else if (theta[k] > bounds.upper[k]) theta[k] = bounds.upper[k];
+    if (theta[k] < bounds.lower[k]) { theta[k] = bounds.lower[k]; moved = true; }
+    else if (theta[k] > bounds.upper[k]) { theta[k] = bounds.upper[k]; moved = true; }
   }
+  return moved;
 }
 
 /** Solves A·x = b in place (b becomes x) by Cholesky; false when A is not positive definite. */

@@ -4,7 +4,7 @@ import { ScanFlux } from './flux';
 import { ProfiledCurve, profileRise, sigmaPosterior, UPPER_LIMIT_95 } from './fit/profileLikelihood';
 import { amplitudeOnlyFit, CurveFitResult, FitBounds, PoissonCurveFitter } from './poissonFit';
 import {
-  AMPLITUDE, BACKGROUND, KBETA_RATIO, KBETA_SEPARATION, makeModel, ModelName, MU, N_PARAMS, ScurveModel, scurveModel, SIGMA, SLOPE,
+  AMPLITUDE, BACKGROUND, KBETA_RATIO, KBETA_SEPARATION, makeModel, ModelName, MU, N_PARAMS, N_SECOND, ScurveModel, scurveModel, SIGMA, SLOPE,
 } from './scurveModel';
 import { detectPolarity, estimateStart } from './startValues';
 import { chi2Survival } from './statistics';
@@ -98,6 +98,7 @@ export function fitPixelRange(job: PixelFitJob, range: PixelRange, fitter = new 
   const model = makeModel(job.model, job.polarity);
   const bounds = fitBounds(job.thresholds);
   const theta = new Float64Array(N_PARAMS), scratch = new Float64Array(m);
+  const asicStart = new ScaledAsicCurve(model, job);
   let profileMs = 0;
   for (let p = range.start; p < range.end; p++) {
     const row = job.results.subarray(p * RESULT_FIELDS, (p + 1) * RESULT_FIELDS);
@@ -110,7 +111,7 @@ export function fitPixelRange(job: PixelFitJob, range: PixelRange, fitter = new 
     if (total === 0) { row[R_STATUS] = PixelStatus.Dead; continue; }
     if (m <= countFree(model) || nonZero < 3) { row[R_STATUS] = PixelStatus.TooFewPoints; continue; }
     const shape = amplitudeOnlyFit(n, job.exposure, job.asicShape, m);
-    let fit = fitPixelCurve(fitter, model, job, n, shape.scale, bounds, theta, scratch);
+    let fit = fitPixelCurve(fitter, model, job, n, asicStart.at(shape.scale), bounds, theta, scratch);
     let limit: EdgeLimit | undefined;
     if (fit.converged) {
       const t0 = performance.now();
@@ -183,7 +184,7 @@ export function fitCurve(fitter: PoissonCurveFitter, model: ScurveModel, t: Floa
   estimateStart(t, n, exposure, m, polarity, theta, scratch);
   const scurve = model.name === 'scurve' ? model : scurveModel(polarity);
   const edgeOnly = scurve.free.map((f, k) => f && k !== SLOPE);
-  fitter.fit(scurve, t, n, exposure, m, theta, edgeOnly, bounds, 1e-2); // a rough edge is enough to start from
+  fitter.fit(scurve, t, n, exposure, m, theta, edgeOnly, bounds, { tolerance: 1e-2 }); // a rough edge is enough to start from
   const fit = fitter.fit(scurve, t, n, exposure, m, theta, scurve.free, bounds);
   if (model === scurve) return fit;
   startFromScurve(model, polarity, theta);
@@ -200,21 +201,68 @@ function startFromScurve(model: ScurveModel, polarity: 1 | -1, theta: Float64Arr
 }
 
 /**
- * A pixel starts from the ASIC curve scaled to it (amplitude, slope and background × k, σ a little narrower than
- * the ASIC edge, which dispersion broadens) with μ from its own 50 % crossing; one full fit from there converges in
- * a few steps. Falls back to the two-stage fit when the scale is unusable or that fit fails or fits badly.
+ * The ASIC curve scaled to a pixel: θ_ASIC with the heights (amplitude, slope, background) × k. The model is linear
+ * in the heights, so its ν and Jacobian there are the ASIC's, computed once, with the μ and σ columns × k: a pixel's
+ * fit starts there without evaluating the model.
  */
-function fitPixelCurve(fitter: PoissonCurveFitter, model: ScurveModel, job: PixelFitJob, n: ArrayLike<number>, scale: number,
-  bounds: FitBounds, theta: Float64Array, scratch: Float64Array): CurveFitResult {
+export class ScaledAsicCurve {
+  private readonly nu: Float64Array;
+  private readonly jac: Float64Array;
+  private readonly second: Float64Array;
+  /** The pixel's amplitude-only scale k (set by at()). */
+  scale = NaN;
+  readonly fill = (nu: Float64Array, jac: Float64Array, second: Float64Array) => {
+    const k = this.scale, m = this.nu.length;
+    for (let j = 0; j < m; j++) nu[j] = k * this.nu[j];
+    for (let q = 0; q < m * N_SECOND; q += N_SECOND) { // pairs of μ, σ with each other × k, with a height not
+      second[q] = k * this.second[q]; second[q + 1] = k * this.second[q + 1]; second[q + 2] = k * this.second[q + 2];
+      for (let r = 3; r < N_SECOND; r++) second[q + r] = this.second[q + r];
+    }
+    for (let o = 0; o < m * N_PARAMS; o += N_PARAMS) {
+      jac[o + MU] = k * this.jac[o + MU];
+      jac[o + SIGMA] = k * this.jac[o + SIGMA];
+      jac[o + AMPLITUDE] = this.jac[o + AMPLITUDE];
+      jac[o + SLOPE] = this.jac[o + SLOPE];
+      jac[o + BACKGROUND] = this.jac[o + BACKGROUND];
+    }
+  };
+
+  constructor(model: ScurveModel, readonly job: PixelFitJob) {
+    const m = job.thresholds.length;
+    this.nu = new Float64Array(m);
+    this.jac = new Float64Array(m * N_PARAMS);
+    this.second = new Float64Array(m * N_SECOND);
+    model.evaluateCurve(job.thresholds, job.exposure, m, job.asicTheta, this.nu, this.jac, this.second);
+  }
+
+  /** This curve at scale k (the pixel's amplitude-only fit). */
+  at(scale: number): this {
+    this.scale = scale;
+    return this;
+  }
+
+  /** Writes the start θ into theta. */
+  startInto(theta: Float64Array): void {
+    const a = this.job.asicTheta, k = this.scale;
+    theta[MU] = a[MU];
+    theta[SIGMA] = a[SIGMA];
+    theta[AMPLITUDE] = k * a[AMPLITUDE];
+    theta[SLOPE] = k * a[SLOPE];
+    theta[BACKGROUND] = k * a[BACKGROUND];
+  }
+}
+
+/**
+ * A pixel starts from the ASIC curve scaled to it (ScaledAsicCurve: no model evaluation at the start); one full fit
+ * from there converges in a few steps. Falls back to the two-stage fit from the pixel's own start values when the
+ * scale is unusable or that fit fails or fits badly.
+ */
+function fitPixelCurve(fitter: PoissonCurveFitter, model: ScurveModel, job: PixelFitJob, n: ArrayLike<number>,
+  asicStart: ScaledAsicCurve, bounds: FitBounds, theta: Float64Array, scratch: Float64Array): CurveFitResult {
   const m = job.thresholds.length;
-  if (scale > 0 && Number.isFinite(scale)) {
-    estimateStart(job.thresholds, n, job.exposure, m, job.polarity, theta, scratch);
-    const a = job.asicTheta;
-    theta[SIGMA] = a[SIGMA] * 0.9;
-    theta[AMPLITUDE] = scale * a[AMPLITUDE];
-    theta[SLOPE] = scale * a[SLOPE];
-    theta[BACKGROUND] = scale * a[BACKGROUND];
-    const fit = fitter.fit(model, job.thresholds, n, job.exposure, m, theta, model.free, bounds);
+  if (asicStart.scale > 0 && Number.isFinite(asicStart.scale)) {
+    asicStart.startInto(theta);
+    const fit = fitter.fit(model, job.thresholds, n, job.exposure, m, theta, model.free, bounds, { curveAtStart: asicStart.fill });
     if (fit.converged && Number.isFinite(fit.errors[MU])) {
       if (!(fitPValue(fit) < BAD_FIT_P_VALUE)) return fit;
       // a bad fit from the ASIC start may be a wrong minimum (e.g. a very wide edge): the pixel's own start decides

@@ -27,11 +27,20 @@ export interface ScurveModel {
   evaluate(t: number, theta: Float64Array, grad?: Float64Array): number;
   /**
    * The fit kernel: expected counts ν_j = T_j·F(t_j; θ) for j < m and, when `jac` is given, the Jacobian
-   * jac[j·N_PARAMS + k] = T_j·∂F(t_j)/∂θ_k, in one pass with the per-curve constants computed once.
+   * jac[j·N_PARAMS + k] = T_j·∂F(t_j)/∂θ_k, in one pass with the per-curve constants computed once; when `second` is
+   * given too, the second derivatives T_j·∂²F/∂θ∂θ' that are not always 0, at second[j·N_SECOND + q] in the order
+   * of SECOND_PAIRS (every model is linear in amplitude, slope and background, so only pairs with μ or σ remain).
    */
   evaluateCurve(t: ArrayLike<number>, exposure: ArrayLike<number>, m: number, theta: ArrayLike<number>,
-    nu: Float64Array, jac?: Float64Array): void;
+    nu: Float64Array, jac?: Float64Array, second?: Float64Array): void;
 }
+
+/** The parameter pairs with a second derivative that is not identically 0 (see evaluateCurve). */
+export const SECOND_PAIRS: ReadonlyArray<readonly [number, number]> = [
+  [0, 0], [0, 1], [1, 1], [0, 2], [1, 2], [0, 3], [1, 3],
+];
+export const N_SECOND = 7;
+const MU_MU = 0, MU_SIGMA = 1, SIGMA_SIGMA = 2, MU_A = 3, SIGMA_A = 4, MU_C = 5, SIGMA_C = 6;
 
 /** A model's single-point evaluate through its curve kernel (one formula for both). */
 function pointEvaluator(curve: ScurveModel['evaluateCurve']): ScurveModel['evaluate'] {
@@ -54,7 +63,7 @@ function pointEvaluator(curve: ScurveModel['evaluateCurve']): ScurveModel['evalu
 function edgeModel(name: ModelName, polarity: 1 | -1, slopeWidth: number): ScurveModel {
   const oneErfc = slopeWidth === SQRT2;
   const gaussian = new Float64Array(1), gaussian1 = new Float64Array(1);
-  const evaluateCurve: ScurveModel['evaluateCurve'] = (t, exposure, m, theta, nu, jac) => {
+  const evaluateCurve: ScurveModel['evaluateCurve'] = (t, exposure, m, theta, nu, jac, second) => {
     const mu = theta[MU], sigma = theta[SIGMA], a = theta[AMPLITUDE], c = theta[SLOPE], b = theta[BACKGROUND];
     // z = p·(t − μ)/(√2·σ), z1 = p·(t − μ)/(k·σ); dz/dμ = −kz, dz/dσ = −z/σ
     const kz = polarity / (SQRT2 * sigma), kz1 = polarity / (slopeWidth * sigma), halfA = 0.5 * a, halfC = 0.5 * c;
@@ -72,6 +81,27 @@ function edgeModel(name: ModelName, polarity: 1 | -1, slopeWidth: number): Scurv
         jac[o + AMPLITUDE] = exposureJ * 0.5 * e;
         jac[o + SLOPE] = exposureJ * 0.5 * d * e1;
         jac[o + BACKGROUND] = exposureJ;
+        if (second) {
+          // E(w), w = c·d/σ: E_μ = −E'·c/σ, E_σ = −E'·w/σ, E_μμ = E''·c²/σ², E_μσ = (E''·w + E')·c/σ²,
+          // E_σσ = (E''·w + 2E')·w/σ², with E' = dE/dw and E'' = −2w·E'.
+          const s2 = sigma * sigma;
+          const ez2 = -2 * z * dEdz, eMu = -dEdz * kz, eSigma = -dEdz * z / sigma;
+          const eMuMu = ez2 * kz * kz, eMuSigma = (ez2 * z + dEdz) * kz / sigma, eSigmaSigma = (ez2 * z + 2 * dEdz) * z / s2;
+          let e1Mu = eMu, e1Sigma = eSigma, e1MuMu = eMuMu, e1MuSigma = eMuSigma, e1SigmaSigma = eSigmaSigma;
+          if (!oneErfc) {
+            const e1z2 = -2 * z1 * dE1dz;
+            e1Mu = -dE1dz * kz1; e1Sigma = -dE1dz * z1 / sigma;
+            e1MuMu = e1z2 * kz1 * kz1; e1MuSigma = (e1z2 * z1 + dE1dz) * kz1 / sigma; e1SigmaSigma = (e1z2 * z1 + 2 * dE1dz) * z1 / s2;
+          }
+          const q = j * N_SECOND;
+          second[q + MU_MU] = exposureJ * (halfA * eMuMu + halfC * (d * e1MuMu - 2 * e1Mu));
+          second[q + MU_SIGMA] = exposureJ * (halfA * eMuSigma + halfC * (d * e1MuSigma - e1Sigma));
+          second[q + SIGMA_SIGMA] = exposureJ * (halfA * eSigmaSigma + halfC * d * e1SigmaSigma);
+          second[q + MU_A] = exposureJ * 0.5 * eMu;
+          second[q + SIGMA_A] = exposureJ * 0.5 * eSigma;
+          second[q + MU_C] = exposureJ * 0.5 * (d * e1Mu - e1);
+          second[q + SIGMA_C] = exposureJ * 0.5 * d * e1Sigma;
+        }
       }
     }
   };
@@ -88,8 +118,8 @@ export function scurveModel(polarity: 1 | -1): ScurveModel {
  */
 export function kbetaModel(polarity: 1 | -1, separation: number): ScurveModel {
   const base = scurveModel(polarity);
-  const evaluateCurve: ScurveModel['evaluateCurve'] = (t, exposure, m, theta, nu, jac) => {
-    base.evaluateCurve(t, exposure, m, theta, nu, jac);
+  const evaluateCurve: ScurveModel['evaluateCurve'] = (t, exposure, m, theta, nu, jac, second) => {
+    base.evaluateCurve(t, exposure, m, theta, nu, jac, second);
     const kz = polarity / (SQRT2 * theta[SIGMA]), height = 0.5 * KBETA_RATIO * theta[AMPLITUDE];
     const edge = theta[MU] + polarity * separation;
     for (let j = 0; j < m; j++) {
@@ -100,6 +130,15 @@ export function kbetaModel(polarity: 1 | -1, separation: number): ScurveModel {
         jac[o + MU] -= exposureJ * height * dEdz * kz;
         jac[o + SIGMA] -= exposureJ * height * dEdz * z / theta[SIGMA];
         jac[o + AMPLITUDE] += exposureJ * 0.5 * KBETA_RATIO * e;
+        if (second) { // the step's E(z) as in edgeModel, times height
+          const sigma = theta[SIGMA], ez2 = -2 * z * dEdz, q = j * N_SECOND;
+          const eMu = -dEdz * kz, eSigma = -dEdz * z / sigma;
+          second[q + MU_MU] += exposureJ * height * ez2 * kz * kz;
+          second[q + MU_SIGMA] += exposureJ * height * (ez2 * z + dEdz) * kz / sigma;
+          second[q + SIGMA_SIGMA] += exposureJ * height * (ez2 * z + 2 * dEdz) * z / (sigma * sigma);
+          second[q + MU_A] += exposureJ * 0.5 * KBETA_RATIO * eMu;
+          second[q + SIGMA_A] += exposureJ * 0.5 * KBETA_RATIO * eSigma;
+        }
       }
     }
   };

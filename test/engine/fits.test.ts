@@ -4,9 +4,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { analyseFolder, DEFAULT_ANALYSE_OPTIONS } from '../../src/engine/analyse';
 import { readTruthPixels } from '../../src/engine/generate';
-import { PoissonCurveFitter } from '../../src/engine/poissonFit';
-import { fitBounds, fitCurve } from '../../src/engine/scanFits';
-import { makeModel, MODEL_NAMES, N_PARAMS } from '../../src/engine/scurveModel';
+import { DEVIANCE_TOLERANCE, PoissonCurveFitter } from '../../src/engine/poissonFit';
+import { fitBounds, fitCurve, PixelFitJob, ScaledAsicCurve } from '../../src/engine/scanFits';
+import { makeModel, MODEL_NAMES, N_PARAMS, N_SECOND, SECOND_PAIRS } from '../../src/engine/scurveModel';
 import { generated, pullStats as stats, range, readPixelFits } from './helpers';
 
 test('analytic gradients of every model agree with finite differences', () => {
@@ -27,6 +27,53 @@ test('analytic gradients of every model agree with finite differences', () => {
   }
 });
 
+test('analytic second derivatives of every model agree with finite differences of the Jacobian', () => {
+  const t = Float64Array.from(range(1320, 1600, 5)), m = t.length;
+  const exposure = Float64Array.from(t, (_, j) => 100 + j);
+  for (const name of MODEL_NAMES) for (const pol of [1, -1] as const) {
+    const model = makeModel(name, pol);
+    const theta = Float64Array.from([1447.3, 9.2, 0.9, -pol * 0.0014, 0.002]);
+    const nu = new Float64Array(m), jac = new Float64Array(m * N_PARAMS), second = new Float64Array(m * N_SECOND);
+    model.evaluateCurve(t, exposure, m, theta, nu, jac, second);
+    SECOND_PAIRS.forEach(([a, b], q) => {
+      const h = Math.abs(theta[b]) * 1e-6 + 1e-9;
+      const up = theta.slice(), dn = theta.slice();
+      up[b] += h; dn[b] -= h;
+      const jacUp = new Float64Array(m * N_PARAMS), jacDn = new Float64Array(m * N_PARAMS);
+      model.evaluateCurve(t, exposure, m, up, new Float64Array(m), jacUp);
+      model.evaluateCurve(t, exposure, m, dn, new Float64Array(m), jacDn);
+      let scale = 0;
+      for (let j = 0; j < m; j++) scale = Math.max(scale, Math.abs(second[j * N_SECOND + q]));
+      for (let j = 0; j < m; j++) {
+        const numeric = (jacUp[j * N_PARAMS + a] - jacDn[j * N_PARAMS + a]) / (2 * h);
+        assert.ok(Math.abs(numeric - second[j * N_SECOND + q]) <= 1e-5 * scale, `${name} p=${pol} t=${t[j]} (${a},${b}): ${second[j * N_SECOND + q]} vs ${numeric}`);
+      }
+    });
+  }
+});
+
+test('a pixel fit starts from the ASIC curve scaled to it: the filled ν and derivatives are the model at that start', () => {
+  const t = Float64Array.from(range(1320, 1600, 5)), m = t.length;
+  const exposure = Float64Array.from(t, (_, j) => 100 + j);
+  for (const name of MODEL_NAMES) {
+    const model = makeModel(name, 1);
+    const asicTheta = Float64Array.from([1447.3, 9.2, 900, -1.4, 2]);
+    const job = { model: name, polarity: 1, thresholds: t, exposure, asicTheta } as unknown as PixelFitJob;
+    const scaled = new ScaledAsicCurve(model, job).at(7.5e-4);
+    const start = new Float64Array(N_PARAMS);
+    scaled.startInto(start);
+    const nu = new Float64Array(m), jac = new Float64Array(m * N_PARAMS), second = new Float64Array(m * N_SECOND);
+    scaled.fill(nu, jac, second);
+    const nuRef = new Float64Array(m), jacRef = new Float64Array(m * N_PARAMS), secondRef = new Float64Array(m * N_SECOND);
+    model.evaluateCurve(t, exposure, m, start, nuRef, jacRef, secondRef);
+    for (const [got, want, what] of [[nu, nuRef, 'ν'], [jac, jacRef, 'Jacobian'], [second, secondRef, 'second']] as const) {
+      for (let i = 0; i < got.length; i++) {
+        assert.ok(Math.abs(got[i] - want[i]) <= 1e-12 * Math.max(Math.abs(want[i]), 1e-300), `${name} ${what}[${i}]: ${got[i]} vs ${want[i]}`);
+      }
+    }
+  }
+});
+
 test('noise-free expected counts are fitted back to the exact parameters', () => {
   const t = Float64Array.from(range(1320, 1600, 5));
   const exposure = new Float64Array(t.length).fill(131);
@@ -37,7 +84,9 @@ test('noise-free expected counts are fitted back to the exact parameters', () =>
     const fit = fitCurve(new PoissonCurveFitter(t.length), model, t, n, exposure, t.length, pol, fitBounds(t));
     assert.ok(fit.converged);
     for (let k = 0; k < N_PARAMS; k++) assert.ok(Math.abs(fit.theta[k] - truth[k]) < 1e-4 * Math.max(1, Math.abs(truth[k])), `param ${k}: ${fit.theta[k]} vs ${truth[k]}`);
-    assert.ok(fit.deviance < 1e-8);
+    // the fit stops within its tolerance of the minimum (0 here): an accepted step gaining less, or a predicted gain
+    // (EDM) below a fifth of it
+    assert.ok(fit.deviance < DEVIANCE_TOLERANCE, `deviance ${fit.deviance}`);
   }
 });
 

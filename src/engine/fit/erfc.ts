@@ -17,12 +17,14 @@ const SMALL = 1.3877787807814457e-17; // 2^-56
 const TAIL_CENTRE = -0.675, TAIL_RADIUS = 0.11, EXP_TAIL_CENTRE = Math.exp(TAIL_CENTRE);
 
 /** exp(v) near TAIL_CENTRE by its Taylor series to degree 10 (remainder below 1e-18 relative): no second
- *  transcendental call per tail point. Anywhere else (never reached) the engine's exp. */
+ *  transcendental call per tail point. Anywhere else (never reached) the engine's exp. The polynomials here are
+ *  evaluated by Estrin's scheme (pairs, then pairs of pairs): half the chain of dependent operations of Horner's. */
 function expOfTailCorrection(v: number): number {
   const w = v - TAIL_CENTRE;
   if (!(w <= TAIL_RADIUS && w >= -TAIL_RADIUS)) return Math.exp(v);
-  return EXP_TAIL_CENTRE * (1 + w * (1 + w * (1 / 2 + w * (1 / 6 + w * (1 / 24 + w * (1 / 120 + w * (1 / 720 +
-    w * (1 / 5040 + w * (1 / 40320 + w * (1 / 362880 + w / 3628800))))))))));
+  const w2 = w * w, w4 = w2 * w2, w8 = w4 * w4;
+  const p01 = 1 + w, p23 = 1 / 2 + w / 6, p45 = 1 / 24 + w / 120, p67 = 1 / 720 + w / 5040, p89 = 1 / 40320 + w / 362880;
+  return EXP_TAIL_CENTRE * ((p01 + w2 * p23) + w4 * (p45 + w2 * p67) + w8 * (p89 + w2 / 3628800));
 }
 
 /**
@@ -53,12 +55,17 @@ export function erfc(x: number, gaussian?: Float64Array): number {
     if (x < -6) return 2 - TINY;
     const s = 1 / (ax * ax);
     let r: number, q: number;
+    const s2 = s * s, s4 = s2 * s2, s8 = s4 * s4;
     if (ax < 2.857142857142857) { // 1/0.35
-      r = -9.86494403484714822705e-3 + s * (-0.6938585727071818 + s * (-10.558626225323291 + s * (-62.375332450326006 + s * (-162.39666946257347 + s * (-184.60509290671104 + s * (-81.2874355063066 + s * -9.814329344169145))))));
-      q = 1 + s * (19.651271667439257 + s * (137.65775414351904 + s * (434.56587747522923 + s * (645.3872717332679 + s * (429.00814002756783 + s * (108.63500554177944 + s * (6.570249770319282 + s * -0.0604244152148581)))))));
+      r = (-9.86494403484714822705e-3 + s * -0.6938585727071818) + s2 * (-10.558626225323291 + s * -62.375332450326006) +
+        s4 * ((-162.39666946257347 + s * -184.60509290671104) + s2 * (-81.2874355063066 + s * -9.814329344169145));
+      q = (1 + s * 19.651271667439257) + s2 * (137.65775414351904 + s * 434.56587747522923) +
+        s4 * ((645.3872717332679 + s * 429.00814002756783) + s2 * (108.63500554177944 + s * 6.570249770319282)) + s8 * -0.0604244152148581;
     } else {
-      r = -9.86494292470009928597e-3 + s * (-0.799283237680523 + s * (-17.757954917754752 + s * (-160.63638485582192 + s * (-637.5664433683896 + s * (-1025.0951316110772 + s * -483.5191916086514)))));
-      q = 1 + s * (30.33806074348246 + s * (325.7925129965739 + s * (1536.729586084437 + s * (3199.8582195085955 + s * (2553.0504064331644 + s * (474.52854120695537 + s * -22.44095244658582))))));
+      r = (-9.86494292470009928597e-3 + s * -0.799283237680523) + s2 * (-17.757954917754752 + s * -160.63638485582192) +
+        s4 * ((-637.5664433683896 + s * -1025.0951316110772) + s2 * -483.5191916086514);
+      q = (1 + s * 30.33806074348246) + s2 * (325.7925129965739 + s * 1536.729586084437) +
+        s4 * ((3199.8582195085955 + s * 2553.0504064331644) + s2 * (474.52854120695537 + s * -22.44095244658582));
     }
     // exp(−x²) = exp(−z²)·exp(u), u = (z − x)(z + x) exact to an ulp and |u| < 1e-4, so exp(u) to 1e-17 by its series
     const z = Math.fround(ax), u = (z - ax) * (z + ax), ez = Math.exp(-(z * z));

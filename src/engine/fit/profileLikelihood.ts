@@ -10,7 +10,7 @@ export const UPPER_LIMIT_95 = 2.71;
 export const ONE_SIGMA = 1;
 
 /** Profile points need the deviance to a few hundredths, not the fit's thousandth. */
-const PROFILE_TOLERANCE = 1e-2;
+const PROFILE_FIT = { tolerance: 1e-2, projected: true };
 
 /** One curve and its best fit: everything a profile needs. */
 export interface ProfiledCurve {
@@ -33,7 +33,7 @@ export function profileRise(c: ProfiledCurve, k: number, value: number, start: F
   errors?: Float64Array): number {
   work.set(start);
   work[k] = value;
-  let fit = c.fitter.fit(c.model, c.t, c.n, c.exposure, c.m, work, FREE_BUT[k], c.bounds, PROFILE_TOLERANCE, true);
+  let fit = c.fitter.fit(c.model, c.t, c.n, c.exposure, c.m, work, FREE_BUT[k], c.bounds, PROFILE_FIT);
   if (!Number.isFinite(fit.deviance)) {
     // The start predicts a negative or zero flux where counts were seen (a wide edge with the slope carried on
     // beyond it): start again from a flat plateau over a small background, positive everywhere.
@@ -41,7 +41,7 @@ export function profileRise(c: ProfiledCurve, k: number, value: number, start: F
     work[k] = value;
     if (k !== SLOPE) work[SLOPE] = 0;
     if (k !== BACKGROUND) work[BACKGROUND] = Math.max(work[BACKGROUND], 1e-3 * Math.abs(work[AMPLITUDE]));
-    fit = c.fitter.fit(c.model, c.t, c.n, c.exposure, c.m, work, FREE_BUT[k], c.bounds, PROFILE_TOLERANCE, true);
+    fit = c.fitter.fit(c.model, c.t, c.n, c.exposure, c.m, work, FREE_BUT[k], c.bounds, PROFILE_FIT);
   }
   if (!Number.isFinite(fit.deviance)) return Infinity;
   start.set(work);
