@@ -153,7 +153,7 @@ export function generateScan(options: GenerateOptions): GeneratedTruth {
   }
 
   const baseline = options.baseline &&
-    generateBaseline(options.dir, maskFileName(prefix).replace(/_Matrix_Mask\.csv$/, ''), theta, cols, polarity, options.seed, options.baseline);
+    generateBaseline(options.dir, truthDir, maskFileName(prefix).replace(/_Matrix_Mask\.csv$/, ''), theta, cols, polarity, options.seed, options.baseline);
 
   options.adjustTruth?.({ rows, cols, theta, kind, mask });
 

@@ -1,6 +1,7 @@
 // "VELO: Watch Scan (Live)": runs `velo-calib watch` in the engine child process for a folder being filled, shows
-// its live status in the status bar (click to stop) and a cancellable notification, raises its alerts, and
-// announces every publication (live snapshots, then the final result) so the tree and open panels can reload.
+// its live status in the status bar (click to stop), a cancellable notification and the folder's scan rows (with an
+// inline stop button), raises its alerts, and announces every publication (live snapshots, then the final result)
+// so the tree and open panels can reload. Several folders can be watched at once, one watch per folder.
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { formatNumber } from '../contract/format';
@@ -11,8 +12,16 @@ import { analyseOptionsFromSettings, cliArguments } from './settings';
 
 const WATCHING_CONTEXT = 'veloCalib.watching';
 
+/** What names a watch to stop: a folder, its Uri, or a VELO Scans row (a scan or folder node). */
+type WatchTarget = string | vscode.Uri | { folder: string };
+
+/** The folder a target names (undefined for rows without one, e.g. a module group in a multi-selection). */
+const targetFolder = (t: WatchTarget): string | undefined =>
+  (typeof t === 'string' ? t : t instanceof vscode.Uri ? t.fsPath : typeof t?.folder === 'string' ? t.folder : undefined);
+
 export class LiveWatches implements vscode.Disposable {
-  private readonly watching = new Set<string>();
+  /** The watched folders (resolved paths) and the last live status of each. */
+  private readonly watching = new Map<string, string>();
   private readonly status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 50);
   private readonly published = new vscode.EventEmitter<string>();
   /** Fires with the output folder each time the watch publishes (a live snapshot or the final result). */
@@ -20,7 +29,7 @@ export class LiveWatches implements vscode.Disposable {
 
   constructor(private readonly runner: EngineRunner, private readonly tree: ScanTreeProvider, private readonly log: vscode.LogOutputChannel) {
     this.status.command = 'veloCalib.stopWatch';
-    this.status.tooltip = 'VELO live watch: click to stop (the final result is then published)';
+    this.status.tooltip = 'VELO live watch: click to stop (asks which one when several run; the final result is then published)';
   }
 
   /** Watches `folder` until stopped; resolves with the output folders of the final result. */
@@ -31,7 +40,8 @@ export class LiveWatches implements vscode.Disposable {
       return undefined;
     }
     const args = ['watch', ...cliArguments(analyseOptionsFromSettings(folder)).slice(1), ...expectedScanArguments(folder)];
-    this.watching.add(key);
+    this.watching.set(key, 'starting');
+    this.tree.setWatched(key, true);
     void this.updateContext();
     this.status.text = `$(eye) VELO: watching ${path.basename(folder)}`;
     this.status.show();
@@ -50,7 +60,7 @@ export class LiveWatches implements vscode.Disposable {
       return undefined;
     } finally {
       this.watching.delete(key);
-      this.tree.setLiveStatus(key, undefined);
+      this.tree.setWatched(key, false);
       void this.updateContext();
       if (this.watching.size === 0) this.status.hide();
     }
@@ -64,6 +74,32 @@ export class LiveWatches implements vscode.Disposable {
     return stopped;
   }
 
+  /**
+   * "Stop Live Watch": from a tree row, the watch of that row's folder (of every selected row's, when the row is part
+   * of a selection); otherwise the only watch running, or the one the user picks when several run.
+   */
+  async stopCommand(target?: WatchTarget, selected?: readonly unknown[]): Promise<number> {
+    if (target !== undefined) {
+      const targets = Array.isArray(selected) && selected.includes(target) ? selected as WatchTarget[] : [target];
+      const folders = [...new Set(targets.flatMap(t => targetFolder(t) ?? []).map(f => path.resolve(f)))].filter(f => this.watching.has(f));
+      if (folders.length === 0) {
+        void vscode.window.showInformationMessage(`VELO: no live watch of ${path.basename(targetFolder(target) ?? '') || 'that row'} is running.`);
+        return 0;
+      }
+      return folders.reduce((n, f) => n + this.stop(f), 0);
+    }
+    const running = [...this.watching.entries()];
+    if (running.length === 0) {
+      void vscode.window.showInformationMessage('VELO: no live watch is running.');
+      return 0;
+    }
+    if (running.length === 1) return this.stop(running[0][0]);
+    const picked = await vscode.window.showQuickPick(running.map(([folder, status]) => ({
+      label: `$(eye) ${path.basename(folder)}`, description: vscode.workspace.asRelativePath(folder), detail: status, folder,
+    })), { title: 'Stop the live watch of', placeHolder: `${running.length} live watches are running: which one to stop?` });
+    return picked ? this.stop(picked.folder) : 0;
+  }
+
   private onEvent(folder: string, e: EngineEvent, progress: vscode.Progress<{ message?: string }>): void {
     switch (e.type) {
       case 'live': {
@@ -73,6 +109,7 @@ export class LiveWatches implements vscode.Disposable {
         this.status.text = `$(eye) VELO: ${text}`;
         progress.report({ message: text });
         this.tree.setLiveStatus(folder, e.scan, text);
+        if (this.watching.has(folder)) this.watching.set(folder, `${e.scan}: ${text}`);
         break;
       }
       case 'alert':
@@ -118,10 +155,7 @@ export function registerLiveWatch(context: vscode.ExtensionContext, runner: Engi
       }
       return watches.watch(folder);
     }),
-    vscode.commands.registerCommand('veloCalib.stopWatch', (folder?: string) => {
-      const n = watches.stop(folder);
-      if (n === 0) void vscode.window.showInformationMessage('VELO: no live watch is running.');
-      return n;
-    }));
+    vscode.commands.registerCommand('veloCalib.stopWatch', (target?: WatchTarget, selected?: readonly unknown[]) =>
+      watches.stopCommand(target, selected)));
   return watches;
 }

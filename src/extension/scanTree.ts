@@ -69,6 +69,8 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
   /** What each scan's row shows while something runs on it, by folder and scan id: an analysis's progress
    *  ("fitting 40 %") or a live watch's status (`live`). */
   private readonly rowStatus = new Map<string, { text: string; live: boolean }>();
+  /** Folders a live watch follows (resolved paths): their scan rows are `scanLive` (a stop button, no analyse/watch). */
+  private readonly watchedFolders = new Set<string>();
   /** The scan nodes last shown, by the same key (a status change redraws just that row). */
   private readonly scanNodes = new Map<string, ScanTreeNode>();
   private readonly dirtyScans = new Set<ScanTreeNode>();
@@ -93,14 +95,20 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
     this.changed.fire(undefined);
   }
 
-  /** Shows a live watch's status on the scan's row (undefined: every scan of `folder` is no longer watched). */
-  setLiveStatus(folder: string, scanId: string | undefined, text?: string): void {
-    if (scanId === undefined) {
+  /** Marks every scan row of `folder` as live-watched (or no longer: back to its stored state and menus). */
+  setWatched(folder: string, watched: boolean): void {
+    const key = path.resolve(folder);
+    if (watched) this.watchedFolders.add(key);
+    else {
+      this.watchedFolders.delete(key);
       this.clearProgress(folder);
-      this.refresh();
-      return;
     }
-    this.setRowStatus(folder, scanId, { text: text ?? '', live: true });
+    this.refresh();
+  }
+
+  /** Shows a live watch's status on the scan's row. */
+  setLiveStatus(folder: string, scanId: string, text: string): void {
+    this.setRowStatus(folder, scanId, { text, live: true });
   }
 
   /** Folders of the workspace that hold scan files. */
@@ -207,7 +215,9 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
         const nAcq = s.thresholds.reduce((n, t) => n + t.acquisitions.length, 0);
         const item = new vscode.TreeItem(s.prefix.replace(/_+$/, '') || s.id, vscode.TreeItemCollapsibleState.Collapsed);
         const status = this.rowStatus.get(scanKey(node.folder, s.id));
-        const live = status?.live ? status.text : undefined;
+        const watched = this.watchedFolders.has(path.resolve(node.folder));
+        // a watched scan without a status yet: nothing new counted since the watch (re)started
+        const live = status?.live ? status.text : watched ? 'watching for new files' : undefined;
         const state = status?.text ?? (node.result ? (node.result.upToDate ? 'analysed' : 'analysis out of date') : 'not analysed');
         item.description = live !== undefined ? `${s.shutterText} · live: ${live}`
           : `${s.shutterText} · ${s.thresholds.length} thresholds · ${nAcq} acquisitions · ${state}`;
@@ -218,9 +228,10 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
         const baseline = baselineText(node.result);
         if (baseline) tooltip.appendMarkdown('\n\n').appendText(baseline);
         for (const c of node.result?.summary.heterogeneity?.conclusions ?? []) tooltip.appendMarkdown('\n\n').appendText(c);
+        if (watched) tooltip.appendMarkdown('\n\n').appendText('Live watch of this folder running: Stop Live Watch publishes the final result.');
         item.tooltip = tooltip;
         item.iconPath = new vscode.ThemeIcon(live !== undefined ? 'eye' : node.result?.upToDate ? 'pass' : 'beaker');
-        item.contextValue = 'scan';
+        item.contextValue = watched ? 'scanLive' : 'scan';
         item.id = `scan:${node.folder}:${s.id}`;
         return item;
       }

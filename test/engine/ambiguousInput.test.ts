@@ -16,7 +16,6 @@ const SCAN = { thresholds: range(1320, 1600, 20), nacq: 2, rows: 8, cols: 8, for
 /** A folder with a scan of VP0-1 and one of VP0-2, each with its generated baseline; VP0-1's baseline also as a copy. */
 function twoAsics(): { dir: string; vp01: string[] } {
   const dir = scratchDir('ambiguous');
-  // (generate --baseline writes truth/gain.csv whatever truthDir says: the second scan's overwrites the first's, unused here)
   generateScan({ ...SCAN, dir, seed: 3, prefix: 'Module0_VP0-1_ECS_data_ST_' });
   generateScan({ ...SCAN, dir, seed: 4, prefix: 'Module0_VP0-2_ECS_data_ST_', truthDir: path.join(dir, 'truth2') });
   const original = fs.readdirSync(dir).find(n => /^Module0_VP0-1_.*Noise.*\.csv$/.test(n))!;

@@ -1,5 +1,5 @@
 // Generator part for the gain: a noise baseline per pixel and edges μ = baseline + p·n_eh/K_true, with K_true spread
-// around a typical VeloPix gain, and the truth in truth/gain.csv. The generated μ structure (double columns, rows,
+// around a typical VeloPix gain, and the truth in gain.csv of the scan's truth folder. The generated μ structure (double columns, rows,
 // pixel spread) becomes the baselines' equalisation residual: baseline = μ_generated − p·n_eh/K_mean, so that
 // var(μ) = var(baseline) + var(target) as on an equalised ASIC, and a gain spread of 0 leaves μ as generated.
 import * as fs from 'fs';
@@ -32,10 +32,11 @@ export interface BaselineTruth {
 
 /**
  * Draws K_true and the baselines from `theta` (per-pixel parameters, N_PARAMS each; μ is set to baseline + p·target),
- * writes the baseline (and width) matrix beside the scan and truth/gain.csv. Its own random stream: the scan's
- * acquisitions differ from the scan without a baseline only through the moved edges.
+ * writes the baseline (and width) matrix beside the scan (in `dir`) and gain.csv in the scan's `truthDir` (two scans
+ * generated into one folder keep their own truth). Its own random stream: the scan's acquisitions differ from the
+ * scan without a baseline only through the moved edges.
  */
-export function generateBaseline(dir: string, stem: string, theta: Float64Array, cols: number, polarity: 1 | -1,
+export function generateBaseline(dir: string, truthDir: string, stem: string, theta: Float64Array, cols: number, polarity: 1 | -1,
   seed: number, options: GenerateBaselineOptions): { truth: BaselineTruth; write: () => void } {
   const n = theta.length / N_PARAMS;
   const rng = new Random(seed * 7919 + 104729);
@@ -61,15 +62,16 @@ export function generateBaseline(dir: string, stem: string, theta: Float64Array,
     for (let p = 0; p < n; p++) {
       lines.push([Math.floor(p / cols), p % cols, k[p], target[p], baseline[p], written[p]].map(formatNumber).join(','));
     }
-    writeFileAtomic(path.join(dir, 'truth', 'gain.csv'), lines.join('\n') + '\n');
+    writeFileAtomic(path.join(truthDir, 'gain.csv'), lines.join('\n') + '\n');
   };
   return { truth, write };
 }
 
 export interface TruthGainPixel { row: number; col: number; k: number; target: number; baseline: number; baselineFile: number }
 
-export function readTruthGain(dir: string): TruthGainPixel[] {
-  return fs.readFileSync(path.join(dir, 'truth', 'gain.csv'), 'utf8').trim().split('\n').slice(1).map(line => {
+/** The gain truth of the scan generated into `dir` (its truth folder: `<dir>/truth` unless generated with truthDir). */
+export function readTruthGain(dir: string, truthDir = path.join(dir, 'truth')): TruthGainPixel[] {
+  return fs.readFileSync(path.join(truthDir, 'gain.csv'), 'utf8').trim().split('\n').slice(1).map(line => {
     const f = line.split(',').map(v => (v === 'nan' ? NaN : Number(v)));
     return { row: f[0], col: f[1], k: f[2], target: f[3], baseline: f[4], baselineFile: f[5] };
   });

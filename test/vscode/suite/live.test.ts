@@ -1,6 +1,8 @@
 // The live watch in a real extension host: a writer process drops a generated scan into a folder over time while
 // "VELO: Watch Scan (Live)" runs; the pixel map and ASIC overview opened on the first snapshot are refreshed in place
-// (the same panels, their titles and runs follow each publication); Stop publishes what `analyse` publishes.
+// (the same panels, their titles and runs follow each publication); Stop publishes what `analyse` publishes. A watched
+// folder's scan rows are `scanLive` (inline stop button): Stop Live Watch on a row stops that folder's watch, from
+// the palette it asks which one when several run.
 import * as assert from 'assert';
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -10,6 +12,7 @@ import * as vscode from 'vscode';
 import type { AsicOverviewPanel } from '../../../src/extension/asicOverviewPanel';
 import type { VeloCalibApi } from '../../../src/extension/extension';
 import type { PixelMapPanel } from '../../../src/extension/pixelMapPanel';
+import type { ScanTreeNode } from '../../../src/extension/scanTree';
 import { analyseOptionsFromSettings, cliArguments } from '../../../src/extension/settings';
 import type { WritePlan } from '../../engine/liveWriter';
 
@@ -32,6 +35,25 @@ function assertNumbersClose(a: string, b: string, what: string): void {
     if (Number.isFinite(u) && Number.isFinite(v)) assert.ok(Math.abs(u - v) <= 1e-6 * Math.max(Math.abs(u), Math.abs(v)), `${what}: ${x[i]} vs ${y[i]}`);
     else assert.strictEqual(x[i], y[i], what);
   }
+}
+
+type ScanRow = Extract<ScanTreeNode, { kind: 'scan' }>;
+
+/** The scan rows of `folder` in the VELO Scans tree, wherever the module/ASIC grouping puts them. */
+async function scanRows(api: VeloCalibApi, folder: string): Promise<ScanRow[]> {
+  const rows: ScanRow[] = [];
+  const walk = async (node?: ScanTreeNode): Promise<void> => {
+    for (const c of await api.tree.getChildren(node)) {
+      if (c.kind === 'scan') { if (path.resolve(c.folder) === path.resolve(folder)) rows.push(c); } else if (c.kind === 'group' || c.kind === 'folder') await walk(c);
+    }
+  };
+  await walk();
+  return rows;
+}
+
+/** The contextValue of every scan row of `folder` (the menus and inline buttons a user gets), once it has some. */
+async function rowContexts(api: VeloCalibApi, folder: string): Promise<string[]> {
+  return (await scanRows(api, folder)).map(r => String(api.tree.getTreeItem(r).contextValue));
 }
 
 describe('live watch: panels follow a scan being taken', () => {
@@ -91,9 +113,17 @@ describe('live watch: panels follow a scan being taken', () => {
     await waitFor(() => overview.output.summary.live?.files_counted === names.length, 'the overview to follow', 30000);
     assert.ok(!overview.isDisposed && /\(live, \d+ files\)$/.test(overview.panel.title), overview.panel.title);
 
-    // Stop: the final publication is the batch one, and the open panels show it (no "live" left in their titles).
-    assert.strictEqual(await vscode.commands.executeCommand('veloCalib.stopWatch', target), 1);
+    // Stop from the scan's row in the VELO Scans tree (its inline stop button passes the row, and the selection):
+    // the final publication is the batch one, the open panels show it (no "live" left in their titles), and the
+    // row is a plain scan row again.
+    const [row] = await scanRows(api, target);
+    const live = api.tree.getTreeItem(row);
+    assert.strictEqual(live.contextValue, 'scanLive', 'a watched scan\'s row carries the stop button');
+    assert.match(String(live.description), / · live: /);
+    assert.strictEqual(await vscode.commands.executeCommand('veloCalib.stopWatch', row, [row]), 1);
     assert.deepStrictEqual(await watching, [out]);
+    await waitFor(async () => (await rowContexts(api, target)).join() === 'scan', 'the row to be a plain scan row again');
+    assert.doesNotMatch(String(api.tree.getTreeItem((await scanRows(api, target))[0]).description), /live/);
     await waitFor(() => !map.output.summary.live && map.panel.title === `Pixel Map · ${map.output.summary.scan.id}`, 'the map to show the final result');
     await waitFor(() => !overview.output.summary.live, 'the overview to show the final result');
     assert.ok(!map.isDisposed && map.output.hasFits);
@@ -108,5 +138,55 @@ describe('live watch: panels follow a scan being taken', () => {
     }
     for (const p of [map, overview]) p.panel.dispose();
     fs.rmSync(target, { recursive: true, force: true });
+  });
+
+  it('Stop Live Watch: a row stops its own folder\'s watch; the palette asks which of several, and stops the last one without asking', async function () {
+    this.timeout(180000);
+    const cli = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'cli.js');
+    const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const folders = ['live-stop-a', 'live-stop-b', 'live-stop-c'].map(n => path.join(root, n));
+    for (const [i, f] of folders.entries()) {
+      const gen = spawnSync(process.execPath, [cli, 'generate', f, '--thresholds', '1320:1600:40', '--nacq', '2', '--seed', String(30 + i), '--size', '8',
+        '--no-variants'], { encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+      assert.strictEqual(gen.status, 0, gen.stderr);
+    }
+    const summary = (f: string) => { try { return JSON.parse(fs.readFileSync(path.join(f, 'velo-calib', 'summary.json'), 'utf8')); } catch { return undefined; } };
+    // Each watch's promise, and whether it has ended.
+    const watches = folders.map(f => {
+      const w = { ended: false, result: vscode.commands.executeCommand<string[] | undefined>('veloCalib.watchScan', f) };
+      void w.result.then(() => { w.ended = true; });
+      return w;
+    });
+    for (const f of folders) await waitFor(() => summary(f)?.live, `a live snapshot of ${path.basename(f)}`, 60000);
+    for (const f of folders) await waitFor(async () => (await rowContexts(api, f)).join() === 'scanLive', `${path.basename(f)}'s row to be live`);
+    const contexts = async () => (await Promise.all(folders.map(f => rowContexts(api, f)))).map(c => c.join());
+
+    // The stop button of b's row stops b's watch only.
+    const [rowB] = await scanRows(api, folders[1]);
+    assert.strictEqual(await vscode.commands.executeCommand('veloCalib.stopWatch', rowB, [rowB]), 1);
+    assert.deepStrictEqual(await watches[1].result, [path.join(folders[1], 'velo-calib')]);
+    assert.ok(!summary(folders[1]).live, 'b published its final result');
+    await waitFor(async () => (await contexts()).join(' ') === 'scanLive scan scanLive', 'b\'s row back to a plain scan row, a and c still live');
+    assert.ok(!watches[0].ended && !watches[2].ended, 'a and c still watched');
+
+    // From the palette with two running: a quick pick of the running watches (a first: the order they started); its
+    // first item is taken, as a user pressing Enter would.
+    const stopping = vscode.commands.executeCommand<number>('veloCalib.stopWatch');
+    let answered = false;
+    void stopping.then(() => { answered = true; });
+    await waitFor(async () => { if (!answered) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem'); return answered; },
+      'the pick of the watch to stop');
+    assert.strictEqual(await stopping, 1, 'one watch stopped, not every one');
+    assert.deepStrictEqual(await watches[0].result, [path.join(folders[0], 'velo-calib')]);
+    await waitFor(async () => (await contexts()).join(' ') === 'scan scan scanLive', 'a back to a plain row, c still live');
+    assert.ok(!watches[2].ended, 'c still watched');
+
+    // One left: the palette command stops it without asking.
+    assert.strictEqual(await vscode.commands.executeCommand('veloCalib.stopWatch'), 1);
+    assert.deepStrictEqual(await watches[2].result, [path.join(folders[2], 'velo-calib')]);
+    await waitFor(async () => (await contexts()).join(' ') === 'scan scan scan', 'every row back to a plain scan row');
+    assert.ok(folders.every(f => summary(f) && !summary(f).live && summary(f).fit), 'three final results with fits');
+    assert.strictEqual(await vscode.commands.executeCommand('veloCalib.stopWatch'), 0, 'none left to stop');
+    for (const f of folders) fs.rmSync(f, { recursive: true, force: true });
   });
 });
