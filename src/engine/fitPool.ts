@@ -36,6 +36,10 @@ export class FitWorkerPool {
   private readonly runs = new Map<number, Run>();
   private nextId = 1;
   private failure?: Error;
+  /** close() has begun: threads exiting now are expected. */
+  private closed = false;
+  /** closeWhenIdle(): close once the last run on the pool has ended. */
+  private closing = false;
 
   constructor(readonly size: number) {
     for (let i = 0; i < size; i++) this.threads.push(this.startThread());
@@ -57,8 +61,6 @@ export class FitWorkerPool {
     worker.unref();
     return thread;
   }
-
-  private closed = false;
 
   /** Fits every range of `job`; onResult in completion order; resolves when all are done. */
   run(job: PixelFitJob, ranges: PixelRange[], signal: AbortSignal | undefined,
@@ -100,8 +102,6 @@ export class FitWorkerPool {
     this.dispatch();
     if (this.closing && this.runs.size === 0) void this.close();
   }
-
-  private closing = false;
 
   /** Closes the pool once the runs on it have ended (now when there are none). */
   closeWhenIdle(): void {

@@ -1,7 +1,7 @@
 // Poisson maximum-likelihood fit of counts n_j with exposure T_j to T_j·F(t_j; θ):
 // Levenberg–Marquardt on the Baker–Cousins deviance with the analytic Jacobian, the Fisher matrix as curvature far
-// from the minimum and the observed Hessian (analytic second derivatives) near it; bounds by projection; parameter errors from the inverse Fisher matrix of the parameters free at the
-// optimum (one sitting at its bound is held fixed there, as MINUIT reports it, and gets a one-sided error).
+// from the minimum and the observed Hessian (analytic second derivatives) near it; bounds by projection; parameter
+// errors from the inverse Fisher matrix of the parameters free at the optimum (one sitting at its bound is held fixed there, as MINUIT reports it, and gets a one-sided error).
 // Neyman (√n-weighted) least squares is biased at these counts and undefined for n = 0.
 import { N_PARAMS, N_SECOND, ScurveModel } from './scurveModel';
 
@@ -103,7 +103,6 @@ export class PoissonCurveFitter {
   private readonly fullObserved = new Float64Array(N_PARAMS * N_PARAMS);
   /** Observed Hessian of D/2 over the free parameters (the Newton steps' curvature). */
   private readonly observed = new Float64Array(N_PARAMS * N_PARAMS);
-  private lastFree = 0;
 
   constructor(maxPoints: number) {
     this.jac = new Float64Array(maxPoints * N_PARAMS);
@@ -171,7 +170,7 @@ export class PoissonCurveFitter {
         if (!projected || !((theta[k] <= bounds.lower[k] && g[r] > 0) || (theta[k] >= bounds.upper[k] && g[r] < 0))) moving[nMove++] = r;
       }
       if (nMove === 0) { converged = true; break; }
-      if (modelTrusted && this.newtonDecrease(g, nMove) < tolerance * EDM_FRACTION) { converged = true; break; }
+      if (modelTrusted && this.newtonDecrease(g, nFree, nMove) < tolerance * EDM_FRACTION) { converged = true; break; }
       let improved = false;
       // Newton steps on the observed Hessian (quadratic convergence near the optimum, where the Fisher matrix alone
       // converges only linearly when the residuals are not small); Fisher scoring where it is not positive definite.
@@ -221,11 +220,12 @@ export class PoissonCurveFitter {
   }
 
   /**
-   * Decrease of D that a full Newton step on the observed Hessian predicts, gᵀO⁻¹g over the parameters moving[0 … n)
-   * (MINUIT's estimated distance to the minimum); Infinity when O is not positive definite there.
+   * Decrease of D that a full Newton step on the observed Hessian (of the nFree free parameters) predicts, gᵀO⁻¹g over
+   * the parameters moving[0 … nMove) (MINUIT's estimated distance to the minimum); Infinity when O is not positive
+   * definite there.
    */
-  private newtonDecrease(g: Float64Array, nMove: number): number {
-    const a = this.a, x = this.step, rows = this.moving, o = this.observed, nFree = this.lastFree;
+  private newtonDecrease(g: Float64Array, nFree: number, nMove: number): number {
+    const a = this.a, x = this.step, rows = this.moving, o = this.observed;
     for (let i = 0; i < nMove; i++) {
       for (let j = 0; j < nMove; j++) a[i * nMove + j] = o[rows[i] * nFree + rows[j]];
       x[i] = g[rows[i]];
@@ -252,7 +252,6 @@ export class PoissonCurveFitter {
   private curvature(m: number, n: ArrayLike<number> | undefined, idx: Int32Array, nFree: number, g: Float64Array,
     h: Float64Array, withObserved: boolean): void {
     const full = this.fullH, fullG = this.fullG, fullObserved = this.fullObserved, observed = this.observed;
-    this.lastFree = nFree;
     this.fullCurvature(m, n, withObserved);
     for (let r = 0; r < nFree; r++) {
       g[r] = fullG[idx[r]];

@@ -4,7 +4,7 @@ import { ScanFlux } from './flux';
 import { ProfiledCurve, profileRise, sigmaPosterior, UPPER_LIMIT_95 } from './fit/profileLikelihood';
 import { amplitudeOnlyFit, CurveFitResult, FitBounds, PoissonCurveFitter } from './poissonFit';
 import {
-  AMPLITUDE, BACKGROUND, KBETA_RATIO, KBETA_SEPARATION, makeModel, ModelName, MU, N_PARAMS, N_SECOND, ScurveModel, scurveModel, SIGMA, SLOPE,
+  AMPLITUDE, BACKGROUND, KBETA_RATIO, KBETA_SEPARATION, makeModel, ModelName, MU, N_PARAMS, ScurveModel, scurveModel, SIGMA, SLOPE,
 } from './scurveModel';
 import { detectPolarity, estimateStart } from './startValues';
 import { chi2Survival } from './statistics';
@@ -208,10 +208,9 @@ function startFromScurve(model: ScurveModel, polarity: 1 | -1, theta: Float64Arr
 export class ScaledAsicCurve {
   private readonly nu: Float64Array;
   private readonly jac: Float64Array;
-  private readonly second: Float64Array;
   /** The pixel's amplitude-only scale k (set by at()). */
   scale = NaN;
-  /** ν and the Jacobian at the start (the fit's curveAtStart); fillSecond: the second derivatives there. */
+  /** ν and the Jacobian at the start (the fit's curveAtStart). */
   readonly fill = (nu: Float64Array, jac: Float64Array) => {
     const k = this.scale, m = this.nu.length;
     for (let j = 0; j < m; j++) nu[j] = k * this.nu[j];
@@ -224,20 +223,11 @@ export class ScaledAsicCurve {
     }
   };
 
-  fillSecond(second: Float64Array): void {
-    const k = this.scale, m = this.nu.length;
-    for (let q = 0; q < m * N_SECOND; q += N_SECOND) { // pairs of μ, σ with each other × k, with a height not
-      second[q] = k * this.second[q]; second[q + 1] = k * this.second[q + 1]; second[q + 2] = k * this.second[q + 2];
-      for (let r = 3; r < N_SECOND; r++) second[q + r] = this.second[q + r];
-    }
-  }
-
   constructor(model: ScurveModel, readonly job: PixelFitJob) {
     const m = job.thresholds.length;
     this.nu = new Float64Array(m);
     this.jac = new Float64Array(m * N_PARAMS);
-    this.second = new Float64Array(m * N_SECOND);
-    model.evaluateCurve(job.thresholds, job.exposure, m, job.asicTheta, this.nu, this.jac, this.second);
+    model.evaluateCurve(job.thresholds, job.exposure, m, job.asicTheta, this.nu, this.jac);
   }
 
   /** This curve at scale k (the pixel's amplitude-only fit). */
