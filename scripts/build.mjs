@@ -24,15 +24,17 @@ if (webviewEntries.length) {
   builds.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', outdir: 'dist/webview', entryPoints: webviewEntries });
 }
 
-// The WebAssembly parse kernel (AssemblyScript), next to the engine bundles that load it.
-async function buildKernel() {
+// The WebAssembly kernels (AssemblyScript), next to the engine bundles that load them.
+async function buildKernel(name, initialPages) {
   const { main } = await import('assemblyscript/asc');
   fs.mkdirSync('dist', { recursive: true });
-  const { error, stderr } = await main(['src/engine/wasm/parseKernel.ts', '-O3', '--runtime', 'stub', '--noAssert',
-    '--initialMemory', '64', '-o', 'dist/parseKernel.wasm']);
+  const { error, stderr } = await main([`src/engine/wasm/${name}.ts`, '-O3', '--runtime', 'stub', '--noAssert', '--use', 'abort=',
+    '--initialMemory', String(initialPages), '-o', `dist/${name}.wasm`]);
   if (error) throw new Error(`asc: ${error.message}\n${stderr.toString()}`);
 }
-await buildKernel();
+await buildKernel('parseKernel', 64);
+// The pixel fits' per-point loops (AssemblyScript), loaded by src/engine/fit/wasmFitKernel.ts.
+await buildKernel('fitKernel', 1);
 
 /** Engine code the extension host must never carry: it only forks the engine (fitting, flux, statistics). */
 const ENGINE_ONLY = /^(src\/engine\/(?!scanFiles\.ts|input\/auxiliaryFiles\.ts|campaign\/resultFolders\.ts)|node_modules\/@stdlib\/)/;

@@ -4,7 +4,7 @@
 import { formatNumber, formatWithError } from '../src/contract/format';
 import { GAIN_QUANTITIES, PARAMETER_NAMES, PARAMETER_UNITS, QUANTITY_INFO } from '../src/contract/quantities';
 import type { DiagnosticsApi, DiagnosticsInit, DiagnosticsPush, DiagnosticsState, PixelCurve } from '../src/protocol';
-import { amplitudeOnlyFit } from '../src/engine/poissonFit';
+import { amplitudeOnlyFit } from '../src/engine/fit/deviance';
 import { chi2Survival } from '../src/engine/statistics';
 import { curvePoints, errorBarPlugin, evaluateCurve, PALETTE, themedChart } from './charts';
 import { $, connect, setText, tableRows } from './vscodeApi';

@@ -1,8 +1,7 @@
 // Loader of the WebAssembly parse kernel (src/engine/wasm/parseKernel.ts, built into dist/parseKernel.wasm).
 // Wasm memory layout: i32 values [0, 4n) · i32 counts [4n, 8n) · input bytes from 8n (grown as needed).
-import * as fs from 'fs';
-import * as path from 'path';
 import { readFileInto } from './matrixParser';
+import { wasmModule } from './wasmModules';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
@@ -17,14 +16,6 @@ const WASM_FILE = 'parseKernel.wasm';
 export const KERNEL_MAX_CELL = 999_999_999;
 const PAGE = 65536;
 
-/** dist/ in the bundle; the repository's dist/ for the compiled tests in out/src/engine/. */
-export function kernelPath(): string | undefined {
-  const candidates = [path.join(__dirname, WASM_FILE), path.resolve(__dirname, '../../../dist', WASM_FILE)];
-  return candidates.find(f => fs.existsSync(f));
-}
-
-let compiled: WebAssembly.Module | null | undefined;
-
 export class PlainParseKernel {
   private readonly exports: KernelExports;
   private readonly countsOffset: number;
@@ -32,10 +23,7 @@ export class PlainParseKernel {
 
   /** A kernel for matrices of n pixels, or undefined when the wasm file is missing (the TypeScript parser serves). */
   static create(n: number): PlainParseKernel | undefined {
-    if (compiled === undefined) {
-      const file = kernelPath();
-      compiled = file ? new WebAssembly.Module(fs.readFileSync(file)) : null;
-    }
+    const compiled = wasmModule(WASM_FILE);
     return compiled ? new PlainParseKernel(compiled, n) : undefined;
   }
 

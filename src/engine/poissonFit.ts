@@ -3,6 +3,8 @@
 // from the minimum and the observed Hessian (analytic second derivatives) near it; bounds by projection; parameter
 // errors from the inverse Fisher matrix of the parameters free at the optimum (one sitting at its bound is held fixed there, as MINUIT reports it, and gets a one-sided error).
 // Neyman (√n-weighted) least squares is biased at these counts and undefined for n = 0.
+import { devianceTerm } from './fit/deviance';
+import { WasmFitKernel } from './fit/wasmFitKernel';
 import { N_PARAMS, N_SECOND, ScurveModel } from './scurveModel';
 
 export interface FitBounds {
@@ -63,24 +65,6 @@ export const DEVIANCE_TOLERANCE = 1e-3;
  *  already pins the background to its bound; more weight only loses precision). */
 const MIN_NU = 1e-12;
 
-/** Baker–Cousins Poisson deviance term, 2·(ν − n + n·ln(n/ν)). */
-export function devianceTerm(n: number, nu: number): number {
-  return 2 * (nu - n + (n > 0 ? n * Math.log(n / nu) : 0));
-}
-
-/** The ASIC shape with only its scale free: ν_j = k·T_j·S_j, k̂ = Σn/Σ(T·S) in closed form. */
-export function amplitudeOnlyFit(n: ArrayLike<number>, exposure: ArrayLike<number>, shape: ArrayLike<number>, m: number) {
-  let sn = 0, sm = 0;
-  for (let j = 0; j < m; j++) { sn += n[j]; sm += exposure[j] * shape[j]; }
-  const scale = sm > 0 ? sn / sm : NaN;
-  let deviance = 0;
-  for (let j = 0; j < m; j++) {
-    const nu = scale * exposure[j] * shape[j];
-    deviance += nu > 0 ? devianceTerm(n[j], nu) : (n[j] > 0 ? Infinity : 0);
-  }
-  return { scale, deviance };
-}
-
 /** Reusable fitter for curves of up to `maxPoints` points (one per thread: no allocation per fit). */
 export class PoissonCurveFitter {
   private readonly jac: Float64Array; // point-major: jac[j*5 + k] = dν_j/dθ_k
@@ -96,28 +80,46 @@ export class PoissonCurveFitter {
   private readonly inverse = new Float64Array(N_PARAMS * N_PARAMS);
   /** Size of the Fisher matrix the last fit left in h at its result; −1 when it left none. */
   private lastFisherSize = -1;
-  private readonly fullG = new Float64Array(N_PARAMS);
-  private readonly fullH = new Float64Array(N_PARAMS * N_PARAMS);
+  private readonly fullG: Float64Array;
+  private readonly fullH: Float64Array;
 
   /** Observed Hessian of D/2 over all five parameters (fullCurvature). */
-  private readonly fullObserved = new Float64Array(N_PARAMS * N_PARAMS);
+  private readonly fullObserved: Float64Array;
   /** Observed Hessian of D/2 over the free parameters (the Newton steps' curvature). */
   private readonly observed = new Float64Array(N_PARAMS * N_PARAMS);
+  /** The WebAssembly kernel of the per-point loops (undefined when dist/fitKernel.wasm is missing); ν, the
+   *  derivatives and the full curvature above are views of its memory. */
+  private readonly kernel: WasmFitKernel | undefined;
+  /** The current fit's model and points are the kernel's (set by begin()). */
+  private inKernel = false;
 
-  constructor(maxPoints: number) {
-    this.jac = new Float64Array(maxPoints * N_PARAMS);
-    this.second = new Float64Array(maxPoints * N_SECOND);
-    this.nu = new Float64Array(maxPoints);
+  /** `withKernel` false: the models' TypeScript only (tests compare the two). */
+  constructor(maxPoints: number, withKernel = true) {
+    const kernel = this.kernel = withKernel ? WasmFitKernel.create(maxPoints) : undefined;
+    this.jac = kernel?.jac ?? new Float64Array(maxPoints * N_PARAMS);
+    this.second = kernel?.second ?? new Float64Array(maxPoints * N_SECOND);
+    this.nu = kernel?.nu ?? new Float64Array(maxPoints);
+    this.fullG = kernel?.g ?? new Float64Array(N_PARAMS);
+    this.fullH = kernel?.h ?? new Float64Array(N_PARAMS * N_PARAMS);
+    this.fullObserved = kernel?.observed ?? new Float64Array(N_PARAMS * N_PARAMS);
+  }
+
+  /** Hands a curve to the kernel when there is one and it knows the model; else the model's TypeScript serves. */
+  private begin(model: ScurveModel, t: ArrayLike<number>, n: ArrayLike<number>, exposure: ArrayLike<number>, m: number): void {
+    this.inKernel = this.kernel !== undefined && this.kernel.useModel(model);
+    if (this.inKernel) this.kernel!.load(t, exposure, n, m);
   }
 
   /** Fills ν_j = T_j·F(t_j; θ) and, when asked, its first and second derivatives. */
   private evaluate(model: ScurveModel, t: ArrayLike<number>, exposure: ArrayLike<number>, m: number,
     theta: Float64Array, withJacobian: boolean): void {
-    model.evaluateCurve(t, exposure, m, theta, this.nu, withJacobian ? this.jac : undefined, withJacobian ? this.second : undefined);
+    if (this.inKernel) this.kernel!.evaluate(theta, m, withJacobian);
+    else model.evaluateCurve(t, exposure, m, theta, this.nu, withJacobian ? this.jac : undefined, withJacobian ? this.second : undefined);
   }
 
   /** Deviance of the current ν; Infinity when some ν is impossible (negative, NaN, or 0 with n > 0). */
   private devianceOfNu(n: ArrayLike<number>, m: number): number {
+    if (this.inKernel) return this.kernel!.deviance(m);
     let d = 0;
     const nu = this.nu;
     for (let j = 0; j < m; j++) {
@@ -130,6 +132,7 @@ export class PoissonCurveFitter {
 
   deviance(model: ScurveModel, t: ArrayLike<number>, n: ArrayLike<number>, exposure: ArrayLike<number>, m: number,
     theta: Float64Array, withJacobian: boolean): number {
+    this.begin(model, t, n, exposure, m);
     this.evaluate(model, t, exposure, m, theta, withJacobian);
     return this.devianceOfNu(n, m);
   }
@@ -144,13 +147,10 @@ export class PoissonCurveFitter {
     const idx = this.freeIndex, moving = this.moving;
     let nFree = 0;
     for (let k = 0; k < N_PARAMS; k++) if (free[k]) idx[nFree++] = k;
-    let dev: number;
-    if (!clamp(theta, bounds) && curveAtStart) {
-      curveAtStart(this.nu, this.jac);
-      dev = this.devianceOfNu(n, m);
-    } else {
-      dev = this.deviance(model, t, n, exposure, m, theta, true);
-    }
+    this.begin(model, t, n, exposure, m);
+    if (!clamp(theta, bounds) && curveAtStart) curveAtStart(this.nu, this.jac);
+    else this.evaluate(model, t, exposure, m, theta, true);
+    let dev = this.devianceOfNu(n, m);
     let lambda = 1e-3, iterations = 0, converged = false, lastDecrease = Infinity, modelTrusted = false;
     // ν and the Jacobian in the buffers belong to θ until a trial step is evaluated.
     let buffersAtTheta = true;
@@ -196,7 +196,8 @@ export class PoissonCurveFitter {
           predicted -= 2 * step[i] * (g[moving[i]] + 0.5 * cs);
         }
         // Evaluated with the Jacobian: an accepted trial needs no second evaluation (g and h stay valid on rejection).
-        const trialDev = this.deviance(model, t, n, exposure, m, trial, true);
+        this.evaluate(model, t, exposure, m, trial, true);
+        const trialDev = this.devianceOfNu(n, m);
         buffersAtTheta = false;
         if (trialDev <= dev) {
           buffersAtTheta = true;
@@ -266,6 +267,7 @@ export class PoissonCurveFitter {
    * fullObserved = Σ (n/ν²)·∂ν∂νᵀ + Σ (1 − n/ν)·∂²ν (only when asked: far from the minimum the steps do without).
    */
   private fullCurvature(m: number, n: ArrayLike<number> | undefined, withObserved: boolean): void {
+    if (this.inKernel) { this.kernel!.curvature(m, n !== undefined, withObserved); return; }
     const jac = this.jac, nu = this.nu, second = this.second;
     let g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0;
     let h00 = 0, h10 = 0, h11 = 0, h20 = 0, h21 = 0, h22 = 0, h30 = 0, h31 = 0, h32 = 0, h33 = 0;

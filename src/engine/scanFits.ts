@@ -2,7 +2,8 @@
 // Pixel fits run in worker threads over shared memory: counts in, one row of results per pixel out.
 import { ScanFlux } from './flux';
 import { ProfiledCurve, profileRise, sigmaPosterior, UPPER_LIMIT_95 } from './fit/profileLikelihood';
-import { amplitudeOnlyFit, CurveFitResult, FitBounds, PoissonCurveFitter } from './poissonFit';
+import { amplitudeOnlyFit } from './fit/deviance';
+import { CurveFitResult, FitBounds, PoissonCurveFitter } from './poissonFit';
 import {
   AMPLITUDE, BACKGROUND, KBETA_RATIO, KBETA_SEPARATION, makeModel, ModelName, MU, N_PARAMS, ScurveModel, scurveModel, SIGMA, SLOPE,
 } from './scurveModel';

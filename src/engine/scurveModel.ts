@@ -33,6 +33,16 @@ export interface ScurveModel {
    */
   evaluateCurve(t: ArrayLike<number>, exposure: ArrayLike<number>, m: number, theta: ArrayLike<number>,
     nu: Float64Array, jac?: Float64Array, second?: Float64Array): void;
+  /** The same model as the WebAssembly fit kernel knows it (fit/wasmFitKernel.ts), which the fitter uses when present. */
+  kernel?: KernelModel;
+}
+
+/** A model as the WebAssembly fit kernel knows it (src/engine/wasm/fitKernel.ts): the edge model's polarity and
+ *  slope-term width, and the K-beta step's separation (NaN: none). */
+export interface KernelModel {
+  polarity: 1 | -1;
+  slopeWidth: number;
+  kbetaSeparation: number;
 }
 
 /** The parameter pairs with a second derivative that is not identically 0 (see evaluateCurve). */
@@ -135,7 +145,8 @@ function edgeModel(name: ModelName, polarity: 1 | -1, slopeWidth: number): Scurv
       }
     }
   };
-  return { name, free: [true, true, true, true, true], evaluate: pointEvaluator(evaluateCurve), evaluateCurve };
+  return { name, free: [true, true, true, true, true], evaluate: pointEvaluator(evaluateCurve), evaluateCurve,
+    kernel: { polarity, slopeWidth, kbetaSeparation: NaN } };
 }
 
 export function scurveModel(polarity: 1 | -1): ScurveModel {
@@ -172,7 +183,8 @@ export function kbetaModel(polarity: 1 | -1, separation: number): ScurveModel {
       }
     }
   };
-  return { name: 'kbeta', free: [true, true, true, true, true], evaluate: pointEvaluator(evaluateCurve), evaluateCurve };
+  return { name: 'kbeta', free: [true, true, true, true, true], evaluate: pointEvaluator(evaluateCurve), evaluateCurve,
+    kernel: { polarity, slopeWidth: SQRT2, kbetaSeparation: separation } };
 }
 
 /**

@@ -1,0 +1,295 @@
+// AssemblyScript kernel of the pixel fits (compiled to dist/fitKernel.wasm by scripts/build.mjs): the per-point loops
+// of the Poisson fit (src/engine/poissonFit.ts), i.e. the S-curve models' ν with first and second derivatives
+// (src/engine/scurveModel.ts), the deviance, and the gradient, Fisher matrix and observed Hessian. The fitter's steps
+// stay in TypeScript; these loops are nearly all of a fit's time, and as WebAssembly they run at full speed from the
+// first pixel (no JIT warm-up in every fit thread) with the engine's own exp and log inline.
+// The TypeScript model is the reference: agreement to 1e-13 relative is tested (test/engine/fitKernel.test.ts).
+//
+// erfc: the method and coefficients of FreeBSD's s_erf.c, as src/engine/fit/erfc.ts.
+// Copyright (C) 1993 by Sun Microsystems, Inc. All rights reserved.
+// Developed at SunPro, a Sun Microsystems, Inc. business.
+// Permission to use, copy, modify, and distribute this software is freely granted, provided that this notice
+// is preserved.
+//
+// Memory: the caller lays out f64 arrays and passes their addresses once (layout()); nothing is allocated here.
+
+const N_PARAMS = 5;
+const N_SECOND = 7;
+const MU = 0, SIGMA = 1, AMPLITUDE = 2, SLOPE = 3, BACKGROUND = 4;
+const MU_MU = 0, MU_SIGMA = 1, SIGMA_SIGMA = 2, MU_A = 3, SIGMA_A = 4, MU_C = 5, SIGMA_C = 6;
+const SQRT2: f64 = 1.4142135623730951;
+const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126;
+const KBETA_RATIO: f64 = 0.12;
+const MIN_NU: f64 = 1e-12;
+const BELOW_QUARTER_ULP: f64 = 1.3877787807814457e-17; // 2^-56
+
+let T: usize = 0, EXPOSURE: usize = 0, COUNTS: usize = 0, THETA: usize = 0, NU: usize = 0, JAC: usize = 0;
+let SECOND: usize = 0, G: usize = 0, H: usize = 0, O: usize = 0;
+
+let polarity: f64 = 1, slopeWidth: f64 = SQRT2, oneErfc: bool = true, kbeta: bool = false, kbetaSeparation: f64 = 0;
+
+/** Addresses of the arrays: t, exposure, counts n, ν (m each), θ (5), Jacobian (5m), second derivatives (7m),
+ *  gradient (5), Fisher matrix (25), observed Hessian (25), and PER_POINT·m values of its own (`points`). */
+export function layout(t: usize, exposure: usize, counts: usize, theta: usize, nu: usize, jac: usize, second: usize,
+  g: usize, h: usize, o: usize, points: usize): void {
+  POINTS = points;
+  T = t; EXPOSURE = exposure; COUNTS = counts; THETA = theta; NU = nu; JAC = jac; SECOND = second; G = g; H = h; O = o;
+}
+
+/** The model: the edge model of scurveModel.ts with its polarity and slope-term width (√2: one erfc for both terms),
+ *  plus the K-beta step at `separation` when that is finite. */
+export function setModel(p: f64, width: f64, separation: f64): void {
+  polarity = p; slopeWidth = width; oneErfc = width == SQRT2;
+  kbeta = separation == separation; kbetaSeparation = separation;
+}
+
+@inline function at(base: usize, i: i32): f64 { return load<f64>(base + (<usize>i << 3)); }
+@inline function put(base: usize, i: i32, v: f64): void { store<f64>(base + (<usize>i << 3), v); }
+
+// ---- erfc ----------------------------------------------------------------------------------------------------
+
+const ERX: f64 = 8.45062911510467529297e-1;
+const TINY: f64 = 1e-300;
+const SMALL: f64 = 1.3877787807814457e-17;
+const TAIL_CENTRE: f64 = -0.675, TAIL_RADIUS: f64 = 0.11;
+let EXP_TAIL_CENTRE: f64 = Math.exp(TAIL_CENTRE);
+
+/** exp(−x²) of the last erfc call asked for it. */
+let gaussian: f64 = 0;
+
+@inline function expOfTailCorrection(v: f64): f64 {
+  const w = v - TAIL_CENTRE;
+  if (!(w <= TAIL_RADIUS && w >= -TAIL_RADIUS)) return Math.exp(v);
+  const w2 = w * w, w4 = w2 * w2, w8 = w4 * w4;
+  const p01 = 1 + w, p23 = 1.0 / 2 + w / 6, p45 = 1.0 / 24 + w / 120, p67 = 1.0 / 720 + w / 5040, p89 = 1.0 / 40320 + w / 362880;
+  return EXP_TAIL_CENTRE * ((p01 + w2 * p23) + w4 * (p45 + w2 * p67) + w8 * (p89 + w2 / 3628800));
+}
+
+/** erfc(x), and exp(−x²) into `gaussian` when withGaussian (see src/engine/fit/erfc.ts). */
+function erfcOf(x: f64, withGaussian: bool): f64 {
+  const ax = x < 0 ? -x : x;
+  if (withGaussian && (ax < 1.25 || ax >= 28 || x < -6)) gaussian = Math.exp(-x * x);
+  if (ax < 0.84375) {
+    if (ax < SMALL) return 1 - x;
+    const z = x * x;
+    const r = 1.28379167095512558561e-1 + z * (-0.3250421072470015 + z * (-0.02848174957559851 + z * (-0.005770270296489442 + z * -0.000023763016656650163)));
+    const s = 1 + z * (0.39791722395915535 + z * (0.0650222499887673 + z * (0.005081306281875766 + z * (0.00013249473800432164 + z * -0.000003960228278775368))));
+    const y = r / s;
+    if (x < 0.25) return 1 - (x + x * y);
+    return 0.5 - (x * y + (x - 0.5));
+  }
+  if (ax < 1.25) {
+    const s = ax - 1;
+    const p = -2.36211856075265944077e-3 + s * (0.41485611868374833 + s * (-0.3722078760357013 + s * (0.31834661990116175 + s * (-0.11089469428239668 + s * (0.035478304325618236 + s * -0.002166375594868791)))));
+    const q = 1 + s * (0.10642088040084423 + s * (0.540397917702171 + s * (0.07182865441419627 + s * (0.12617121980876164 + s * (0.01363708391202905 + s * 0.011984499846799107)))));
+    return x < 0 ? 1 + ERX + p / q : 1 - ERX - p / q;
+  }
+  if (ax < 28) {
+    if (x < -6) return 2 - TINY;
+    const s = 1 / (ax * ax);
+    let r: f64, q: f64;
+    const s2 = s * s, s4 = s2 * s2, s8 = s4 * s4;
+    if (ax < 2.857142857142857) {
+      r = (-9.86494403484714822705e-3 + s * -0.6938585727071818) + s2 * (-10.558626225323291 + s * -62.375332450326006) +
+        s4 * ((-162.39666946257347 + s * -184.60509290671104) + s2 * (-81.2874355063066 + s * -9.814329344169145));
+      q = (1 + s * 19.651271667439257) + s2 * (137.65775414351904 + s * 434.56587747522923) +
+        s4 * ((645.3872717332679 + s * 429.00814002756783) + s2 * (108.63500554177944 + s * 6.570249770319282)) + s8 * -0.0604244152148581;
+    } else {
+      r = (-9.86494292470009928597e-3 + s * -0.799283237680523) + s2 * (-17.757954917754752 + s * -160.63638485582192) +
+        s4 * ((-637.5664433683896 + s * -1025.0951316110772) + s2 * -483.5191916086514);
+      q = (1 + s * 30.33806074348246) + s2 * (325.7925129965739 + s * 1536.729586084437) +
+        s4 * ((3199.8582195085955 + s * 2553.0504064331644) + s2 * (474.52854120695537 + s * -22.44095244658582));
+    }
+    const z = <f64><f32>ax, u = (z - ax) * (z + ax), ez = Math.exp(-(z * z));
+    if (withGaussian) gaussian = ez * (1 + u * (1 + u * (0.5 + u / 6)));
+    const e = ez * expOfTailCorrection(u + r / q - 0.5625);
+    return x < 0 ? 2 - e / ax : e / ax;
+  }
+  if (isNaN(x)) return NaN;
+  return x < 0 ? 2 - TINY : TINY * TINY;
+}
+
+/** erfc(x) alone (tests). */
+export function erfc(x: f64): f64 { return erfcOf(x, false); }
+
+// ---- the model -----------------------------------------------------------------------------------------------
+
+/** See negligibleBeyond in scurveModel.ts. */
+function negligibleBeyond(m: i32, mu: f64, halfA: f64, halfC: f64, b: f64): f64 {
+  if (!(b > 0)) return Infinity;
+  let maxD: f64 = 0;
+  for (let j = 0; j < m; j++) { const d = Math.abs(at(T, j) - mu); if (d > maxD) maxD = d; }
+  const heights = Math.abs(halfA) + Math.abs(halfC) * maxD;
+  if (!(heights > 0)) return Infinity;
+  const z2 = Math.log(heights / (b * BELOW_QUARTER_ULP));
+  return z2 > 1 ? Math.sqrt(z2) : 1;
+}
+
+/** Per point, what the second derivatives need from the last evaluate with the Jacobian (secondDerivatives):
+ *  z, dE/dz, e1, z1, dE1/dz of the edge (z = Infinity: beyond zNegligible, all 0) and z, dE/dz of the K-beta step. */
+const P_Z = 0, P_DEDZ = 1, P_E1 = 2, P_Z1 = 3, P_DE1DZ = 4, P_KZ = 5, P_KDEDZ = 6, PER_POINT = 7;
+let POINTS: usize = 0;
+
+/** ν_j = T_j·F(t_j; θ) for j < m and, when withJacobian, its first derivatives (scurveModel.ts's evaluateCurve);
+ *  the second derivatives follow on demand (secondDerivatives), as most steps do without them. */
+export function evaluate(m: i32, withJacobian: bool): void {
+  const mu = at(THETA, MU), sigma = at(THETA, SIGMA), a = at(THETA, AMPLITUDE), c = at(THETA, SLOPE), b = at(THETA, BACKGROUND);
+  const kz = polarity / (SQRT2 * sigma), kz1 = polarity / (slopeWidth * sigma), halfA = 0.5 * a, halfC = 0.5 * c;
+  const zNegligible = negligibleBeyond(m, mu, halfA, halfC, b);
+  for (let j = 0; j < m; j++) {
+    const d = at(T, j) - mu, z = d * kz, exposureJ = at(EXPOSURE, j);
+    const o = JAC + (<usize>(j * N_PARAMS) << 3), p = POINTS + (<usize>(j * PER_POINT) << 3);
+    if (z > zNegligible) {
+      put(NU, j, exposureJ * b);
+      if (withJacobian) {
+        store<f64>(o, 0); store<f64>(o, 0, 8); store<f64>(o, 0, 16); store<f64>(o, 0, 24); store<f64>(o, exposureJ, 32);
+        store<f64>(p, Infinity, P_Z << 3);
+      }
+      continue;
+    }
+    const e = erfcOf(z, withJacobian);
+    const g0 = gaussian;
+    const z1 = oneErfc ? z : d * kz1;
+    const e1 = oneErfc ? e : erfcOf(z1, withJacobian);
+    const g1 = oneErfc ? g0 : gaussian;
+    put(NU, j, exposureJ * (b + halfA * e + halfC * d * e1));
+    if (!withJacobian) continue;
+    const dEdz = -TWO_OVER_SQRT_PI * g0;
+    const dE1dz = oneErfc ? dEdz : -TWO_OVER_SQRT_PI * g1;
+    store<f64>(o, exposureJ * (-halfA * dEdz * kz - halfC * e1 - halfC * d * dE1dz * kz1));
+    store<f64>(o, -exposureJ * (halfA * dEdz * z + halfC * d * dE1dz * z1) / sigma, 8);
+    store<f64>(o, exposureJ * 0.5 * e, 16);
+    store<f64>(o, exposureJ * 0.5 * d * e1, 24);
+    store<f64>(o, exposureJ, 32);
+    store<f64>(p, z, P_Z << 3); store<f64>(p, dEdz, P_DEDZ << 3); store<f64>(p, e1, P_E1 << 3);
+    store<f64>(p, z1, P_Z1 << 3); store<f64>(p, dE1dz, P_DE1DZ << 3);
+  }
+  if (kbeta) addKbetaStep(m, withJacobian);
+}
+
+/** The K-beta step of kbetaModel (scurveModel.ts), added to ν and its first derivatives. */
+function addKbetaStep(m: i32, withJacobian: bool): void {
+  const sigma = at(THETA, SIGMA);
+  const kz = polarity / (SQRT2 * sigma), height = 0.5 * KBETA_RATIO * at(THETA, AMPLITUDE);
+  const edge = at(THETA, MU) + polarity * kbetaSeparation;
+  for (let j = 0; j < m; j++) {
+    const z = (at(T, j) - edge) * kz, e = erfcOf(z, false), exposureJ = at(EXPOSURE, j);
+    put(NU, j, at(NU, j) + exposureJ * height * e);
+    if (!withJacobian) continue;
+    const dEdz = -TWO_OVER_SQRT_PI * Math.exp(-z * z);
+    const o = JAC + (<usize>(j * N_PARAMS) << 3), p = POINTS + (<usize>(j * PER_POINT) << 3);
+    store<f64>(o, load<f64>(o) - exposureJ * height * dEdz * kz);
+    store<f64>(o, load<f64>(o, 8) - exposureJ * height * dEdz * z / sigma, 8);
+    store<f64>(o, load<f64>(o, 16) + exposureJ * 0.5 * KBETA_RATIO * e, 16);
+    store<f64>(p, z, P_KZ << 3); store<f64>(p, dEdz, P_KDEDZ << 3);
+  }
+}
+
+/** The second derivatives at the θ of the last evaluate with the Jacobian, into SECOND (scurveModel.ts's `second`). */
+function secondDerivatives(m: i32): void {
+  const mu = at(THETA, MU), sigma = at(THETA, SIGMA), halfA = 0.5 * at(THETA, AMPLITUDE), halfC = 0.5 * at(THETA, SLOPE);
+  const kz = polarity / (SQRT2 * sigma), kz1 = polarity / (slopeWidth * sigma), s2 = sigma * sigma;
+  for (let j = 0; j < m; j++) {
+    const p = POINTS + (<usize>(j * PER_POINT) << 3), q = SECOND + (<usize>(j * N_SECOND) << 3);
+    const z = load<f64>(p, P_Z << 3);
+    if (z == Infinity) {
+      for (let k = 0; k < N_SECOND; k++) store<f64>(q + (<usize>k << 3), 0);
+      continue;
+    }
+    // E(w), w = c·d/σ: E_μ = −E'·c/σ, E_σ = −E'·w/σ, E_μμ = E''·c²/σ², E_μσ = (E''·w + E')·c/σ²,
+    // E_σσ = (E''·w + 2E')·w/σ², with E' = dE/dw and E'' = −2w·E'.
+    const d = at(T, j) - mu, exposureJ = at(EXPOSURE, j), dEdz = load<f64>(p, P_DEDZ << 3), e1 = load<f64>(p, P_E1 << 3);
+    const ez2 = -2 * z * dEdz, eMu = -dEdz * kz, eSigma = -dEdz * z / sigma;
+    const eMuMu = ez2 * kz * kz, eMuSigma = (ez2 * z + dEdz) * kz / sigma, eSigmaSigma = (ez2 * z + 2 * dEdz) * z / s2;
+    let e1Mu = eMu, e1Sigma = eSigma, e1MuMu = eMuMu, e1MuSigma = eMuSigma, e1SigmaSigma = eSigmaSigma;
+    if (!oneErfc) {
+      const z1 = load<f64>(p, P_Z1 << 3), dE1dz = load<f64>(p, P_DE1DZ << 3), e1z2 = -2 * z1 * dE1dz;
+      e1Mu = -dE1dz * kz1; e1Sigma = -dE1dz * z1 / sigma;
+      e1MuMu = e1z2 * kz1 * kz1; e1MuSigma = (e1z2 * z1 + dE1dz) * kz1 / sigma; e1SigmaSigma = (e1z2 * z1 + 2 * dE1dz) * z1 / s2;
+    }
+    store<f64>(q, exposureJ * (halfA * eMuMu + halfC * (d * e1MuMu - 2 * e1Mu)), MU_MU << 3);
+    store<f64>(q, exposureJ * (halfA * eMuSigma + halfC * (d * e1MuSigma - e1Sigma)), MU_SIGMA << 3);
+    store<f64>(q, exposureJ * (halfA * eSigmaSigma + halfC * d * e1SigmaSigma), SIGMA_SIGMA << 3);
+    store<f64>(q, exposureJ * 0.5 * eMu, MU_A << 3);
+    store<f64>(q, exposureJ * 0.5 * eSigma, SIGMA_A << 3);
+    store<f64>(q, exposureJ * 0.5 * (d * e1Mu - e1), MU_C << 3);
+    store<f64>(q, exposureJ * 0.5 * d * e1Sigma, SIGMA_C << 3);
+  }
+  if (!kbeta) return;
+  const height = 0.5 * KBETA_RATIO * at(THETA, AMPLITUDE);
+  for (let j = 0; j < m; j++) { // the step's E(z) as in the edge, times height
+    const p = POINTS + (<usize>(j * PER_POINT) << 3), q = SECOND + (<usize>(j * N_SECOND) << 3);
+    const z = load<f64>(p, P_KZ << 3), dEdz = load<f64>(p, P_KDEDZ << 3), exposureJ = at(EXPOSURE, j);
+    const ez2 = -2 * z * dEdz;
+    const eMu = -dEdz * kz, eSigma = -dEdz * z / sigma;
+    store<f64>(q, load<f64>(q, MU_MU << 3) + exposureJ * height * ez2 * kz * kz, MU_MU << 3);
+    store<f64>(q, load<f64>(q, MU_SIGMA << 3) + exposureJ * height * (ez2 * z + dEdz) * kz / sigma, MU_SIGMA << 3);
+    store<f64>(q, load<f64>(q, SIGMA_SIGMA << 3) + exposureJ * height * (ez2 * z + 2 * dEdz) * z / s2, SIGMA_SIGMA << 3);
+    store<f64>(q, load<f64>(q, MU_A << 3) + exposureJ * 0.5 * KBETA_RATIO * eMu, MU_A << 3);
+    store<f64>(q, load<f64>(q, SIGMA_A << 3) + exposureJ * 0.5 * KBETA_RATIO * eSigma, SIGMA_A << 3);
+  }
+}
+
+// ---- deviance and curvature ----------------------------------------------------------------------------------
+
+/** Baker–Cousins deviance of ν against the counts; Infinity when some ν is impossible (poissonFit.ts devianceOfNu). */
+export function deviance(m: i32): f64 {
+  let d: f64 = 0;
+  for (let j = 0; j < m; j++) {
+    const v = at(NU, j), n = at(COUNTS, j);
+    if (v > 0) d += 2 * (v - n + (n > 0 ? n * Math.log(n / v) : 0));
+    else if (!(v == 0 && n == 0)) return Infinity;
+  }
+  return d;
+}
+
+/**
+ * Gradient of D/2, Fisher matrix and (withObserved) observed Hessian over all five parameters (poissonFit.ts
+ * fullCurvature); withCounts false: every ratio n/ν taken as 1.
+ */
+export function curvature(m: i32, withCounts: bool, withObserved: bool): void {
+  if (withObserved) secondDerivatives(m);
+  let g0: f64 = 0, g1: f64 = 0, g2: f64 = 0, g3: f64 = 0, g4: f64 = 0;
+  let h00: f64 = 0, h10: f64 = 0, h11: f64 = 0, h20: f64 = 0, h21: f64 = 0, h22: f64 = 0, h30: f64 = 0, h31: f64 = 0;
+  let h32: f64 = 0, h33: f64 = 0, h40: f64 = 0, h41: f64 = 0, h42: f64 = 0, h43: f64 = 0, h44: f64 = 0;
+  let o00: f64 = 0, o10: f64 = 0, o11: f64 = 0, o20: f64 = 0, o21: f64 = 0, o22: f64 = 0, o30: f64 = 0, o31: f64 = 0;
+  let o32: f64 = 0, o33: f64 = 0, o40: f64 = 0, o41: f64 = 0, o42: f64 = 0, o43: f64 = 0, o44: f64 = 0;
+  for (let j = 0; j < m; j++) {
+    const v = at(NU, j);
+    const w: f64 = v > MIN_NU ? 1 / v : v > 0 ? 1 / MIN_NU : 0;
+    const ratio: f64 = !withCounts ? 1 : v > 0 ? at(COUNTS, j) / v : 0;
+    const resid = 1 - ratio, wo = ratio * w;
+    const o = JAC + (<usize>(j * N_PARAMS) << 3);
+    const j0 = load<f64>(o), j1 = load<f64>(o, 8), j2 = load<f64>(o, 16), j3 = load<f64>(o, 24), j4 = load<f64>(o, 32);
+    g0 += resid * j0; g1 += resid * j1; g2 += resid * j2; g3 += resid * j3; g4 += resid * j4;
+    const w0 = w * j0, w1 = w * j1, w2 = w * j2, w3 = w * j3, w4 = w * j4;
+    h00 += w0 * j0;
+    h10 += w1 * j0; h11 += w1 * j1;
+    h20 += w2 * j0; h21 += w2 * j1; h22 += w2 * j2;
+    h30 += w3 * j0; h31 += w3 * j1; h32 += w3 * j2; h33 += w3 * j3;
+    h40 += w4 * j0; h41 += w4 * j1; h42 += w4 * j2; h43 += w4 * j3; h44 += w4 * j4;
+    if (!withObserved) continue;
+    const q = SECOND + (<usize>(j * N_SECOND) << 3);
+    const v0 = wo * j0, v1 = wo * j1, v2 = wo * j2, v3 = wo * j3, v4 = wo * j4;
+    o00 += v0 * j0 + resid * load<f64>(q);
+    o10 += v1 * j0 + resid * load<f64>(q, 8); o11 += v1 * j1 + resid * load<f64>(q, 16);
+    o20 += v2 * j0 + resid * load<f64>(q, 24); o21 += v2 * j1 + resid * load<f64>(q, 32); o22 += v2 * j2;
+    o30 += v3 * j0 + resid * load<f64>(q, 40); o31 += v3 * j1 + resid * load<f64>(q, 48); o32 += v3 * j2; o33 += v3 * j3;
+    o40 += v4 * j0; o41 += v4 * j1; o42 += v4 * j2; o43 += v4 * j3; o44 += v4 * j4;
+  }
+  put(G, 0, g0); put(G, 1, g1); put(G, 2, g2); put(G, 3, g3); put(G, 4, g4);
+  fillSymmetric5(H, h00, h10, h11, h20, h21, h22, h30, h31, h32, h33, h40, h41, h42, h43, h44);
+  if (withObserved) fillSymmetric5(O, o00, o10, o11, o20, o21, o22, o30, o31, o32, o33, o40, o41, o42, o43, o44);
+}
+
+@inline function fillSymmetric5(h: usize, h00: f64, h10: f64, h11: f64, h20: f64, h21: f64, h22: f64,
+  h30: f64, h31: f64, h32: f64, h33: f64, h40: f64, h41: f64, h42: f64, h43: f64, h44: f64): void {
+  put(h, 0, h00); put(h, 1, h10); put(h, 2, h20); put(h, 3, h30); put(h, 4, h40);
+  put(h, 5, h10); put(h, 6, h11); put(h, 7, h21); put(h, 8, h31); put(h, 9, h41);
+  put(h, 10, h20); put(h, 11, h21); put(h, 12, h22); put(h, 13, h32); put(h, 14, h42);
+  put(h, 15, h30); put(h, 16, h31); put(h, 17, h32); put(h, 18, h33); put(h, 19, h43);
+  put(h, 20, h40); put(h, 21, h41); put(h, 22, h42); put(h, 23, h43); put(h, 24, h44);
+}
+
+/** Reserves `bytes` of this module's memory for the caller's arrays (8-byte aligned); the memory may grow. */
+export function reserve(bytes: i32): usize { return heap.alloc(<usize>bytes); }
