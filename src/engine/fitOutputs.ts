@@ -1,67 +1,50 @@
 // Fit outputs: pixel_fits.csv, parameter maps, asic_fit.json, report.md, and the fit part of summary.json.
 import { StagedOutput } from './atomicFiles';
-import { formatNumber, matrixToCsv } from './csvFormat';
 import { ScanFlux } from './flux';
 import { formatNumber as formatNumberShown, formatWithError } from '../contract/format';
 import { analyseHeterogeneity, Heterogeneity, medianError, outlierText, spreadError } from './heterogeneity';
-import {
-  FIT_FLAG_NAMES, fitScan, FitSettings, R_DEVIANCE, R_ERROR, R_FLAGS, R_NDF, R_PVALUE, R_SHAPE_DEVIANCE, R_SIGMA_UPPER,
-  R_STATUS, R_THETA, RESULT_FIELDS, ScanFitResult, STATUS_NAMES,
-} from './scanFits';
-import { FIT_PARAMETERS, N_PARAMS, seedThesisParameters } from './scurveModel';
+import { FIT_FLAG_NAMES, fitScan, FitSettings, R_FLAGS, RESULT_FIELDS, ScanFitResult } from './scanFits';
+import { FIT_PARAMETERS, seedThesisParameters } from './scurveModel';
 import { asicGoodConclusion, asicGoodCurve, curveFitJson, fitSummedCurve } from './gain/asicCurves';
-import { analyseGain, GainInput, PixelQuantity } from './gain/gainAnalysis';
+import { analyseGain, GainAnalysis, GainInput, PixelQuantity } from './gain/gainAnalysis';
 import { skippedAcquisitionsReport } from './input/acquisitionQuality';
+import { MAP_FILES, mapColumn, startFitTables } from './report/fitTables';
 import { stageResultsH5 } from './report/resultsH5';
-import { runInWorkers, workerScript } from './workerPool';
 
 export type { FitSettings } from './scanFits';
 
-export const PIXEL_FITS_HEADER =
-  'row,col,status,mu,mu_err,sigma,sigma_err,amplitude,amplitude_err,slope,slope_err,background,background_err,chi2,ndf,' +
-  'flags,sigma_upper';
-
-/** `;`-separated names of the flag bits set in `bits` (empty when none). */
-export function flagNames(bits: number): string {
-  return FIT_FLAG_NAMES.filter((_, b) => bits & (1 << b)).join(';');
-}
-
-/** Per-pixel maps written as 256×256 CSV: file name → value of a result row. */
-export const MAP_FILES: Record<string, (row: Float64Array) => number> = {
-  ...Object.fromEntries(FIT_PARAMETERS.flatMap((name, k) => [
-    [`map_${name}.csv`, (r: Float64Array) => r[R_THETA + k]],
-    [`map_${name}_err.csv`, (r: Float64Array) => r[R_ERROR + k]],
-  ])),
-  'map_status.csv': r => r[R_STATUS],
-  'map_chi2_ndf.csv': r => r[R_DEVIANCE] / r[R_NDF],
-  'map_pvalue.csv': r => r[R_PVALUE],
-  'map_delta_deviance.csv': r => r[R_SHAPE_DEVIANCE] - r[R_DEVIANCE],
-  'map_sigma_upper.csv': r => r[R_SIGMA_UPPER],
-  'map_flags.csv': r => r[R_FLAGS],
-};
+export { flagNames, MAP_FILES, PIXEL_FITS_HEADER } from './report/fitTables';
 
 /** `gain`: the pixels' baselines, when the scan has one (adds target and gain columns, maps and the `gain` block). */
 export async function fitScanOutputs(staged: StagedOutput, flux: ScanFlux, settings: FitSettings, gainInput?: GainInput) {
   const fits = await fitScan(flux, settings);
-  // the map CSVs are written by worker threads from the shared results while this one judges the fits
-  const mapTables = writeFitTables(staged, fits, Object.keys(MAP_FILES), [], settings.workers);
-  mapTables.catch(() => undefined); // awaited below: a failure here first must not leave it unhandled
-  const heterogeneity = analyseHeterogeneity(fits);
-  const asicGood = fitSummedCurve(asicGoodCurve(flux, fits), settings.model, fits.asic.polarity);
-  heterogeneity.conclusions.push(asicGoodConclusion(asicGood, fits.asic.fit, fits.asic.unmaskedPixels));
-  const gain = gainInput && analyseGain(flux, fits, heterogeneity, settings.model, gainInput);
-  if (gain) heterogeneity.conclusions.push(...gain.conclusions);
-  const extra = gain?.quantities ?? [];
-  const asicFit = asicFitJson(fits);
-  // results.h5 and the remaining tables are built in worker threads while this one writes the rest
-  const h5 = stageResultsH5(staged, flux, fits, asicFit, MAP_FILES, extra, settings.workers > 0);
-  h5.catch(() => undefined);
-  const tables = writeFitTables(staged, fits, [PIXEL_FITS_FILE, ...extra.map(q => extraMapFile(q.name))], extra, settings.workers);
-  tables.catch(() => undefined);
-  const maps = writeMapsBinary(staged, fits, extra);
-  staged.write('asic_fit.json', JSON.stringify(asicFit, null, 1) + '\n');
-  staged.write('report.md', renderReport(flux, fits, heterogeneity) + (gain ? '\n' + gain.report.join('\n') + '\n' : ''));
-  await Promise.all([mapTables, tables, h5]);
+  // the fit tables are formatted by worker threads from the shared results while this one judges the fits
+  const tables = startFitTables(staged, fits.results, fits.shape, settings.workers, gainInput !== undefined);
+  try {
+    const heterogeneity = analyseHeterogeneity(fits);
+    const asicGood = fitSummedCurve(asicGoodCurve(flux, fits), settings.model, fits.asic.polarity);
+    heterogeneity.conclusions.push(asicGoodConclusion(asicGood, fits.asic.fit, fits.asic.unmaskedPixels));
+    const gain = gainInput && analyseGain(flux, fits, heterogeneity, settings.model, gainInput);
+    if (gain) heterogeneity.conclusions.push(...gain.conclusions);
+    const extra = gain?.quantities ?? [];
+    const asicFit = asicFitJson(fits);
+    // results.h5 is built in a worker thread and the tables written by theirs while this one writes the rest
+    const h5 = stageResultsH5(staged, flux, fits, asicFit, MAP_FILES, extra, settings.workers > 0);
+    h5.catch(() => undefined);
+    const tablesWritten = tables.finish(extra);
+    tablesWritten.catch(() => undefined); // awaited below: a failure here first must not leave it unhandled
+    const maps = writeMapsBinary(staged, fits, extra);
+    staged.write('asic_fit.json', JSON.stringify(asicFit, null, 1) + '\n');
+    staged.write('report.md', renderReport(flux, fits, heterogeneity) + (gain ? '\n' + gain.report.join('\n') + '\n' : ''));
+    await Promise.all([tablesWritten, h5]);
+    return fitSummary(settings, fits, asicFit, asicGood, maps, heterogeneity, gain);
+  } finally {
+    await tables.dispose();
+  }
+}
+
+function fitSummary(settings: FitSettings, fits: ScanFitResult, asicFit: ReturnType<typeof asicFitJson>,
+  asicGood: ReturnType<typeof fitSummedCurve>, maps: string[], heterogeneity: Heterogeneity, gain: GainAnalysis | undefined) {
   return {
     fit: {
       model: settings.model, polarity: fits.asic.polarity, fit_range: settings.fitRange ?? null,
@@ -97,58 +80,7 @@ function nullIfNaN(v: number): number | null {
   return Number.isFinite(v) ? v : null;
 }
 
-export const PIXEL_FITS_FILE = 'pixel_fits.csv';
-const extraMapFile = (name: string) => `map_${name}.csv`;
-
-/** Writes fit tables (fitTableText) into the staged folder: in worker threads reading the shared results
- *  (fitTablesWorker; `workers` 0: inline). */
-async function writeFitTables(staged: StagedOutput, fits: ScanFitResult, files: string[], extra: PixelQuantity[],
-  workers: number): Promise<void> {
-  if (workers <= 0) {
-    for (const file of files) staged.write(file, fitTableText(file, fits.results, fits.shape, extra));
-    return;
-  }
-  const data: FitTablesData = { dir: staged.dir, results: fits.results, shape: fits.shape, extra: extra.map(q => ({ name: q.name, values: q.values })) };
-  await runInWorkers<string, null>(workerScript('fitTablesWorker'), data, files, { workers: Math.min(workers, 2) }, () => undefined);
-}
-
-/** What fitTablesWorker is given: the results (shared memory, not copied) and where to write. */
-export interface FitTablesData {
-  dir: string;
-  results: Float64Array;
-  shape: { rows: number; cols: number };
-  extra: PixelQuantity[];
-}
-
-/** The text of one fit table: pixel_fits.csv, a map of MAP_FILES, or the map of an extra quantity. */
-export function fitTableText(file: string, results: Float64Array, shape: { rows: number; cols: number }, extra: PixelQuantity[]): string {
-  if (file === PIXEL_FITS_FILE) return pixelFitsCsv(results, shape, extra);
-  const n = shape.rows * shape.cols;
-  const pick = MAP_FILES[file];
-  if (pick) {
-    const values = new Float64Array(n);
-    for (let p = 0; p < n; p++) values[p] = pick(results.subarray(p * RESULT_FIELDS, (p + 1) * RESULT_FIELDS));
-    return matrixToCsv(values, shape.rows, shape.cols);
-  }
-  const quantity = extra.find(q => extraMapFile(q.name) === file);
-  if (!quantity) throw new Error(`no fit table called ${file}`);
-  return matrixToCsv(quantity.values, shape.rows, shape.cols);
-}
-
-/** `extra` columns go at the end of every row, after the fit's own columns. */
-function pixelFitsCsv(r: Float64Array, { rows, cols }: { rows: number; cols: number }, extra: PixelQuantity[]): string {
-  const lines: string[] = [[PIXEL_FITS_HEADER, ...extra.map(q => q.name)].join(',')];
-  for (let p = 0; p < rows * cols; p++) {
-    const o = p * RESULT_FIELDS;
-    const cells = [String(Math.floor(p / cols)), String(p % cols), STATUS_NAMES[r[o + R_STATUS]]];
-    for (let k = 0; k < N_PARAMS; k++) cells.push(formatNumber(r[o + R_THETA + k]), formatNumber(r[o + R_ERROR + k]));
-    cells.push(formatNumber(r[o + R_DEVIANCE]), formatNumber(r[o + R_NDF]), flagNames(r[o + R_FLAGS]),
-      formatNumber(r[o + R_SIGMA_UPPER]));
-    for (const q of extra) cells.push(formatNumber(q.values[p]));
-    lines.push(cells.join(','));
-  }
-  return lines.join('\n') + '\n';
-}
+export { PIXEL_FITS_FILE } from '../contract/outputFiles';
 
 /** Every map of MAP_FILES once more as float64 little-endian, one after the other in MAP_FILES order:
  *  the viewer switches between maps with one read instead of parsing a CSV each time. */
@@ -159,10 +91,7 @@ export const PIXEL_MAPS_ORDER = Object.keys(MAP_FILES).map(f => f.replace(/^map_
 function writeMapsBinary(staged: StagedOutput, fits: ScanFitResult, extra: PixelQuantity[]): string[] {
   const { rows, cols } = fits.shape, n = rows * cols;
   const all = new Float64Array(n * (PIXEL_MAPS_ORDER.length + extra.length));
-  Object.values(MAP_FILES).forEach((pick, m) => {
-    const values = all.subarray(m * n, (m + 1) * n);
-    for (let p = 0; p < n; p++) values[p] = pick(fits.results.subarray(p * RESULT_FIELDS, (p + 1) * RESULT_FIELDS));
-  });
+  Object.values(MAP_FILES).forEach((source, m) => mapColumn(source, fits.results, n, all.subarray(m * n, (m + 1) * n)));
   extra.forEach((q, i) => all.set(q.values, (PIXEL_MAPS_ORDER.length + i) * n));
   staged.write(PIXEL_MAPS_FILE, new Uint8Array(all.buffer));
   return [...PIXEL_MAPS_ORDER, ...extra.map(q => q.name)];

@@ -1,12 +1,7 @@
-// Worker-thread entry: writes fit tables (pixel_fits.csv, the map CSVs) from the shared results array while the
-// main thread judges the fits and writes the rest (fitOutputs.writeFitTables). Each task is one file name.
-import * as fs from 'fs';
-import * as path from 'path';
+// Worker-thread entry: formats one range of matrix rows of the fit tables (pixel_fits.csv, the map CSVs) from the
+// shared results while the main thread judges the fits, and writes its part of every file when the main thread
+// sends the extra quantities (report/fitTables.ts).
 import { parentPort, workerData } from 'worker_threads';
-import { FitTablesData, fitTableText } from './fitOutputs';
+import { FitTablesData, runFitTablesWorker } from './report/fitTables';
 
-const data = workerData as FitTablesData;
-parentPort!.on('message', (file: string) => {
-  fs.writeFileSync(path.join(data.dir, file), fitTableText(file, data.results, data.shape, data.extra));
-  parentPort!.postMessage(null);
-});
+runFitTablesWorker(workerData as FitTablesData, parentPort!);

@@ -8,9 +8,10 @@ import { StagedOutput } from '../atomicFiles';
 import { ScanFlux } from '../flux';
 import { workerScript } from '../workerPool';
 import {
-  FIT_FLAG_NAMES, R_DEVIANCE, R_ERROR, R_FLAGS, R_NDF, R_SIGMA_UPPER, R_STATUS, R_THETA, RESULT_FIELDS, ScanFitResult, STATUS_NAMES,
+  FIT_FLAG_NAMES, R_DEVIANCE, R_ERROR, R_FLAGS, R_NDF, R_SIGMA_UPPER, R_STATUS, R_THETA, ScanFitResult, STATUS_NAMES,
 } from '../scanFits';
 import { FIT_PARAMETERS } from '../scurveModel';
+import { mapColumn, MapSource } from './fitTables';
 
 export const RESULTS_H5_FILE = 'results.h5';
 
@@ -37,35 +38,50 @@ export function loadH5wasm(): Promise<H5Module> {
 /** Summed counts as uint32 when every value is an integer in range (always, for real counts), else float64. */
 function countsArray(flux: H5Flux): Uint32Array | Float64Array {
   const m = flux.thresholds.length, n = flux.shape.rows * flux.shape.cols;
-  const asInt = flux.counts.every(c => c.every(v => Number.isInteger(v) && v >= 0 && v < 2 ** 32));
-  const data = asInt ? new Uint32Array(n * m) : new Float64Array(n * m);
+  const asInt = new Uint32Array(n * m);
   for (let j = 0; j < m; j++) {
     const c = flux.counts[j];
-    for (let p = 0; p < n; p++) data[p * m + j] = c[p];
+    for (let p = 0; p < n; p++) {
+      const v = c[p];
+      if (!(v >= 0 && v < 2 ** 32 && v === Math.floor(v))) return transposed(flux.counts, n, new Float64Array(n * m));
+      asInt[p * m + j] = v;
+    }
   }
-  return data;
+  return asInt;
+}
+
+/** [threshold][pixel] → [pixel][threshold]. */
+function transposed<T extends Uint32Array | Float64Array>(counts: Float64Array[], n: number, out: T): T {
+  const m = counts.length;
+  for (let j = 0; j < m; j++) {
+    const c = counts[j];
+    for (let p = 0; p < n; p++) out[p * m + j] = c[p];
+  }
+  return out;
 }
 
 /** The pixel table (pixel_fits.csv) as columns; status and flags as codes, their names in attributes. */
 function fitColumns(fits: H5Fits): Array<[string, Int32Array | Uint8Array | Float64Array]> {
   const { rows, cols } = fits.shape, n = rows * cols, r = fits.results;
-  const column = (field: number) => Float64Array.from({ length: n }, (_, p) => r[p * RESULT_FIELDS + field]);
+  const column = <T extends Int32Array | Uint8Array | Float64Array>(field: number, out: T) => mapColumn(field, r, n, out);
+  const row = new Int32Array(n), col = new Int32Array(n);
+  for (let p = 0; p < n; p++) { row[p] = Math.floor(p / cols); col[p] = p % cols; }
   return [
-    ['row', Int32Array.from({ length: n }, (_, p) => Math.floor(p / cols))],
-    ['col', Int32Array.from({ length: n }, (_, p) => p % cols)],
-    ['status', Uint8Array.from({ length: n }, (_, p) => r[p * RESULT_FIELDS + R_STATUS])],
-    ...FIT_PARAMETERS.flatMap((name, k): Array<[string, Float64Array]> => [[name, column(R_THETA + k)], [`${name}_err`, column(R_ERROR + k)]]),
-    ['chi2', column(R_DEVIANCE)],
-    ['ndf', column(R_NDF)],
-    ['flags', Int32Array.from({ length: n }, (_, p) => r[p * RESULT_FIELDS + R_FLAGS])],
-    ['sigma_upper', column(R_SIGMA_UPPER)],
+    ['row', row],
+    ['col', col],
+    ['status', column(R_STATUS, new Uint8Array(n))],
+    ...FIT_PARAMETERS.flatMap((name, k): Array<[string, Float64Array]> => [[name, column(R_THETA + k, new Float64Array(n))], [`${name}_err`, column(R_ERROR + k, new Float64Array(n))]]),
+    ['chi2', column(R_DEVIANCE, new Float64Array(n))],
+    ['ndf', column(R_NDF, new Float64Array(n))],
+    ['flags', column(R_FLAGS, new Int32Array(n))],
+    ['sigma_upper', column(R_SIGMA_UPPER, new Float64Array(n))],
   ];
 }
 
 /** The ASIC fit as in asic_fit.json. */
 type AsicFitJson = { params: Record<string, number | null>; errors: Record<string, number | null>; [k: string]: unknown };
-/** Map file name (`map_mu.csv`) → the value of a pixel's result row, as fitOutputs' MAP_FILES. */
-type MapPicks = Record<string, (row: Float64Array) => number>;
+/** Map file name (`map_mu.csv`) → its value for a pixel, as MAP_FILES. */
+type MapPicks = Record<string, MapSource>;
 /** Further per-pixel quantities (e.g. target, gain and their errors): a map and a pixel-table column each. */
 type ExtraQuantity = { name: string; values: Float64Array };
 /** What the file is made of: the scan's flux and fits as far as the file needs them (all cloneable to a worker). */
@@ -90,10 +106,8 @@ function writeFile(h5: H5Module, file: string, flux: H5Flux, fits: H5Fits, asicF
     f.create_dataset({ name: 'exposure_s', data: Float64Array.from(flux.exposure) });
     f.create_dataset({ name: 'thresholds', data: Float64Array.from(flux.thresholds) });
     const maps = f.create_group('maps');
-    for (const [fileName, pick] of Object.entries(mapFiles)) {
-      const values = new Float64Array(n);
-      for (let p = 0; p < n; p++) values[p] = pick(fits.results.subarray(p * RESULT_FIELDS, (p + 1) * RESULT_FIELDS));
-      maps.create_dataset({ name: fileName.replace(/^map_|\.csv$/g, ''), data: values, shape: [rows, cols] });
+    for (const [fileName, source] of Object.entries(mapFiles)) {
+      maps.create_dataset({ name: fileName.replace(/^map_|\.csv$/g, ''), data: mapColumn(source, fits.results, n), shape: [rows, cols] });
     }
     for (const q of extra) maps.create_dataset({ name: q.name, data: q.values, shape: [rows, cols] });
     const table = f.create_group('fits');
