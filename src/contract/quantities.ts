@@ -55,7 +55,25 @@ export function percentile(sorted: ArrayLike<number>, q: number): number {
 /** Median and robust spread (1.4826 × median absolute deviation: the rms a Gaussian core would have, insensitive to
  *  outliers) of the finite values; the engine's statistics and the pixel map's histogram both use it. */
 export function medianAndSpread(values: ArrayLike<number>): { n: number; median: number; robustRms: number } {
-  const v = Float64Array.from(values).filter(x => Number.isFinite(x));
+  return medianAndSpreadInPlace(finiteValues(values));
+}
+
+/** The finite values, in their order, in a new array. */
+export function finiteValues(values: ArrayLike<number>): Float64Array {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) n++;
+  const v = new Float64Array(n);
+  for (let i = 0, j = 0; j < n; i++) if (Number.isFinite(values[i])) v[j++] = values[i];
+  return v;
+}
+
+/** Median of the finite values (NaN when none). */
+export function finiteMedian(values: ArrayLike<number>): number {
+  return medianInPlace(finiteValues(values));
+}
+
+/** medianAndSpread of finite values `v`, without a copy: leaves v reordered and overwritten. */
+export function medianAndSpreadInPlace(v: Float64Array): { n: number; median: number; robustRms: number } {
   const median = medianInPlace(v);
   for (let i = 0; i < v.length; i++) v[i] = Math.abs(v[i] - median);
   return { n: v.length, median, robustRms: 1.4826 * medianInPlace(v) };

@@ -6,7 +6,8 @@ import {
   SIGMA_UPPER_LIMIT_FLAG, STATUS_NAMES,
 } from './scanFits';
 import { AMPLITUDE, MU, SIGMA } from './scurveModel';
-import { chi2Survival, describe, Distribution, linearFit, OUTLIER_SPREADS } from './statistics';
+import { chi2Survival, chi2SurvivalBelow, describe, Distribution, linearFit, OUTLIER_SPREADS } from './statistics';
+import { finiteMedian } from '../contract/quantities';
 
 /** Significance level for calling a pixel inconsistent with the ASIC curve. */
 export const INCONSISTENT_P_VALUE = 0.001;
@@ -40,6 +41,15 @@ function columnOf(results: Float64Array, field: number, status: ArrayLike<number
   return out;
 }
 
+const squares = (values: Float64Array) => values.map(e => e * e);
+
+/** The values of the even (`parity` 0) or odd columns of a rows×cols map. */
+function everyOther(values: Float64Array, cols: number, parity: number): Float64Array {
+  const out: number[] = [];
+  for (let p = 0; p < values.length; p++) if ((p % cols) % 2 === parity) out.push(values[p]);
+  return Float64Array.from(out);
+}
+
 function meanOf(values: number[]): number {
   return values.length ? values.reduce((s, v) => s + v, 0) / values.length : NaN;
 }
@@ -59,8 +69,9 @@ export function analyseHeterogeneity(fits: ScanFitResult): Heterogeneity {
   const n = rows * cols, r = fits.results;
   const status = new Float64Array(n);
   for (let p = 0; p < n; p++) status[p] = r[p * RESULT_FIELDS + R_STATUS];
-  const status_counts: Record<string, number> = {};
-  STATUS_NAMES.forEach((name, code) => { status_counts[name] = status.filter(s => s === code).length; });
+  const counts = STATUS_NAMES.map(() => 0);
+  for (let p = 0; p < n; p++) if (status[p] in counts) counts[status[p]]++;
+  const status_counts: Record<string, number> = Object.fromEntries(STATUS_NAMES.map((name, code) => [name, counts[code]]));
 
   const mu = columnOf(r, R_THETA + MU, status), muErr = columnOf(r, R_ERROR + MU, status);
   const sigma = columnOf(r, R_THETA + SIGMA, status, true), sigmaErr = columnOf(r, R_ERROR + SIGMA, status, true);
@@ -68,20 +79,20 @@ export function analyseHeterogeneity(fits: ScanFitResult): Heterogeneity {
   for (let p = 0; p < n; p++) if (status[p] === PixelStatus.Ok && r[p * RESULT_FIELDS + R_FLAGS] & SIGMA_UPPER_LIMIT_FLAG) upperLimits++;
   const amp = columnOf(r, R_THETA + AMPLITUDE, status), ampErr = columnOf(r, R_ERROR + AMPLITUDE, status);
   const muD = describe(mu), sigmaD = describe(sigma), ampD = describe(amp);
-  const medianMuErr = describe(muErr).median; // median: a few ill-constrained fits must not dominate
+  const medianMuErr = finiteMedian(muErr); // median: a few ill-constrained fits must not dominate
   let chi2 = 0, nChi = 0;
   for (let p = 0; p < n; p++) if (Number.isFinite(mu[p]) && muErr[p] > 0) { chi2 += ((mu[p] - muD.median) / muErr[p]) ** 2; nChi++; }
   const muChi2Ndf = chi2 / Math.max(nChi - 1, 1);
   // Robust forms throughout: at low counts a few ill-constrained pixels (huge μ errors, far-off μ) would
   // otherwise dominate both the spread and the typical error.
-  const medianSqErr = describe(Float64Array.from(muErr, e => e * e)).median;
+  const medianSqErr = finiteMedian(squares(muErr));
   const intrinsic = Math.sqrt(Math.max(muD.robustRms ** 2 - medianSqErr, 0));
   const muSignificant = nChi > 1 && chi2Survival(chi2, nChi - 1) < INCONSISTENT_P_VALUE;
 
   // The ASIC edge is the pixel edges convolved with the μ distribution: σ_ASIC² ≈ ⟨σ²⟩ + var(μ).
   const asic = fits.asic.fit;
   // Both sides without the measurement noise: the ASIC edge sees the true spread of μ and σ, not the fit errors.
-  const sigmaIntrinsicSq = Math.max(sigmaD.robustRms ** 2 - describe(Float64Array.from(sigmaErr, e => e * e)).median, 0);
+  const sigmaIntrinsicSq = Math.max(sigmaD.robustRms ** 2 - finiteMedian(squares(sigmaErr)), 0);
   const meanSigmaSq = sigmaD.median ** 2 + sigmaIntrinsicSq;
   const quadrature = Math.sqrt(meanSigmaSq + intrinsic ** 2);
 
@@ -89,6 +100,7 @@ export function analyseHeterogeneity(fits: ScanFitResult): Heterogeneity {
   let deltaNdf = NaN;
   const deltas: number[] = [];
   let inconsistent = 0;
+  const inconsistentWithAsic = chi2SurvivalBelow(INCONSISTENT_P_VALUE);
   for (let p = 0; p < n; p++) {
     if (status[p] !== PixelStatus.Ok && status[p] !== PixelStatus.BadFit) continue;
     const d = r[p * RESULT_FIELDS + R_SHAPE_DEVIANCE] - r[p * RESULT_FIELDS + R_DEVIANCE];
@@ -97,9 +109,9 @@ export function analyseHeterogeneity(fits: ScanFitResult): Heterogeneity {
     const dn = Math.max(1, fits.points.thresholds.length - 1 - r[p * RESULT_FIELDS + R_NDF]);
     deltaNdf = dn;
     deltas.push(d);
-    if (chi2Survival(Math.max(d, 0), dn) < INCONSISTENT_P_VALUE) inconsistent++;
+    if (inconsistentWithAsic(Math.max(d, 0), dn)) inconsistent++;
   }
-  deltas.sort((a, b) => a - b);
+  const sortedDeltas = Float64Array.from(deltas).sort();
 
   // Spatial structure of μ.
   const colMeans = groupMeans(mu, cols, p => p % cols);
@@ -107,7 +119,7 @@ export function analyseHeterogeneity(fits: ScanFitResult): Heterogeneity {
   const rowMod16 = groupMeans(mu, 16, p => Math.floor(p / cols) % 16);
   const superPixel = groupMeans(mu, 8, p => (Math.floor(p / cols) % 4) * 2 + (p % cols) % 2);
   const evenOdd = groupMeans(mu, 2, p => (p % cols) % 2);
-  const perParity = [0, 1].map(par => describe(mu.filter((_, p) => (p % cols) % 2 === par)));
+  const perParity = [0, 1].map(par => describe(everyOther(mu, cols, par)));
   const evenOddErr = Math.sqrt(perParity.reduce((s, d) => s + (d.n ? d.rms ** 2 / d.n : 0), 0));
   const dcMeans = groupMeans(mu, Math.ceil(cols / 2), p => (p % cols) >> 1).filter(Number.isFinite);
   const dcRms = describe(dcMeans).robustRms;
@@ -117,20 +129,21 @@ export function analyseHeterogeneity(fits: ScanFitResult): Heterogeneity {
   const gCol = okIdx.length > 2 ? linearFit(okIdx.map(p => p % cols), okIdx.map(p => mu[p])) : { slope: NaN, slopeError: NaN };
   const gRow = okIdx.length > 2 ? linearFit(okIdx.map(p => Math.floor(p / cols)), okIdx.map(p => mu[p])) : { slope: NaN, slopeError: NaN };
 
-  const illumination = illuminationPattern(amp, ampErr, rows, cols);
+  const ampErrMedian = finiteMedian(ampErr);
+  const illumination = illuminationPattern(amp, ampErrMedian, rows, cols);
 
   const h: Heterogeneity = {
     status_counts, ok_pixels: status_counts.ok,
     mu: { ...muD, median_fit_error: medianMuErr, intrinsic_rms: intrinsic, chi2_ndf: muChi2Ndf, significant: muSignificant },
-    sigma: { ...sigmaD, median_fit_error: describe(sigmaErr).median, upper_limits: upperLimits },
-    amplitude: { ...ampD, median_fit_error: describe(ampErr).median },
+    sigma: { ...sigmaD, median_fit_error: finiteMedian(sigmaErr), upper_limits: upperLimits },
+    amplitude: { ...ampD, median_fit_error: ampErrMedian },
     asic_width: {
       sigma_asic: asic.theta[SIGMA], sigma_asic_error: asic.errors[SIGMA], quadrature_sum: quadrature,
       mean_sigma_squared: meanSigmaSq, var_mu: intrinsic ** 2, ratio: asic.theta[SIGMA] / quadrature,
     },
     asic_shape_refit: {
       pixels: deltas.length, inconsistent, fraction_inconsistent: deltas.length ? inconsistent / deltas.length : NaN,
-      median_delta_deviance: deltas.length ? deltas[Math.floor(deltas.length / 2)] : NaN, delta_ndf: deltaNdf,
+      median_delta_deviance: deltas.length ? sortedDeltas[Math.floor(deltas.length / 2)] : NaN, delta_ndf: deltaNdf,
     },
     spatial: {
       mu_by_column: colMeans, mu_by_row: rowMeans, mu_by_row_mod16: rowMod16,
@@ -148,7 +161,7 @@ export function analyseHeterogeneity(fits: ScanFitResult): Heterogeneity {
 }
 
 /** Fits A(r, c) with a smooth quadratic surface: a point source makes A vary smoothly without any pixel defect. */
-function illuminationPattern(amp: Float64Array, ampErr: Float64Array, rows: number, cols: number) {
+function illuminationPattern(amp: Float64Array, ampErrMedian: number, rows: number, cols: number) {
   const basis = (r: number, c: number) => {
     const x = c / cols - 0.5, y = r / rows - 0.5;
     return [1, x, y, x * x, y * y, x * y];
@@ -175,7 +188,7 @@ function illuminationPattern(amp: Float64Array, ampErr: Float64Array, rows: numb
   return {
     amplitude_smooth_r2: ssTot > 0 ? 1 - ssRes / ssTot : NaN,
     amplitude_residual_rms: Math.sqrt(ssRes / Math.max(ys.length - k, 1)),
-    amplitude_median_error: describe(ampErr).median,
+    amplitude_median_error: ampErrMedian,
     peak_row: peakRow, peak_col: peakCol,
   };
 }

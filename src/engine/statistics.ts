@@ -1,12 +1,37 @@
 // Small statistics used by goodness of fit and the heterogeneity analysis.
 import gammainc from '@stdlib/math-base-special-gammainc';
-import { medianAndSpread, percentile } from '../contract/quantities';
+import { finiteValues, medianAndSpreadInPlace, percentile } from '../contract/quantities';
 
 /** P(χ²_ndf ≥ x). */
 export function chi2Survival(x: number, ndf: number): number {
   if (!(ndf > 0) || !Number.isFinite(x)) return NaN;
   if (x <= 0) return 1;
   return gammainc(x / 2, ndf / 2, true, true);
+}
+
+/**
+ * `(x, ndf) => chi2Survival(x, ndf) < p`, for many x: decided by the critical value of each ndf (found once),
+ * chi2Survival itself only within a relative 1e-6 of it, where the decision could depend on its rounding.
+ */
+export function chi2SurvivalBelow(p: number): (x: number, ndf: number) => boolean {
+  const critical = new Map<number, number>();
+  const criticalOf = (ndf: number) => {
+    let lo = 0, hi = ndf + 1;
+    while (!(chi2Survival(hi, ndf) < p)) { lo = hi; hi *= 2; }
+    for (let i = 0; i < 200 && hi - lo > 1e-9 * hi; i++) {
+      const mid = (lo + hi) / 2;
+      if (chi2Survival(mid, ndf) < p) hi = mid; else lo = mid;
+    }
+    return hi;
+  };
+  return (x, ndf) => {
+    if (!(ndf > 0) || !Number.isFinite(x) || !(p > 0 && p < 1)) return chi2Survival(x, ndf) < p;
+    let c = critical.get(ndf);
+    if (c === undefined) critical.set(ndf, c = criticalOf(ndf));
+    if (x > c * (1 + 1e-6)) return true;
+    if (x < c * (1 - 1e-6)) return false;
+    return chi2Survival(x, ndf) < p;
+  };
 }
 
 export interface Distribution {
@@ -24,17 +49,20 @@ export interface Distribution {
 export const OUTLIER_SPREADS = 5;
 
 export function describe(values: ArrayLike<number>): Distribution {
-  const v: number[] = [];
-  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) v.push(values[i]);
+  const v = finiteValues(values);
   const n = v.length;
   if (n === 0) return { n: 0, mean: NaN, rms: NaN, robustRms: NaN, median: NaN, outliers: { below: 0, above: 0, low_cut: NaN, high_cut: NaN } };
-  const mean = v.reduce((s, x) => s + x, 0) / n;
-  const rms = Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / Math.max(n - 1, 1));
-  const { median, robustRms } = medianAndSpread(v);
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += v[i];
+  const mean = sum / n;
+  let squares = 0;
+  for (let i = 0; i < n; i++) squares += (v[i] - mean) ** 2;
+  const rms = Math.sqrt(squares / Math.max(n - 1, 1));
+  const { median, robustRms } = medianAndSpreadInPlace(v.slice());
   const lowCut = median - OUTLIER_SPREADS * robustRms, highCut = median + OUTLIER_SPREADS * robustRms;
-  const outliers = robustRms > 0
-    ? { below: v.filter(x => x < lowCut).length, above: v.filter(x => x > highCut).length, low_cut: lowCut, high_cut: highCut }
-    : { below: 0, above: 0, low_cut: NaN, high_cut: NaN };
+  let below = 0, above = 0;
+  for (let i = 0; i < n; i++) { if (v[i] < lowCut) below++; if (v[i] > highCut) above++; }
+  const outliers = robustRms > 0 ? { below, above, low_cut: lowCut, high_cut: highCut } : { below: 0, above: 0, low_cut: NaN, high_cut: NaN };
   return { n, mean, rms, robustRms, median, outliers };
 }
 
