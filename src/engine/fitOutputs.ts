@@ -9,7 +9,7 @@ import { asicGoodConclusion, asicGoodCurve, curveFitJson, fitSummedCurve } from 
 import { analyseGain, GainAnalysis, GainInput, PixelQuantity } from './gain/gainAnalysis';
 import { skippedAcquisitionsReport } from './input/acquisitionQuality';
 import { MAP_FILES, mapColumn, startFitTables } from './report/fitTables';
-import { stageResultsH5 } from './report/resultsH5';
+import { startResultsH5 } from './report/resultsH5';
 
 export type { FitSettings } from './scanFits';
 
@@ -18,8 +18,12 @@ export { flagNames, MAP_FILES, PIXEL_FITS_HEADER } from './report/fitTables';
 /** `gain`: the pixels' baselines, when the scan has one (adds target and gain columns, maps and the `gain` block). */
 export async function fitScanOutputs(staged: StagedOutput, flux: ScanFlux, settings: FitSettings, gainInput?: GainInput) {
   const fits = await fitScan(flux, settings);
-  // the fit tables are formatted by worker threads from the shared results while this one judges the fits
-  const tables = startFitTables(staged, fits.results, fits.shape, settings.workers, gainInput !== undefined);
+  const asicFit = asicFitJson(fits);
+  // the fit tables and results.h5 are made by worker threads from the shared results while this one analyses the
+  // fits; gain columns, when the scan has a baseline, are added when known
+  const extraExpected = gainInput !== undefined;
+  const started = [startFitTables(staged, fits.results, fits.shape, settings.workers, extraExpected),
+    startResultsH5(staged, flux, fits, asicFit, MAP_FILES, settings.workers > 0, extraExpected)];
   try {
     const heterogeneity = analyseHeterogeneity(fits);
     const asicGood = fitSummedCurve(asicGoodCurve(flux, fits), settings.model, fits.asic.polarity);
@@ -27,19 +31,15 @@ export async function fitScanOutputs(staged: StagedOutput, flux: ScanFlux, setti
     const gain = gainInput && analyseGain(flux, fits, heterogeneity, settings.model, gainInput);
     if (gain) heterogeneity.conclusions.push(...gain.conclusions);
     const extra = gain?.quantities ?? [];
-    const asicFit = asicFitJson(fits);
-    // results.h5 is built in a worker thread and the tables written by theirs while this one writes the rest
-    const h5 = stageResultsH5(staged, flux, fits, asicFit, MAP_FILES, extra, settings.workers > 0);
-    h5.catch(() => undefined);
-    const tablesWritten = tables.finish(extra);
-    tablesWritten.catch(() => undefined); // awaited below: a failure here first must not leave it unhandled
+    const written = Promise.all(started.map(s => s.finish(extra)));
+    written.catch(() => undefined); // awaited below: a failure here first must not leave it unhandled
     const maps = writeMapsBinary(staged, fits, extra);
     staged.write('asic_fit.json', JSON.stringify(asicFit, null, 1) + '\n');
     staged.write('report.md', renderReport(flux, fits, heterogeneity) + (gain ? '\n' + gain.report.join('\n') + '\n' : ''));
-    await Promise.all([tablesWritten, h5]);
+    await written;
     return fitSummary(settings, fits, asicFit, asicGood, maps, heterogeneity, gain);
   } finally {
-    await tables.dispose();
+    await Promise.all(started.map(s => s.dispose()));
   }
 }
 

@@ -189,10 +189,11 @@ export function writeFilePart(file: string, data: Buffer, lengths: Int32Array, s
 /** Slots for part lengths (writeFilePart) of `files` files written by `parts` workers. */
 const partLengths = (files: number, parts: number) => new Int32Array(new SharedArrayBuffer(4 * files * parts)).fill(-1);
 
-/** The tables being written; finish() gives the extra quantities and resolves when every file is complete. */
-export interface FitTables {
+/** Outputs being made while the analysis goes on: finish() gives them the extra quantities (e.g. target, gain) and
+ *  resolves when they are written. */
+export interface StartedOutput {
   finish(extra: PixelQuantity[]): Promise<void>;
-  /** Stops the workers (after finish, or when the analysis failed before it). */
+  /** Stops their workers (after finish, or when the analysis failed before it). */
   dispose(): Promise<void>;
 }
 
@@ -201,7 +202,7 @@ export interface FitTables {
  * `extraExpected` they write every table at once; with it, pixel_fits.csv and the extra maps when finish() is called.
  */
 export function startFitTables(staged: StagedOutput, results: Float64Array, shape: { rows: number; cols: number },
-  workers: number, extraExpected: boolean): FitTables {
+  workers: number, extraExpected: boolean): StartedOutput {
   const parts = Math.min(workers, 2, shape.rows);
   const mapNames = Object.keys(MAP_FILES);
   if (parts <= 0) {

@@ -11,7 +11,7 @@ import {
   FIT_FLAG_NAMES, R_DEVIANCE, R_ERROR, R_FLAGS, R_NDF, R_SIGMA_UPPER, R_STATUS, R_THETA, ScanFitResult, STATUS_NAMES,
 } from '../scanFits';
 import { FIT_PARAMETERS } from '../scurveModel';
-import { mapColumn, MapSource } from './fitTables';
+import { mapColumn, MapSource, StartedOutput } from './fitTables';
 
 export const RESULTS_H5_FILE = 'results.h5';
 
@@ -129,34 +129,49 @@ function writeFile(h5: H5Module, file: string, flux: H5Flux, fits: H5Fits, asicF
 }
 
 /**
- * Starts adding results.h5 to a scan's staged outputs (published with them, atomically); resolves when it is
- * there. With `inWorker` the file is built in a worker thread while the caller writes the other outputs
- * (`fits.results` lives in shared memory; the rest is copied once).
+ * Starts adding results.h5 to a scan's staged outputs (published with them, atomically); finish() resolves when
+ * it is there. With `inWorker` the file is built in a worker thread while the caller analyses and writes the other
+ * outputs (`fits.results` lives in shared memory; the rest is copied once): at once, or, with `extraExpected`,
+ * when finish() brings the extra quantities (h5wasm is loaded and compiled meanwhile).
  */
-export async function stageResultsH5(staged: StagedOutput, flux: ScanFlux, fits: ScanFitResult, asicFit: AsicFitJson,
-  mapFiles: MapPicks, extra: ExtraQuantity[], inWorker: boolean): Promise<void> {
+export function startResultsH5(staged: StagedOutput, flux: ScanFlux, fits: ScanFitResult, asicFit: AsicFitJson,
+  mapFiles: MapPicks, inWorker: boolean, extraExpected: boolean): StartedOutput {
   // built under a name of its own in the (private) staging folder, renamed when complete: no copy of the file
   const partial = path.join(staged.dir, `.${RESULTS_H5_FILE}.partial`);
-  try {
-    const input: ResultsH5Input = {
-      flux: { shape: flux.shape, thresholds: flux.thresholds, counts: flux.counts, exposure: flux.perThreshold.map(t => t.exposure) },
-      fits: { shape: fits.shape, results: fits.results }, asicFit, extra,
-    };
-    if (inWorker) await inWorkerThread(partial, input);
-    else await writeResultsH5(partial, input, mapFiles);
-    fs.renameSync(partial, path.join(staged.dir, RESULTS_H5_FILE));
-  } finally {
-    fs.rmSync(partial, { force: true });
-  }
-}
-
-/** resultsH5Worker writes the file (with the map table of fitOutputs) and answers null, or the error's text. */
-function inWorkerThread(file: string, input: ResultsH5Input): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(workerScript('resultsH5Worker'), { workerData: { file, input } });
+  const input: ResultsH5Input = {
+    flux: { shape: flux.shape, thresholds: flux.thresholds, counts: flux.counts, exposure: flux.perThreshold.map(t => t.exposure) },
+    fits: { shape: fits.shape, results: fits.results }, asicFit, extra: [],
+  };
+  const published = async (written: Promise<void>) => {
+    try {
+      await written;
+      fs.renameSync(partial, path.join(staged.dir, RESULTS_H5_FILE));
+    } finally {
+      fs.rmSync(partial, { force: true });
+    }
+  };
+  if (!inWorker) return { finish: extra => published(writeResultsH5(partial, { ...input, extra }, mapFiles)), dispose: async () => undefined };
+  const job: ResultsH5Job = { file: partial, input, extraExpected };
+  const worker = new Worker(workerScript('resultsH5Worker'), { workerData: job });
+  const written = new Promise<void>((resolve, reject) => {
     let answered = false;
     worker.once('message', (error: string | null) => { answered = true; if (error) reject(new Error(`${RESULTS_H5_FILE}: ${error}`)); else resolve(); });
     worker.once('error', reject);
     worker.once('exit', code => { if (!answered) reject(new Error(`${RESULTS_H5_FILE}: worker exited with code ${code}`)); });
   });
+  written.catch(() => undefined); // awaited in finish(); a failure before it must not be unhandled
+  return {
+    finish: async extra => {
+      if (extraExpected) worker.postMessage(extra);
+      else if (extra.length) throw new Error(`${RESULTS_H5_FILE}: extra quantities that were not expected`);
+      await published(written);
+    },
+    dispose: async () => {
+      await worker.terminate();
+      fs.rmSync(partial, { force: true });
+    },
+  };
 }
+
+/** What resultsH5Worker is given; with `extraExpected` it then waits for the extra quantities (a message). */
+export interface ResultsH5Job { file: string; input: ResultsH5Input; extraExpected: boolean }
