@@ -92,3 +92,18 @@ test('fit tables of a generated scan with a gain baseline: the same bytes from t
   (summary.fit.pixel_maps.maps as string[]).forEach((name, m) =>
     assert.equal(fs.readFileSync(path.join(inline, `map_${name}.csv`), 'utf8'), matrixToCsv(all.subarray(m * n, (m + 1) * n), 32, 48), name));
 });
+
+test('a fit-table worker that cannot write fails the tables (no worker left waiting for its part)', async () => {
+  const rows = 6, cols = 4;
+  const results = awkwardResults(rows, cols, 4);
+  for (const withExtra of [false, true]) {
+    const staged = new StagedOutput(path.join(scratchDir('fit-tables-fail'), 'out'));
+    fs.rmSync(staged.dir, { recursive: true }); // the files cannot be created
+    const tables = startFitTables(staged, results, { rows, cols }, 2, withExtra);
+    try {
+      await assert.rejects(tables.finish([]), /ENOENT/);
+    } finally {
+      await tables.dispose();
+    }
+  }
+});
