@@ -39,9 +39,8 @@ export const MAP_FILES: Record<string, MapSource> = {
   'map_flags.csv': R_FLAGS,
 };
 
-/** One map's values, pixel by pixel (into `out`, converted to its element type). */
-export function mapColumn<T extends Float64Array | Int32Array | Uint8Array = Float64Array>(source: MapSource, results: Float64Array,
-  n: number, out: T = new Float64Array(n) as T): T {
+/** One map's values, pixel by pixel (into `out`). */
+export function mapColumn(source: MapSource, results: Float64Array, n: number, out = new Float64Array(n)): Float64Array {
   if (typeof source === 'number') for (let p = 0; p < n; p++) out[p] = results[p * RESULT_FIELDS + source];
   else for (let p = 0; p < n; p++) out[p] = source(results, p * RESULT_FIELDS);
   return out;

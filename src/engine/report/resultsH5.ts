@@ -61,20 +61,22 @@ function transposed<T extends Uint32Array | Float64Array>(counts: Float64Array[]
 }
 
 /** The pixel table (pixel_fits.csv) as columns; status and flags as codes, their names in attributes. */
-function fitColumns(fits: H5Fits): Array<[string, Int32Array | Uint8Array | Float64Array]> {
-  const { rows, cols } = fits.shape, n = rows * cols, r = fits.results;
-  const column = <T extends Int32Array | Uint8Array | Float64Array>(field: number, out: T) => mapColumn(field, r, n, out);
+function fitColumns(fits: H5Fits, column: (field: number) => Float64Array): Array<[string, Int32Array | Uint8Array | Float64Array]> {
+  const { rows, cols } = fits.shape, n = rows * cols;
   const row = new Int32Array(n), col = new Int32Array(n);
   for (let p = 0; p < n; p++) { row[p] = Math.floor(p / cols); col[p] = p % cols; }
+  const status = new Uint8Array(n), flags = new Int32Array(n);
+  status.set(column(R_STATUS));
+  flags.set(column(R_FLAGS));
   return [
     ['row', row],
     ['col', col],
-    ['status', column(R_STATUS, new Uint8Array(n))],
-    ...FIT_PARAMETERS.flatMap((name, k): Array<[string, Float64Array]> => [[name, column(R_THETA + k, new Float64Array(n))], [`${name}_err`, column(R_ERROR + k, new Float64Array(n))]]),
-    ['chi2', column(R_DEVIANCE, new Float64Array(n))],
-    ['ndf', column(R_NDF, new Float64Array(n))],
-    ['flags', column(R_FLAGS, new Int32Array(n))],
-    ['sigma_upper', column(R_SIGMA_UPPER, new Float64Array(n))],
+    ['status', status],
+    ...FIT_PARAMETERS.flatMap((name, k): Array<[string, Float64Array]> => [[name, column(R_THETA + k)], [`${name}_err`, column(R_ERROR + k)]]),
+    ['chi2', column(R_DEVIANCE)],
+    ['ndf', column(R_NDF)],
+    ['flags', flags],
+    ['sigma_upper', column(R_SIGMA_UPPER)],
   ];
 }
 
@@ -106,12 +108,19 @@ function writeFile(h5: H5Module, file: string, flux: H5Flux, fits: H5Fits, asicF
     f.create_dataset({ name: 'exposure_s', data: Float64Array.from(flux.exposure) });
     f.create_dataset({ name: 'thresholds', data: Float64Array.from(flux.thresholds) });
     const maps = f.create_group('maps');
+    // a result field that is both a map and a pixel-table column is picked once
+    const picked = new Map<MapSource, Float64Array>();
+    const column = (source: MapSource) => {
+      let values = picked.get(source);
+      if (!values) picked.set(source, values = mapColumn(source, fits.results, n));
+      return values;
+    };
     for (const [fileName, source] of Object.entries(mapFiles)) {
-      maps.create_dataset({ name: fileName.replace(/^map_|\.csv$/g, ''), data: mapColumn(source, fits.results, n), shape: [rows, cols] });
+      maps.create_dataset({ name: fileName.replace(/^map_|\.csv$/g, ''), data: column(source), shape: [rows, cols] });
     }
     for (const q of extra) maps.create_dataset({ name: q.name, data: q.values, shape: [rows, cols] });
     const table = f.create_group('fits');
-    for (const [name, data] of [...fitColumns(fits), ...extra.map(q => [q.name, q.values] as const)]) {
+    for (const [name, data] of [...fitColumns(fits, column), ...extra.map(q => [q.name, q.values] as const)]) {
       const dataset = table.create_dataset({ name, data });
       if (name === 'status') dataset.create_attribute('names', [...STATUS_NAMES]);
       if (name === 'flags') dataset.create_attribute('bit_names', [...FIT_FLAG_NAMES]);
