@@ -35,6 +35,8 @@ async function buildKernel(name, initialPages) {
 await buildKernel('parseKernel', 64);
 // The pixel fits' per-point loops (AssemblyScript), loaded by src/engine/fit/wasmFitKernel.ts.
 await buildKernel('fitKernel', 1);
+// Pixel flux CSV layout (AssemblyScript), loaded by src/engine/fluxCsvKernel.ts.
+await buildKernel('csvKernel', 1);
 
 /** Engine code the extension host must never carry: it only forks the engine (fitting, flux, statistics). */
 const ENGINE_ONLY = /^(src\/engine\/(?!scanFiles\.ts|input\/auxiliaryFiles\.ts|campaign\/resultFolders\.ts)|node_modules\/@stdlib\/)/;
