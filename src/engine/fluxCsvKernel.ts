@@ -1,7 +1,7 @@
 // Loader of the pixel flux CSV kernel (src/engine/wasm/csvKernel.ts, built into dist/csvKernel.wasm): one threshold's
 // pixel flux (or uncertainty) CSV from its counts, byte for byte the text of flux.ts's pixelFluxCsv, with the text of
 // each distinct count made once here and the file laid out in WebAssembly.
-import { wasmModule } from './wasmModules';
+import { wasmExports } from './wasmModules';
 
 interface CsvKernelExports {
   memory: WebAssembly.Memory;
@@ -31,12 +31,12 @@ export class FluxCsvKernel {
 
   /** A kernel for matrices of n pixels, or undefined when the wasm file is missing. */
   static create(n: number): FluxCsvKernel | undefined {
-    const compiled = wasmModule(WASM_FILE);
-    return compiled ? new FluxCsvKernel(compiled, n) : undefined;
+    const exports = wasmExports<CsvKernelExports>(WASM_FILE);
+    return exports && new FluxCsvKernel(exports, n);
   }
 
-  private constructor(module: WebAssembly.Module, readonly n: number) {
-    const x = this.x = new WebAssembly.Instance(module, {}).exports as unknown as CsvKernelExports;
+  private constructor(exports: CsvKernelExports, readonly n: number) {
+    const x = this.x = exports;
     const sizes = { counts: 8 * n, mask: n, seen: TABLE_SIZE, list: 4 * Math.min(n, TABLE_SIZE), slots: SLOT * TABLE_SIZE,
       lengths: TABLE_SIZE, masked: SLOT, out: (SLOT + 1) * n + SLOT };
     const a = this.address = Object.fromEntries(Object.entries(sizes).map(([k, bytes]) => [k, x.reserve(bytes)])) as FluxCsvKernel['address'];

@@ -2,7 +2,7 @@
 // of PoissonCurveFitter with the models' ν and derivatives, deviance, gradient and curvature. Every array the kernel
 // touches lives in its memory; the fitter and the tests read and write them through the views here.
 import { KernelModel, N_PARAMS, N_SECOND, ScurveModel } from '../scurveModel';
-import { wasmModule } from '../wasmModules';
+import { wasmExports } from '../wasmModules';
 
 interface FitKernelExports {
   memory: WebAssembly.Memory;
@@ -51,8 +51,8 @@ export class WasmFitKernel {
 
   /** A kernel for curves of up to maxPoints points, or undefined when the wasm file is missing. */
   static create(maxPoints: number): WasmFitKernel | undefined {
-    const compiled = wasmModule(WASM_FILE);
-    return compiled ? new WasmFitKernel(compiled, maxPoints) : undefined;
+    const exports = wasmExports<FitKernelExports>(WASM_FILE);
+    return exports && new WasmFitKernel(exports, maxPoints);
   }
 
   /** create(), or an error saying the build is incomplete. */
@@ -62,8 +62,8 @@ export class WasmFitKernel {
     return kernel;
   }
 
-  private constructor(module: WebAssembly.Module, maxPoints: number) {
-    const x = this.exports = new WebAssembly.Instance(module, {}).exports as unknown as FitKernelExports;
+  private constructor(exports: FitKernelExports, maxPoints: number) {
+    const x = this.exports = exports;
     const sizes = [maxPoints, maxPoints, maxPoints, N_PARAMS, maxPoints, maxPoints * N_PARAMS, maxPoints * N_SECOND,
       N_PARAMS, N_PARAMS * N_PARAMS, N_PARAMS * N_PARAMS, maxPoints * KERNEL_PER_POINT];
     // the fit's scratch: bounds, trial θ, free gradient/Fisher/observed, step matrix and vector, inverse, errors,
