@@ -25,16 +25,18 @@ if (webviewEntries.length) {
 }
 
 // The WebAssembly kernels (AssemblyScript), next to the engine bundles that load them.
-async function buildKernel(name, initialPages) {
+async function buildKernel(name, initialPages, features = []) {
   const { main } = await import('assemblyscript/asc');
   fs.mkdirSync('dist', { recursive: true });
   const { error, stderr } = await main([`src/engine/wasm/${name}.ts`, '-O3', '--runtime', 'stub', '--noAssert', '--use', 'abort=',
-    '--initialMemory', String(initialPages), '-o', `dist/${name}.wasm`]);
+    ...features.flatMap(f => ['--enable', f]), '--initialMemory', String(initialPages), '-o', `dist/${name}.wasm`]);
   if (error) throw new Error(`asc: ${error.message}\n${stderr.toString()}`);
 }
-await buildKernel('parseKernel', 64);
+await buildKernel('parseKernel', 64, ['simd']);
 // The pixel fits' per-point loops (AssemblyScript), loaded by src/engine/fit/wasmFitKernel.ts.
 await buildKernel('fitKernel', 1);
+// Pixel flux CSV layout (AssemblyScript), loaded by src/engine/fluxCsvKernel.ts.
+await buildKernel('csvKernel', 1);
 
 /** Engine code the extension host must never carry: it only forks the engine (fitting, flux, statistics). */
 const ENGINE_ONLY = /^(src\/engine\/(?!scanFiles\.ts|input\/auxiliaryFiles\.ts|campaign\/resultFolders\.ts)|node_modules\/@stdlib\/)/;

@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { formatNumber as csvNumber } from './csvFormat';
+import { FluxCsvKernel } from './fluxCsvKernel';
 import { assertPixelMatrixShape, MatrixReader, MatrixShape, readPixelMatrix } from './matrixParser';
 import { Scan } from './scanFiles';
 import {
@@ -220,8 +221,17 @@ const COMMA = 44, NEWLINE = 10;
 export function pixelFluxCsv(counts: Float64Array, mask: Uint8Array, exposure: number, shape: MatrixShape): { flux: Uint8Array; error: Uint8Array } {
   const usable = exposure > 0;
   const flux = (c: number) => (usable ? c / exposure : NaN), error = (c: number) => (usable ? Math.sqrt(c) / exposure : NaN);
-  return { flux: fluxCsvBytes(counts, mask, shape, flux), error: fluxCsvBytes(counts, mask, shape, error) };
+  return { flux: pixelCsvBytes(counts, mask, shape, flux), error: pixelCsvBytes(counts, mask, shape, error) };
 }
+
+/** The WebAssembly layout of the file (fluxCsvKernel.ts) when it takes these counts, else fluxCsvBytes. */
+function pixelCsvBytes(counts: Float64Array, mask: Uint8Array, shape: MatrixShape, valueOf: (count: number) => number): Uint8Array {
+  const n = shape.rows * shape.cols;
+  if (csvKernel === undefined || (csvKernel !== null && csvKernel.n !== n)) csvKernel = FluxCsvKernel.create(n) ?? null;
+  return csvKernel?.csv(counts, mask, shape.rows, shape.cols, valueOf, csvNumber, csvNumber(NaN)) ?? fluxCsvBytes(counts, mask, shape, valueOf);
+}
+/** This thread's flux CSV kernel (null: dist/csvKernel.wasm missing). */
+let csvKernel: FluxCsvKernel | null | undefined;
 
 const NAN_BYTES = Buffer.from(csvNumber(NaN));
 

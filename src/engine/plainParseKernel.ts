@@ -1,7 +1,7 @@
 // Loader of the WebAssembly parse kernel (src/engine/wasm/parseKernel.ts, built into dist/parseKernel.wasm).
 // Wasm memory layout: i32 values [0, 4n) · i32 counts [4n, 8n) · input bytes from 8n (grown as needed).
 import { readFileInto } from './matrixParser';
-import { wasmModule } from './wasmModules';
+import { wasmExports } from './wasmModules';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
@@ -23,12 +23,12 @@ export class PlainParseKernel {
 
   /** A kernel for matrices of n pixels, or undefined when the wasm file is missing (the TypeScript parser serves). */
   static create(n: number): PlainParseKernel | undefined {
-    const compiled = wasmModule(WASM_FILE);
-    return compiled ? new PlainParseKernel(compiled, n) : undefined;
+    const exports = wasmExports<KernelExports>(WASM_FILE);
+    return exports && new PlainParseKernel(exports, n);
   }
 
-  private constructor(module: WebAssembly.Module, readonly n: number) {
-    this.exports = new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
+  private constructor(exports: KernelExports, readonly n: number) {
+    this.exports = exports;
     this.countsOffset = 4 * n;
     this.inputOffset = 8 * n;
     this.ensure(this.inputOffset + (1 << 20));

@@ -6,13 +6,13 @@ import * as path from 'path';
 const compiled = new Map<string, WebAssembly.Module | null>();
 
 /** The path of dist/<file>, or undefined when it was not built. */
-export function wasmPath(file: string): string | undefined {
+function wasmPath(file: string): string | undefined {
   const candidates = [path.join(__dirname, file), path.resolve(__dirname, '../../../dist', file), path.resolve(__dirname, '../../../../dist', file)];
   return candidates.find(f => fs.existsSync(f));
 }
 
 /** The compiled module of dist/<file> (compiled once per thread), or null when the file is missing. */
-export function wasmModule(file: string): WebAssembly.Module | null {
+function wasmModule(file: string): WebAssembly.Module | null {
   let module = compiled.get(file);
   if (module === undefined) {
     const found = wasmPath(file);
@@ -20,4 +20,10 @@ export function wasmModule(file: string): WebAssembly.Module | null {
     compiled.set(file, module);
   }
   return module;
+}
+
+/** A new instance of dist/<file> (its own memory), its exports typed as T; undefined when the file is missing. */
+export function wasmExports<T>(file: string): T | undefined {
+  const module = wasmModule(file);
+  return module ? new WebAssembly.Instance(module, {}).exports as unknown as T : undefined;
 }

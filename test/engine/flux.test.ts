@@ -5,7 +5,8 @@ import * as path from 'path';
 import { analyseFolder, AnalyseOptions, DEFAULT_ANALYSE_OPTIONS } from '../../src/engine/analyse';
 import { EngineEvent } from '../../src/protocol';
 import { computeScanFlux, pixelFluxCsv, readMask, scanShape } from '../../src/engine/flux';
-import { matrixToCsv } from '../../src/engine/csvFormat';
+import { FluxCsvKernel } from '../../src/engine/fluxCsvKernel';
+import { formatNumber, matrixToCsv } from '../../src/engine/csvFormat';
 import { Random } from '../../src/engine/random';
 import { discoverScans } from '../../src/engine/scanFiles';
 import { ThresholdAccumulator } from '../../src/engine/thresholdAccumulator';
@@ -210,17 +211,28 @@ test('--mask overrides the folder mask; several mask files naming the scan witho
   await assert.rejects(run({ mask: wrongShape, out: scratchDir('mask-shape') }), /small-mask\.csv:1:1: mask is 2×2: expected the scan's shape 24×40/);
 });
 
-test('the pixel flux CSV text (remembered per count) is byte for byte the matrix CSV of Σhits/T and √Σhits/T', () => {
+test('the pixel flux CSV text (WebAssembly layout, or remembered per count) is byte for byte the matrix CSV of Σhits/T and √Σhits/T', () => {
   const rng = new Random(5);
   const rows = 64, cols = 48, n = rows * cols;
-  for (const exposure of [131, 1.31 * 97, 0.3, 0]) {
-    const counts = Float64Array.from({ length: n }, (_, p) =>
-      p % 53 === 0 ? 70000 + p : p % 41 === 0 ? 12.5 : rng.poisson(p % 7 === 0 ? 4000 : 30));
-    const mask = Uint8Array.from({ length: n }, (_, p) => (p % 29 === 0 ? 1 : 0));
-    const flux = Float64Array.from(counts, (c, p) => (mask[p] || !(exposure > 0) ? NaN : c / exposure));
-    const error = Float64Array.from(counts, (c, p) => (mask[p] || !(exposure > 0) ? NaN : Math.sqrt(c) / exposure));
-    const csv = pixelFluxCsv(counts, mask, exposure, { rows, cols });
-    assert.equal(Buffer.from(csv.flux).toString(), matrixToCsv(flux, rows, cols));
-    assert.equal(Buffer.from(csv.error).toString(), matrixToCsv(error, rows, cols));
+  const kernel = FluxCsvKernel.create(n);
+  assert.ok(kernel, 'dist/csvKernel.wasm missing: run npm run build');
+  const generators: [string, (p: number) => number][] = [
+    // integer counts below 65,536: the WebAssembly layout
+    ['integer counts', p => (p % 53 === 0 ? 65535 : p % 47 === 0 ? 0 : rng.poisson(p % 7 === 0 ? 4000 : 30))],
+    // larger and fractional counts: the TypeScript writer takes the matrix
+    ['large and fractional counts', p => (p % 53 === 0 ? 70000 + p : p % 41 === 0 ? 12.5 : rng.poisson(p % 7 === 0 ? 4000 : 30))],
+  ];
+  for (const [what, count] of generators) {
+    for (const exposure of [131, 1.31 * 97, 0.3, 1e-300, 0]) {
+      const counts = Float64Array.from({ length: n }, (_, p) => count(p));
+      const mask = Uint8Array.from({ length: n }, (_, p) => (p % 29 === 0 ? 1 : 0));
+      const flux = Float64Array.from(counts, (c, p) => (mask[p] || !(exposure > 0) ? NaN : c / exposure));
+      const error = Float64Array.from(counts, (c, p) => (mask[p] || !(exposure > 0) ? NaN : Math.sqrt(c) / exposure));
+      const csv = pixelFluxCsv(counts, mask, exposure, { rows, cols });
+      assert.equal(Buffer.from(csv.flux).toString(), matrixToCsv(flux, rows, cols), `${what}, T = ${exposure}`);
+      assert.equal(Buffer.from(csv.error).toString(), matrixToCsv(error, rows, cols), `${what}, T = ${exposure}`);
+      const laidOut = kernel.csv(counts, mask, rows, cols, c => c / exposure, formatNumber, 'nan');
+      assert.equal(laidOut === undefined, what !== 'integer counts', `${what}: the kernel takes only integer counts < 65,536`);
+    }
   }
 });

@@ -8,6 +8,10 @@ import * as path from 'path';
 import { computeScanFlux, readMask, scanShape } from '../../src/engine/flux';
 import { generateScan, GenerateOptions } from '../../src/engine/generate';
 import { countVerdicts, parseExclusions } from '../../src/engine/input/acquisitionQuality';
+import { Random } from '../../src/engine/random';
+import gammainc from '@stdlib/math-base-special-gammainc';
+import erfc from '@stdlib/math-base-special-erfc';
+import { quantile } from '../../src/engine/statistics';
 import { discoverScans } from '../../src/engine/scanFiles';
 import { range, readMatrixWithCsvParse, readOutputMatrix, scratchDir } from './helpers';
 
@@ -274,6 +278,32 @@ test('empty, over-counting and hand-excluded acquisitions are skipped with their
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /--exclude "1360": expected THR:ACQ/);
   assert.equal(cli('analyse', dir, '--outlier-sigma', '-1').code, 2);
+});
+
+test('the dispersion test evaluates only the tail on each acquisition\'s side: the same verdicts as both tails', () => {
+  // both tails for every acquisition, as the test read before it skipped the far side (whose probability exceeds ½)
+  const bothTails = (totals: number[], sigma: number) => {
+    const m = quantile(totals, 0.5);
+    const spread = 1.4826 * quantile(totals.map(t => Math.abs(t - m)), 0.5);
+    const expected = Math.max(m, 1), dispersion = Math.max(1, spread * spread / expected), lambda = expected / dispersion;
+    const pCut = 0.5 * erfc(sigma / Math.SQRT2);
+    return totals.map(total => {
+      const x = total / dispersion;
+      const pAtMost = gammainc(lambda, x + 1, true, true), pAtLeast = x <= 0 ? 1 : gammainc(lambda, x, true, false);
+      assert.ok(!(pAtMost < 0.5 && pAtLeast < 0.5), `both tails below ½ at x = ${x}, λ = ${lambda}`);
+      return pAtMost < pCut ? (total === 0 ? 'empty' : 'count-outlier') : pAtLeast < pCut ? 'count-outlier' : undefined;
+    });
+  };
+  const rng = new Random(31);
+  let flagged = 0;
+  for (let set = 0; set < 300; set++) {
+    const mean = [3, 40, 2000, 1e5][set % 4], sigma = [3, 5][set % 2];
+    const totals = Array.from({ length: 5 + (set % 20) }, () => rng.uniform() < 0.1 ? Math.round(mean * rng.uniform() * 2) : rng.poisson(mean));
+    const verdicts = countVerdicts(totals, sigma);
+    assert.deepEqual(verdicts, bothTails(totals, sigma), `totals ${totals.join(',')}, sigma ${sigma}`);
+    flagged += verdicts.filter(Boolean).length;
+  }
+  assert.ok(flagged > 50, `${flagged} acquisitions flagged: the comparison covers both verdicts`);
 });
 
 test('the dispersion test: robust to the outliers themselves and to over-dispersion, silent at low counts', () => {

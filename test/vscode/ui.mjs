@@ -68,7 +68,7 @@ export async function uiSuite({ run, ws, root, startCodeServer, launchBrowser, l
   const results = [];
   const check = (ok, name) => { results.push(!!ok); log(ok ? 'PASS' : 'FAIL', name); };
   const listed = spawnSync(vsce, ['ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' }).stdout.trim().split('\n');
-  const needed = ['dist/extension.js', 'dist/cli.js', 'dist/fluxWorker.js', 'dist/fitWorker.js', 'dist/resultsH5Worker.js', 'dist/livePublishWorker.js', 'dist/fitTablesWorker.js', 'dist/parseKernel.wasm', 'dist/fitKernel.wasm', 'dist/webview/pixelMap.js'];
+  const needed = ['dist/extension.js', 'dist/cli.js', 'dist/fluxWorker.js', 'dist/fitWorker.js', 'dist/resultsH5Worker.js', 'dist/livePublishWorker.js', 'dist/fitTablesWorker.js', 'dist/parseKernel.wasm', 'dist/fitKernel.wasm', 'dist/csvKernel.wasm', 'dist/webview/pixelMap.js'];
   check(needed.every(f => listed.includes(f)) && !listed.some(f => /^(src|test|node_modules)\/|\.map$|\.ts$/.test(f)),
     `.vscodeignore keeps the .vsix to the bundles (${listed.length} files)`);
   const server = await startCodeServer(run, ws, []);

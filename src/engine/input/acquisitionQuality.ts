@@ -36,12 +36,17 @@ export function countVerdicts(totals: number[], sigma: number): Array<'empty' | 
   const dispersion = Math.max(1, spread * spread / expected);
   const lambda = expected / dispersion;
   const pCut = 0.5 * erfc(sigma / Math.SQRT2);
+  // Only the tail on the acquisition's side can be small: for x ≥ λ, P(X ≤ x) ≥ P(Gamma(λ + 1) > λ) > ½, and for
+  // x ≤ λ, P(X ≥ x) = P(Gamma(x) ≤ λ) > ½ (a Gamma(a) variable's median lies in (a − ⅓, a)), far above any cut.
   totals.forEach((total, i) => {
     const x = total / dispersion;
-    const pAtMost = gammainc(lambda, x + 1, true, true); // P(X ≤ x), X ~ Poisson(λ)
-    const pAtLeast = x <= 0 ? 1 : gammainc(lambda, x, true, false); // P(X ≥ x)
-    if (pAtMost < pCut) verdicts[i] = total === 0 ? 'empty' : 'count-outlier';
-    else if (pAtLeast < pCut) verdicts[i] = 'count-outlier';
+    if (x < lambda) {
+      const pAtMost = gammainc(lambda, x + 1, true, true); // P(X ≤ x), X ~ Poisson(λ)
+      if (pAtMost < pCut) verdicts[i] = total === 0 ? 'empty' : 'count-outlier';
+    } else if (x > lambda) {
+      const pAtLeast = gammainc(lambda, x, true, false); // P(X ≥ x)
+      if (pAtLeast < pCut) verdicts[i] = 'count-outlier';
+    }
   });
   return verdicts;
 }

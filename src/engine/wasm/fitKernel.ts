@@ -1,8 +1,7 @@
-// AssemblyScript kernel of the pixel fits (compiled to dist/fitKernel.wasm by scripts/build.mjs): the per-point loops
-// of the Poisson fit (src/engine/poissonFit.ts), i.e. the S-curve models' ν with first and second derivatives
-// (src/engine/scurveModel.ts), the deviance, and the gradient, Fisher matrix and observed Hessian. The fitter's steps
-// stay in TypeScript; these loops are nearly all of a fit's time, and as WebAssembly they run at full speed from the
-// first pixel (no JIT warm-up in every fit thread) with the engine's own exp and log inline.
+// AssemblyScript kernel of the curve fits (compiled to dist/fitKernel.wasm by scripts/build.mjs): the Poisson fit of
+// src/engine/poissonFit.ts with the S-curve models' ν and first and second derivatives (src/engine/scurveModel.ts),
+// the deviance, gradient, Fisher matrix and observed Hessian. As WebAssembly the 65,536 pixel fits run at full speed
+// from the first pixel (no JIT warm-up in every fit thread), with exp and log compiled in.
 // The TypeScript model is the reference: agreement to 1e-13 relative is tested (test/engine/fitKernel.test.ts).
 //
 // erfc: the method and coefficients of FreeBSD's s_erf.c, as src/engine/fit/erfc.ts.
@@ -20,6 +19,8 @@ const MU_MU = 0, MU_SIGMA = 1, SIGMA_SIGMA = 2, MU_A = 3, SIGMA_A = 4, MU_C = 5,
 const SQRT2: f64 = 1.4142135623730951;
 const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126;
 const KBETA_RATIO: f64 = 0.12;
+/** Expected counts below this weigh in the Fisher matrix as if they were this (a point expecting 1e-12 counts
+ *  already pins the background to its bound; more weight only loses precision). */
 const MIN_NU: f64 = 1e-12;
 const BELOW_QUARTER_ULP: f64 = 1.3877787807814457e-17; // 2^-56
 
@@ -133,7 +134,12 @@ let POINTS: usize = 0;
 /** ν_j = T_j·F(t_j; θ) for j < m and, when withJacobian, its first derivatives (scurveModel.ts's evaluateCurve);
  *  the second derivatives follow on demand (secondDerivatives), as most steps do without them. */
 export function evaluate(m: i32, withJacobian: bool): void {
-  const mu = at(THETA, MU), sigma = at(THETA, SIGMA), a = at(THETA, AMPLITUDE), c = at(THETA, SLOPE), b = at(THETA, BACKGROUND);
+  evaluateAt(THETA, m, withJacobian);
+}
+
+/** evaluate() at the θ at `theta`. The second derivatives are those of θ (THETA) when it is the last θ evaluated. */
+function evaluateAt(theta: usize, m: i32, withJacobian: bool): void {
+  const mu = at(theta, MU), sigma = at(theta, SIGMA), a = at(theta, AMPLITUDE), c = at(theta, SLOPE), b = at(theta, BACKGROUND);
   const kz = polarity / (SQRT2 * sigma), kz1 = polarity / (slopeWidth * sigma), halfA = 0.5 * a, halfC = 0.5 * c;
   const zNegligible = negligibleBeyond(m, mu, halfA, halfC, b);
   for (let j = 0; j < m; j++) {
@@ -164,14 +170,14 @@ export function evaluate(m: i32, withJacobian: bool): void {
     store<f64>(p, z, P_Z << 3); store<f64>(p, dEdz, P_DEDZ << 3); store<f64>(p, e1, P_E1 << 3);
     store<f64>(p, z1, P_Z1 << 3); store<f64>(p, dE1dz, P_DE1DZ << 3);
   }
-  if (kbeta) addKbetaStep(m, withJacobian);
+  if (kbeta) addKbetaStep(theta, m, withJacobian);
 }
 
 /** The K-beta step of kbetaModel (scurveModel.ts), added to ν and its first derivatives. */
-function addKbetaStep(m: i32, withJacobian: bool): void {
-  const sigma = at(THETA, SIGMA);
-  const kz = polarity / (SQRT2 * sigma), height = 0.5 * KBETA_RATIO * at(THETA, AMPLITUDE);
-  const edge = at(THETA, MU) + polarity * kbetaSeparation;
+function addKbetaStep(theta: usize, m: i32, withJacobian: bool): void {
+  const sigma = at(theta, SIGMA);
+  const kz = polarity / (SQRT2 * sigma), height = 0.5 * KBETA_RATIO * at(theta, AMPLITUDE);
+  const edge = at(theta, MU) + polarity * kbetaSeparation;
   for (let j = 0; j < m; j++) {
     const z = (at(T, j) - edge) * kz, e = erfcOf(z, false), exposureJ = at(EXPOSURE, j);
     put(NU, j, at(NU, j) + exposureJ * height * e);
@@ -293,3 +299,256 @@ export function curvature(m: i32, withCounts: bool, withObserved: bool): void {
 
 /** Reserves `bytes` of this module's memory for the caller's arrays (8-byte aligned); the memory may grow. */
 export function reserve(bytes: i32): usize { return heap.alloc(<usize>bytes); }
+
+// ---- the fit ------------------------------------------------------------------------------------------------
+// PoissonCurveFitter.fit (poissonFit.ts documents the method): Levenberg–Marquardt on the deviance, Fisher scoring far
+// from the minimum and Newton steps on the observed Hessian near it, bounds by clamping (or projection), an EDM stop
+// where the quadratic model has just held, and the errors of the free parameters at the optimum.
+
+const MAX_ITERATIONS = 200;
+/** Once a step lowers the deviance by less than this, the steps are Newton steps on the observed Hessian. */
+const NEWTON_BELOW_DECREASE: f64 = 10;
+/**
+ * The fit also ends when the estimated distance to the minimum (EDM: the decrease a full Newton step predicts) is
+ * below this fraction of the tolerance, as MINUIT's MIGRAD does (EDM < 0.002·0.1 for a deviance: 2e-4 against our
+ * 1e-3), but only where the quadratic model has just been seen to hold: the last step decreased the deviance by its
+ * prediction within MODEL_AGREEMENT, and was not clamped at a bound. Near a bound (a background close to 0) the
+ * deviance is far from quadratic and an EDM alone can stop a fit well short of its minimum.
+ */
+const EDM_FRACTION: f64 = 0.2;
+const MODEL_AGREEMENT: f64 = 0.1;
+
+/** Scratch of the fit (addresses from fitLayout): bounds, trial θ, the free parameters' gradient, Fisher matrix and
+ *  observed Hessian, the step's matrix and vector, an inverse, the errors, and two index lists (i32). */
+let LOWER: usize = 0, UPPER: usize = 0, TRIAL: usize = 0, FREE_G: usize = 0, FREE_H: usize = 0, FREE_O: usize = 0;
+let A: usize = 0, STEP: usize = 0, INVERSE: usize = 0, ERRORS: usize = 0, FREE_INDEX: usize = 0, MOVING: usize = 0;
+
+/** The last fit: converged, iterations, parameters at a bound (bits), size of its free Fisher matrix (−1: none). */
+let fitConverged: bool = false, fitIterations: i32 = 0, fitAtLimit: i32 = 0, lastFisherSize: i32 = -1;
+
+export function fitLayout(lower: usize, upper: usize, trial: usize, freeG: usize, freeH: usize, freeO: usize, a: usize,
+  step: usize, inverse: usize, errors: usize, freeIndex: usize, moving: usize): void {
+  LOWER = lower; UPPER = upper; TRIAL = trial; FREE_G = freeG; FREE_H = freeH; FREE_O = freeO; A = a; STEP = step;
+  INVERSE = inverse; ERRORS = errors; FREE_INDEX = freeIndex; MOVING = moving;
+}
+
+@inline function index(base: usize, i: i32): i32 { return load<i32>(base + (<usize>i << 2)); }
+@inline function setIndex(base: usize, i: i32, v: i32): void { store<i32>(base + (<usize>i << 2), v); }
+
+/** Moves θ into the bounds; true when it had to. */
+function clampTheta(theta: usize): bool {
+  let moved = false;
+  for (let k = 0; k < N_PARAMS; k++) {
+    const v = at(theta, k), lo = at(LOWER, k), hi = at(UPPER, k);
+    if (v < lo) { put(theta, k, lo); moved = true; } else if (v > hi) { put(theta, k, hi); moved = true; }
+  }
+  return moved;
+}
+
+/** The free parameters' gradient, Fisher matrix and (withObserved) observed Hessian, from the full ones. */
+function freeCurvature(m: i32, nFree: i32, withObserved: bool): void {
+  curvature(m, true, withObserved);
+  for (let r = 0; r < nFree; r++) {
+    const kr = index(FREE_INDEX, r);
+    put(FREE_G, r, at(G, kr));
+    for (let c = 0; c < nFree; c++) put(FREE_H, r * nFree + c, at(H, kr * N_PARAMS + index(FREE_INDEX, c)));
+    if (withObserved) for (let c = 0; c < nFree; c++) put(FREE_O, r * nFree + c, at(O, kr * N_PARAMS + index(FREE_INDEX, c)));
+  }
+}
+
+/**
+ * Fits the loaded curve from θ (THETA, within the bounds LOWER/UPPER after clamping), parameters k with bit k of
+ * freeBits free. startGiven: ν and the Jacobian at θ are in place already (the caller's scaled start; used only when
+ * θ needed no clamping). Leaves θ, the errors and the last fit's state; returns the deviance (NaN: none finite).
+ */
+export function fit(m: i32, freeBits: i32, tolerance: f64, projected: bool, startGiven: bool): f64 {
+  let nFree = 0;
+  for (let k = 0; k < N_PARAMS; k++) if (freeBits & (1 << k)) setIndex(FREE_INDEX, nFree++, k);
+  if (clampTheta(THETA) || !startGiven) evaluateAt(THETA, m, true);
+  let dev = deviance(m);
+  let lambda: f64 = 1e-3, iterations = 0, converged = false, lastDecrease: f64 = Infinity, modelTrusted = false;
+  // ν and the Jacobian belong to θ until a trial step is evaluated; the free curvature from freeCurvature() until
+  // a step is accepted
+  let buffersAtTheta = true, curvatureAtTheta = false;
+  if (!isFinite(dev)) return result(false, NaN, m, nFree, 0, buffersAtTheta, false);
+  while (iterations < MAX_ITERATIONS) {
+    iterations++;
+    const newton = lastDecrease < NEWTON_BELOW_DECREASE;
+    freeCurvature(m, nFree, newton || modelTrusted);
+    curvatureAtTheta = true;
+    // a parameter at a bound that the gradient pushes outwards stays there for this step (projected)
+    let nMove = 0;
+    for (let r = 0; r < nFree; r++) {
+      const k = index(FREE_INDEX, r), v = at(THETA, k), g = at(FREE_G, r);
+      if (!projected || !((v <= at(LOWER, k) && g > 0) || (v >= at(UPPER, k) && g < 0))) setIndex(MOVING, nMove++, r);
+    }
+    if (nMove == 0) { converged = true; break; }
+    if (modelTrusted && newtonDecrease(nFree, nMove) < tolerance * EDM_FRACTION) { converged = true; break; }
+    let improved = false;
+    let curvatureMatrix = newton ? FREE_O : FREE_H;
+    while (lambda < 1e10) {
+      for (let i = 0; i < nMove; i++) {
+        const r = index(MOVING, i);
+        for (let j = 0; j < nMove; j++) put(A, i * nMove + j, at(curvatureMatrix, r * nFree + index(MOVING, j)));
+        const hrr = at(FREE_H, r * nFree + r);
+        put(A, i * nMove + i, at(A, i * nMove + i) + lambda * (hrr > 0 ? hrr : 1));
+        put(STEP, i, -at(FREE_G, r));
+      }
+      if (!solveSymmetric(A, STEP, nMove)) {
+        if (curvatureMatrix != FREE_H) curvatureMatrix = FREE_H; else lambda *= 10;
+        continue;
+      }
+      for (let k = 0; k < N_PARAMS; k++) put(TRIAL, k, at(THETA, k));
+      for (let i = 0; i < nMove; i++) {
+        const k = index(FREE_INDEX, index(MOVING, i));
+        put(TRIAL, k, at(TRIAL, k) + at(STEP, i));
+      }
+      const clamped = clampTheta(TRIAL);
+      let predicted: f64 = 0; // decrease of D the quadratic model predicts for this step
+      for (let i = 0; i < nMove; i++) {
+        let cs: f64 = 0;
+        const ri = index(MOVING, i);
+        for (let j = 0; j < nMove; j++) cs += at(curvatureMatrix, ri * nFree + index(MOVING, j)) * at(STEP, j);
+        predicted -= 2 * at(STEP, i) * (at(FREE_G, ri) + 0.5 * cs);
+      }
+      evaluateAt(TRIAL, m, true);
+      const trialDev = deviance(m);
+      buffersAtTheta = false;
+      if (trialDev <= dev) {
+        buffersAtTheta = true;
+        curvatureAtTheta = false;
+        const decrease = dev - trialDev;
+        lastDecrease = decrease;
+        modelTrusted = !clamped && Math.abs(decrease - predicted) < MODEL_AGREEMENT * predicted + 1e-4;
+        for (let k = 0; k < N_PARAMS; k++) put(THETA, k, at(TRIAL, k));
+        dev = trialDev;
+        lambda = Math.max(lambda * 0.1, 1e-9);
+        improved = true;
+        if (decrease < tolerance) converged = true;
+        break;
+      }
+      lambda *= 10;
+    }
+    if (!improved) { converged = lambda >= 1e10; break; }
+    if (converged) break;
+  }
+  return result(converged, dev, m, nFree, iterations, buffersAtTheta, curvatureAtTheta);
+}
+
+/** gᵀO⁻¹g over the moving free parameters (the decrease a full Newton step predicts); Infinity when O is not
+ *  positive definite there. */
+function newtonDecrease(nFree: i32, nMove: i32): f64 {
+  for (let i = 0; i < nMove; i++) {
+    const ri = index(MOVING, i);
+    for (let j = 0; j < nMove; j++) put(A, i * nMove + j, at(FREE_O, ri * nFree + index(MOVING, j)));
+    put(STEP, i, at(FREE_G, ri));
+  }
+  if (!solveSymmetric(A, STEP, nMove)) return Infinity;
+  let edm: f64 = 0;
+  for (let i = 0; i < nMove; i++) edm += at(FREE_G, index(MOVING, i)) * at(STEP, i);
+  return edm;
+}
+
+/** The fit's outcome: errors from the free Fisher matrix at θ (a parameter at its bound: the one-sided distance
+ *  at which the quadratic profile deviance rises by 1; see poissonFit.ts), the parameters at a bound. */
+function result(converged: bool, dev: f64, m: i32, nFree: i32, iterations: i32, buffersAtTheta: bool, curvatureAtTheta: bool): f64 {
+  for (let k = 0; k < N_PARAMS; k++) put(ERRORS, k, NaN);
+  let atLimit = 0;
+  lastFisherSize = -1;
+  if (isFinite(dev)) {
+    if (!curvatureAtTheta) {
+      if (!buffersAtTheta) evaluateAt(THETA, m, true);
+      freeCurvature(m, nFree, false);
+    }
+    lastFisherSize = nFree;
+    let nActive = 0; // MOVING: the free parameters inside their bounds, then one at a bound at a time after them
+    for (let r = 0; r < nFree; r++) {
+      const k = index(FREE_INDEX, r), v = at(THETA, k);
+      if (v <= at(LOWER, k) || v >= at(UPPER, k)) atLimit |= 1 << k; else setIndex(MOVING, nActive++, r);
+    }
+    if (invertRows(nFree, nActive)) {
+      for (let i = 0; i < nActive; i++) put(ERRORS, index(FREE_INDEX, index(MOVING, i)), Math.sqrt(at(INVERSE, i * nActive + i)));
+    }
+    for (let r = 0; r < nFree; r++) {
+      const k = index(FREE_INDEX, r);
+      if (!(atLimit & (1 << k))) continue;
+      const inward: f64 = at(THETA, k) <= at(LOWER, k) ? 1 : -1;
+      const grad = Math.max(inward * at(FREE_G, r), 0);
+      setIndex(MOVING, nActive, r);
+      const withK = invertRows(nFree, nActive + 1);
+      const last = nActive * (nActive + 1) + nActive;
+      const hEff = withK && at(INVERSE, last) > 0 ? 1 / at(INVERSE, last) : at(FREE_H, r * nFree + r);
+      put(ERRORS, k, hEff > 0 ? (Math.sqrt(grad * grad + hEff) - grad) / hEff : grad > 0 ? 1 / (2 * grad) : NaN);
+    }
+  }
+  fitConverged = converged; fitIterations = iterations; fitAtLimit = atLimit;
+  return dev;
+}
+
+/** Inverse of rows/columns MOVING[0 … count) of the free Fisher matrix into INVERSE; false when not positive definite. */
+function invertRows(nFree: i32, count: i32): bool {
+  for (let i = 0; i < count; i++) {
+    const ri = index(MOVING, i);
+    for (let j = 0; j < count; j++) put(A, i * count + j, at(FREE_H, ri * nFree + index(MOVING, j)));
+  }
+  if (!choleskyInPlace(A, count)) return false;
+  for (let i = 0; i < count * count; i++) put(INVERSE, i, 0);
+  for (let c = 0; c < count; c++) { // column c at [c·count, c·count + count): symmetric, so also row c
+    put(INVERSE, c * count + c, 1);
+    choleskySolve(A, INVERSE + (<usize>(c * count) << 3), count);
+  }
+  return true;
+}
+
+export function lastConverged(): bool { return fitConverged; }
+export function lastIterations(): i32 { return fitIterations; }
+export function lastAtLimit(): i32 { return fitAtLimit; }
+
+/** ln det of the last fit's free Fisher matrix at its result (NaN when it left none; −Infinity when singular). */
+export function logDetLastFisher(): f64 {
+  const k = lastFisherSize;
+  if (k < 0) return NaN;
+  for (let i = 0; i < k * k; i++) put(A, i, at(FREE_H, i));
+  if (!choleskyInPlace(A, k)) return -Infinity;
+  let logDet: f64 = 0;
+  for (let j = 0; j < k; j++) logDet += 2 * Math.log(at(A, j * k + j));
+  return logDet;
+}
+
+/** Solves A·x = b in place (b becomes x) by Cholesky; false when A is not positive definite. */
+function solveSymmetric(a: usize, b: usize, n: i32): bool {
+  if (!choleskyInPlace(a, n)) return false;
+  choleskySolve(a, b, n);
+  return true;
+}
+
+/** A = L·Lᵀ, L into the lower triangle of a; false when A is not positive definite. */
+function choleskyInPlace(a: usize, n: i32): bool {
+  for (let j = 0; j < n; j++) {
+    let d = at(a, j * n + j);
+    for (let k = 0; k < j; k++) d -= at(a, j * n + k) * at(a, j * n + k);
+    if (!(d > 0)) return false;
+    d = Math.sqrt(d);
+    put(a, j * n + j, d);
+    for (let i = j + 1; i < n; i++) {
+      let s = at(a, i * n + j);
+      for (let k = 0; k < j; k++) s -= at(a, i * n + k) * at(a, j * n + k);
+      put(a, i * n + j, s / d);
+    }
+  }
+  return true;
+}
+
+/** Solves L·Lᵀ·x = b for the n values at x in place, L from choleskyInPlace. */
+function choleskySolve(l: usize, x: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    let s = at(x, i);
+    for (let k = 0; k < i; k++) s -= at(l, i * n + k) * at(x, k);
+    put(x, i, s / at(l, i * n + i));
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = at(x, i);
+    for (let k = i + 1; k < n; k++) s -= at(l, k * n + i) * at(x, k);
+    put(x, i, s / at(l, i * n + i));
+  }
+}
