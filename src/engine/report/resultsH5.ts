@@ -161,7 +161,8 @@ export function startResultsH5(staged: StagedOutput, flux: ScanFlux, fits: ScanF
   };
   if (!inWorker) return { finish: extra => published(writeResultsH5(partial, { ...input, extra }, mapFiles)), dispose: async () => undefined };
   const job: ResultsH5Job = { file: partial, input, extraExpected };
-  const worker = new Worker(workerScript('resultsH5Worker'), { workerData: job });
+  const worker = takeResultsH5Worker();
+  worker.postMessage(job);
   const written = new Promise<void>((resolve, reject) => {
     let answered = false;
     worker.once('message', (error: string | null) => { answered = true; if (error) reject(new Error(`${RESULTS_H5_FILE}: ${error}`)); else resolve(); });
@@ -182,5 +183,27 @@ export function startResultsH5(staged: StagedOutput, flux: ScanFlux, fits: ScanF
   };
 }
 
-/** What resultsH5Worker is given; with `extraExpected` it then waits for the extra quantities (a message). */
+/** What resultsH5Worker is sent first; with `extraExpected` it then waits for the extra quantities (a message). */
 export interface ResultsH5Job { file: string; input: ResultsH5Input; extraExpected: boolean }
+
+/** A results.h5 worker started ahead of its scan: it loads and compiles h5wasm while the scan is read. */
+let spare: Worker | undefined;
+
+/** Starts a results.h5 worker for the next startResultsH5 (at most one waits; it does not keep the process alive). */
+export function prestartResultsH5Worker(): void {
+  if (spare) return;
+  const worker = new Worker(workerScript('resultsH5Worker'));
+  worker.unref();
+  // a spare that fails or exits is not used; a taken one reports to its job's listeners
+  const forget = () => { if (spare === worker) spare = undefined; };
+  worker.on('error', forget);
+  worker.once('exit', forget);
+  spare = worker;
+}
+
+function takeResultsH5Worker(): Worker {
+  const worker = spare ?? new Worker(workerScript('resultsH5Worker'));
+  spare = undefined;
+  worker.ref();
+  return worker;
+}
