@@ -162,15 +162,17 @@ export function analyseHeterogeneity(fits: ScanFitResult): Heterogeneity {
 
 /** Fits A(r, c) with a smooth quadratic surface: a point source makes A vary smoothly without any pixel defect. */
 function illuminationPattern(amp: Float64Array, ampErrMedian: number, rows: number, cols: number) {
+  const k = 6, b = new Float64Array(k);
+  /** The surface's basis functions at (r, c), into b. */
   const basis = (r: number, c: number) => {
     const x = c / cols - 0.5, y = r / rows - 0.5;
-    return [1, x, y, x * x, y * y, x * y];
+    b[0] = 1; b[1] = x; b[2] = y; b[3] = x * x; b[4] = y * y; b[5] = x * y;
   };
-  const k = 6, ata = new Float64Array(k * k), atb = new Float64Array(k);
+  const ata = new Float64Array(k * k), atb = new Float64Array(k);
   const ys: number[] = [];
   for (let p = 0; p < amp.length; p++) {
     if (!Number.isFinite(amp[p])) continue;
-    const b = basis(Math.floor(p / cols), p % cols);
+    basis(Math.floor(p / cols), p % cols);
     for (let i = 0; i < k; i++) { atb[i] += b[i] * amp[p]; for (let j = 0; j < k; j++) ata[i * k + j] += b[i] * b[j]; }
     ys.push(amp[p]);
   }
@@ -179,8 +181,12 @@ function illuminationPattern(amp: Float64Array, ampErrMedian: number, rows: numb
   let ssRes = 0, ssTot = 0, peak = -Infinity, peakRow = NaN, peakCol = NaN;
   for (let p = 0; p < amp.length; p++) {
     const rr = Math.floor(p / cols), cc = p % cols;
-    const b = basis(rr, cc);
-    const model = coef ? b.reduce((s, v, i) => s + v * coef[i], 0) : mean;
+    let model = mean;
+    if (coef) {
+      basis(rr, cc);
+      model = 0;
+      for (let i = 0; i < k; i++) model += b[i] * coef[i];
+    }
     if (model > peak) { peak = model; peakRow = rr; peakCol = cc; }
     if (!Number.isFinite(amp[p])) continue;
     ssRes += (amp[p] - model) ** 2; ssTot += (amp[p] - mean) ** 2;

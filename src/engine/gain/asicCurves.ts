@@ -36,10 +36,11 @@ export function asicGoodCurve(flux: ScanFlux, fits: ScanFitResult): SummedCurve 
   const n = flux.mask.length, points = fits.points;
   const ok: number[] = [];
   for (let p = 0; p < n; p++) if (fits.results[p * RESULT_FIELDS + R_STATUS] === PixelStatus.Ok) ok.push(p);
+  const okPixels = Int32Array.from(ok);
   const counts = Float64Array.from(points.thresholdIndex, ti => {
     const c = flux.counts[ti];
     let s = 0;
-    for (const p of ok) s += c[p];
+    for (let i = 0; i < okPixels.length; i++) s += c[okPixels[i]];
     return s;
   });
   return { t: Float64Array.from(points.thresholds), counts, exposure: Float64Array.from(points.exposure), pixels: ok.length };
