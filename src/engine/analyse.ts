@@ -10,9 +10,8 @@ import { MatrixShape } from './matrixParser';
 import { discoverScans, IgnoredEntry, inputFingerprint, Scan, thresholdStep } from './scanFiles';
 import { defaultWorkerCount } from './workerPool';
 import { fitWorkerPool } from './fitPool';
-import { prestartResultsH5Worker } from './report/resultsH5';
 import { makeModel, ModelName } from './scurveModel';
-import { fitScanOutputs, FitSettings } from './fitOutputs';
+import { fitScanOutputs, FitSettings, prestartFitOutputWorkers } from './fitOutputs';
 import { AuxiliaryFileError, auxiliaryFileList, resolveAuxiliaryFiles, ScanAuxiliaryFiles } from './input/auxiliaryFiles';
 import { readBaseline } from './gain/baseline';
 import { DEFAULT_GAIN_SETTINGS, GainInput, GainSettings } from './gain/gainAnalysis';
@@ -123,8 +122,8 @@ export async function analyseFolder(options: AnalyseOptions, emit: (e: EngineEve
   if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) {
     throw new AnalysisInputError(`${folder}: not a folder`);
   }
-  // h5wasm loads in a thread of its own while this one lists the files
-  if (options.fit && (options.workers ?? defaultWorkerCount()) > 0) prestartResultsH5Worker();
+  // the fit outputs' threads load (h5wasm too) while this one lists the files
+  if (options.fit) prestartFitOutputWorkers(options.workers ?? defaultWorkerCount());
   const found = discoverScans(folder);
   for (const e of found.ignored) emit({ type: 'log', level: 'warn', message: `ignored ${e.name}: ${e.reason}` });
   let scans = found.scans;

@@ -10,10 +10,20 @@ import { analyseGain, GainAnalysis, GainInput, PixelQuantity } from './gain/gain
 import { skippedAcquisitionsReport } from './input/acquisitionQuality';
 import { MAP_FILES, mapColumn, startFitTables } from './report/fitTables';
 import { startResultsH5 } from './report/resultsH5';
+import { prestartWorkers } from './report/spareWorkers';
+import { workerScript } from './workerPool';
 
 export type { FitSettings } from './scanFits';
 
 export { flagNames, MAP_FILES, PIXEL_FITS_HEADER } from './report/fitTables';
+
+/** Starts the fit outputs' worker threads ahead of the scan (`workers` as the analysis's): two for the tables, one
+ *  for results.h5. */
+export function prestartFitOutputWorkers(workers: number): void {
+  if (workers <= 0) return;
+  prestartWorkers(workerScript('fitTablesWorker'), Math.min(workers, 2));
+  prestartWorkers(workerScript('resultsH5Worker'), 1);
+}
 
 /** `gain`: the pixels' baselines, when the scan has one (adds target and gain columns, maps and the `gain` block). */
 export async function fitScanOutputs(staged: StagedOutput, flux: ScanFlux, settings: FitSettings, gainInput?: GainInput) {

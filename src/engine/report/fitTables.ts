@@ -3,7 +3,6 @@
 // its part of every file in place (fitTablesWorker): formatting numbers is most of the time after the fits.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Worker } from 'worker_threads';
 import { StagedOutput } from '../atomicFiles';
 import { formatNumber } from '../csvFormat';
 import type { PixelQuantity } from '../gain/gainAnalysis';
@@ -14,6 +13,7 @@ import {
 import { FIT_PARAMETERS, N_PARAMS } from '../scurveModel';
 import { mapFileName, PIXEL_FITS_FILE } from '../../contract/outputFiles';
 import { workerScript } from '../workerPool';
+import { takeWorker } from './spareWorkers';
 
 export const PIXEL_FITS_HEADER =
   'row,col,status,mu,mu_err,sigma,sigma_err,amplitude,amplitude_err,slope,slope_err,background,background_err,chi2,ndf,' +
@@ -146,7 +146,7 @@ export function pixelFitsParts(rows: TableRows, cols: number, extra: PixelQuanti
   return { pixels: pixels.text, extraMaps: maps.map(m => m.text) };
 }
 
-/** What fitTablesWorker is given: the results (shared memory, not copied), its rows and where its parts go. */
+/** What fitTablesWorker is sent first: the results (shared memory, not copied), its rows and where its parts go. */
 export interface FitTablesData {
   dir: string;
   results: Float64Array;
@@ -222,7 +222,8 @@ export function startFitTables(staged: StagedOutput, results: Float64Array, shap
       dir: staged.dir, results, cols: shape.cols, part, parts, lengths, extraExpected,
       first: Math.floor(shape.rows * part / parts), end: Math.floor(shape.rows * (part + 1) / parts),
     };
-    const worker = new Worker(workerScript('fitTablesWorker'), { workerData: data });
+    const worker = takeWorker(workerScript('fitTablesWorker'));
+    worker.postMessage(data);
     const done = new Promise<void>((resolve, reject) => {
       worker.once('message', () => resolve());
       worker.once('error', reject);

@@ -3,7 +3,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type * as H5 from 'h5wasm';
-import { Worker } from 'worker_threads';
 import { StagedOutput } from '../atomicFiles';
 import { ScanFlux } from '../flux';
 import { workerScript } from '../workerPool';
@@ -12,6 +11,7 @@ import {
 } from '../scanFits';
 import { FIT_PARAMETERS } from '../scurveModel';
 import { mapColumn, MapSource, StartedOutput } from './fitTables';
+import { takeWorker } from './spareWorkers';
 
 export const RESULTS_H5_FILE = 'results.h5';
 
@@ -161,7 +161,7 @@ export function startResultsH5(staged: StagedOutput, flux: ScanFlux, fits: ScanF
   };
   if (!inWorker) return { finish: extra => published(writeResultsH5(partial, { ...input, extra }, mapFiles)), dispose: async () => undefined };
   const job: ResultsH5Job = { file: partial, input, extraExpected };
-  const worker = takeResultsH5Worker();
+  const worker = takeWorker(workerScript('resultsH5Worker'));
   worker.postMessage(job);
   const written = new Promise<void>((resolve, reject) => {
     let answered = false;
@@ -185,25 +185,3 @@ export function startResultsH5(staged: StagedOutput, flux: ScanFlux, fits: ScanF
 
 /** What resultsH5Worker is sent first; with `extraExpected` it then waits for the extra quantities (a message). */
 export interface ResultsH5Job { file: string; input: ResultsH5Input; extraExpected: boolean }
-
-/** A results.h5 worker started ahead of its scan: it loads and compiles h5wasm while the scan is read. */
-let spare: Worker | undefined;
-
-/** Starts a results.h5 worker for the next startResultsH5 (at most one waits; it does not keep the process alive). */
-export function prestartResultsH5Worker(): void {
-  if (spare) return;
-  const worker = new Worker(workerScript('resultsH5Worker'));
-  worker.unref();
-  // a spare that fails or exits is not used; a taken one reports to its job's listeners
-  const forget = () => { if (spare === worker) spare = undefined; };
-  worker.on('error', forget);
-  worker.once('exit', forget);
-  spare = worker;
-}
-
-function takeResultsH5Worker(): Worker {
-  const worker = spare ?? new Worker(workerScript('resultsH5Worker'));
-  spare = undefined;
-  worker.ref();
-  return worker;
-}
