@@ -54,14 +54,22 @@ function meanOf(values: number[]): number {
   return values.length ? values.reduce((s, v) => s + v, 0) / values.length : NaN;
 }
 
-/** Mean of `values` over ok pixels grouped by key(p) (NaN for empty groups). */
-function groupMeans(values: Float64Array, groups: number, key: (p: number) => number): number[] {
-  const sum = new Float64Array(groups), count = new Float64Array(groups);
+/** Means of the finite `values` of a rows×cols map by column, row, row mod 16, super-pixel position (row mod 4,
+ *  column parity), column parity and double column, in one pass (NaN for empty groups). */
+function spatialMeans(values: Float64Array, rows: number, cols: number) {
+  const sizes = [cols, rows, 16, 8, 2, Math.ceil(cols / 2)];
+  const sum = sizes.map(g => new Float64Array(g)), count = sizes.map(g => new Float64Array(g));
+  const key = new Int32Array(sizes.length);
   for (let p = 0; p < values.length; p++) {
-    if (!Number.isFinite(values[p])) continue;
-    const g = key(p); sum[g] += values[p]; count[g]++;
+    const v = values[p];
+    if (!Number.isFinite(v)) continue;
+    const r = Math.floor(p / cols), c = p % cols;
+    key[0] = c; key[1] = r; key[2] = r % 16; key[3] = (r % 4) * 2 + c % 2; key[4] = c % 2; key[5] = c >> 1;
+    for (let k = 0; k < sizes.length; k++) { sum[k][key[k]] += v; count[k][key[k]]++; }
   }
-  return Array.from(sum, (s, g) => (count[g] ? s / count[g] : NaN));
+  const [column, row, rowMod16, superPixel, parity, doubleColumn] =
+    sum.map((s, k) => Array.from(s, (x, g) => (count[k][g] ? x / count[k][g] : NaN)));
+  return { column, row, rowMod16, superPixel, parity, doubleColumn };
 }
 
 export function analyseHeterogeneity(fits: ScanFitResult): Heterogeneity {
@@ -114,14 +122,11 @@ export function analyseHeterogeneity(fits: ScanFitResult): Heterogeneity {
   const sortedDeltas = Float64Array.from(deltas).sort();
 
   // Spatial structure of μ.
-  const colMeans = groupMeans(mu, cols, p => p % cols);
-  const rowMeans = groupMeans(mu, rows, p => Math.floor(p / cols));
-  const rowMod16 = groupMeans(mu, 16, p => Math.floor(p / cols) % 16);
-  const superPixel = groupMeans(mu, 8, p => (Math.floor(p / cols) % 4) * 2 + (p % cols) % 2);
-  const evenOdd = groupMeans(mu, 2, p => (p % cols) % 2);
+  const means = spatialMeans(mu, rows, cols);
+  const { column: colMeans, row: rowMeans, rowMod16, superPixel, parity: evenOdd } = means;
   const perParity = [0, 1].map(par => describe(everyOther(mu, cols, par)));
   const evenOddErr = Math.sqrt(perParity.reduce((s, d) => s + (d.n ? d.rms ** 2 / d.n : 0), 0));
-  const dcMeans = groupMeans(mu, Math.ceil(cols / 2), p => (p % cols) >> 1).filter(Number.isFinite);
+  const dcMeans = means.doubleColumn.filter(Number.isFinite);
   const dcRms = describe(dcMeans).robustRms;
   const dcExpected = muD.robustRms / Math.sqrt(muD.n / Math.max(dcMeans.length, 1));
   const okIdx: number[] = [];
