@@ -11,7 +11,7 @@ import { discoverScans, IgnoredEntry, inputFingerprint, Scan, thresholdStep } fr
 import { defaultWorkerCount } from './workerPool';
 import { fitWorkerPool } from './fitPool';
 import { makeModel, ModelName } from './scurveModel';
-import { fitScanOutputs, FitSettings, prestartFitOutputWorkers } from './fitOutputs';
+import { fitScanOutputs, prestartFitOutputWorkers } from './fitOutputs';
 import { AuxiliaryFileError, auxiliaryFileList, resolveAuxiliaryFiles, ScanAuxiliaryFiles } from './input/auxiliaryFiles';
 import { readBaseline } from './gain/baseline';
 import { DEFAULT_GAIN_SETTINGS, GainInput, GainSettings } from './gain/gainAnalysis';
@@ -311,8 +311,20 @@ async function writeScanResults(scan: Scan, auxiliary: ScanAuxiliaryFiles, flux:
   { extraSummary?: Record<string, unknown>; pixelFluxWritten?: boolean; gain?: GainInput } = {},
 ): Promise<Record<string, unknown>> {
   const summary: Record<string, unknown> = { ...fluxSummary(scan, flux, auxiliary, options, ignored), run: { id: staged.runId } };
-  writeFluxOutputs(staged, scan, flux, pixelFluxWritten);
   const skipped = fitSkipped(flux, options);
+  // The pixel fits start first (in the fit threads); the flux outputs are written here while they run.
+  const fitting = skipped ? undefined : fitScanOutputs(staged, flux, {
+    model: options.model, polarity: options.polarity, fitRange: options.fitRange,
+    workers: options.workers ?? defaultWorkerCount(), signal: options.signal,
+    onProgress: (done, total) => emit({ type: 'progress', phase: 'fit', done, total, scan: scan.id }),
+  }, gain);
+  fitting?.catch(() => undefined); // awaited below; a failure of the flux outputs first must not leave it unhandled
+  try {
+    writeFluxOutputs(staged, scan, flux, pixelFluxWritten);
+  } catch (e) {
+    await fitting?.catch(() => undefined); // nothing goes on writing into the staging folder once this returns
+    throw e;
+  }
   if (skipped) {
     summary.fit_skipped = { reason: skipped };
     if (options.fit) {
@@ -320,12 +332,7 @@ async function writeScanResults(scan: Scan, auxiliary: ScanAuxiliaryFiles, flux:
         'use --no-fit to skip fitting, or --fit-range FROM:TO to choose thresholds with good acquisitions' });
     }
   } else {
-    const fitSettings: FitSettings = {
-      model: options.model, polarity: options.polarity, fitRange: options.fitRange,
-      workers: options.workers ?? defaultWorkerCount(), signal: options.signal,
-      onProgress: (done, total) => emit({ type: 'progress', phase: 'fit', done, total, scan: scan.id }),
-    };
-    Object.assign(summary, await fitScanOutputs(staged, flux, fitSettings, gain));
+    Object.assign(summary, await fitting);
   }
   if (options.signal?.aborted) throw new Error('cancelled');
   Object.assign(summary, extraSummary);

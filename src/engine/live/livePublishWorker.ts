@@ -2,6 +2,10 @@
 // time, and sends their events back; an `abort` stops the one being published.
 import { parentPort } from 'worker_threads';
 import { FromWorker, publishSnapshot, SnapshotJob } from './livePublisher';
+import { lowerThisThreadPriority } from './threadPriority';
+
+// below the watch's reading (threadPriority.ts): this thread and every thread it starts (fit pool, tables, results.h5)
+lowerThisThreadPriority();
 
 let controller = new AbortController();
 const post = (m: FromWorker) => parentPort!.postMessage(m);
