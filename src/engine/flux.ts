@@ -104,8 +104,11 @@ export function scanShape(scan: Scan, maskShape?: MatrixShape): MatrixShape {
   const sampled = new Set<number>();
   const nSample = Math.min(SHAPE_SAMPLE, files.length);
   for (let k = 0; k < nSample; k++) sampled.add(Math.floor(k * files.length / nSample));
-  for (const i of sampled) vote(files[i].path);
-  if (maskShape && votes.has(`${maskShape.rows}x${maskShape.cols}`)) return maskShape;
+  // with a mask, the first sampled file of the mask's shape settles it (the votes of the others could not change that)
+  for (const i of sampled) {
+    vote(files[i].path);
+    if (maskShape && votes.has(`${maskShape.rows}x${maskShape.cols}`)) return maskShape;
+  }
   let shape = leader();
   if (!shape) {
     files.forEach((f, i) => { if (!sampled.has(i)) vote(f.path); });

@@ -79,6 +79,7 @@ export class ThresholdAccumulator {
     this.lastColumnPixels = Int32Array.from(last);
     this.maskedPixels = Int32Array.from(masked);
     this.kernel = config.parser === 'typescript' ? undefined : PlainParseKernel.create(rows * cols);
+    this.kernel?.setPixelLists([this.lastColumnPixels, this.maskedPixels]);
   }
 
   /** Which parser serves the plain files (for the benchmark and tests). */
@@ -151,6 +152,12 @@ export class ThresholdAccumulator {
     let lastSum = 0, maskedSum = 0;
     for (let k = 0; k < lc.length; k++) lastSum += values[lc[k]];
     for (let k = 0; k < mp.length; k++) maskedSum += values[mp[k]];
+    return this.judgeSums(file, total, lastSum, maskedSum);
+  }
+
+  /** judge() from the sums over the last columns' and the masked pixels. */
+  private judgeSums(file: ThresholdTask['files'][number], total: number, lastSum: number, maskedSum: number): AcquisitionOutcome {
+    const lc = this.lastColumnPixels;
     const lastColumnsFlux = lc.length ? lastSum / lc.length / this.config.shutterSeconds : 0;
     const bad = this.config.cut.cutBad && lastColumnsFlux > this.config.cut.badCut;
     return {
@@ -161,7 +168,7 @@ export class ThresholdAccumulator {
 
   /** The kernel parsed the file and added it: judge the acquisition from its values, take it back if bad. */
   private judgeKernelValues(kernel: PlainParseKernel, file: ThresholdTask['files'][number], total: number): AcquisitionOutcome {
-    const outcome = this.judge(kernel.values, file, total);
+    const outcome = this.judgeSums(file, total, kernel.sumOver(0), kernel.sumOver(1));
     if (outcome.status === 'bad') kernel.subtractValues();
     return outcome;
   }

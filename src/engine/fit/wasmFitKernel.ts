@@ -27,7 +27,6 @@ const WASM_FILE = 'fitKernel.wasm';
 /** Values per point the kernel keeps between evaluate and curvature (PER_POINT in fitKernel.ts). */
 const KERNEL_PER_POINT = 7;
 
-
 export class WasmFitKernel {
   readonly t: Float64Array;
   readonly exposure: Float64Array;
@@ -97,6 +96,7 @@ export class WasmFitKernel {
   /** Makes `model` the kernel's model and copies a curve's points in: thresholds, exposures and counts. */
   load(model: ScurveModel, t: ArrayLike<number>, exposure: ArrayLike<number>, n: ArrayLike<number>, m: number): void {
     if (!this.useModel(model)) throw new Error(`the fit kernel does not know the model ${model.name}`);
+    if (!(m <= this.t.length)) throw new Error(`a curve of ${m} points given to a fit kernel for ${this.t.length}`);
     for (let j = 0; j < m; j++) { this.t[j] = t[j]; this.exposure[j] = exposure[j]; this.counts[j] = n[j]; }
   }
 

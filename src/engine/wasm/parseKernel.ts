@@ -183,3 +183,10 @@ export function parseAdd(input: usize, length: i32, rows: i32, cols: i32, values
 export function subtractValues(values: usize, counts: usize, n: i32): void {
   fail(values, counts, n);
 }
+
+/** Σ values[indices[k]] for k < count (i32 values and indices): the acquisition's sum over a list of pixels. */
+export function sumAt(values: usize, indices: usize, count: i32): f64 {
+  let sum: i64 = 0;
+  for (let k = 0; k < count; k++) sum += <i64>load<i32>(values + (<usize>load<i32>(indices + (<usize>k << 2)) << 2));
+  return <f64>sum;
+}
