@@ -76,7 +76,7 @@ export class PoissonCurveFitter {
     let nFree = 0;
     for (let k = 0; k < N_PARAMS; k++) if (free[k]) nFree++;
     return {
-      converged: kernel.lastConverged(), theta: Float64Array.from(kernel.theta), errors: Float64Array.from(kernel.errors),
+      converged: kernel.lastConverged(), theta: kernel.theta.slice(), errors: kernel.errors.slice(),
       atLimit: kernel.lastAtLimit(), deviance, ndf: m - nFree, iterations: kernel.lastIterations(),
     };
   }

@@ -100,6 +100,7 @@ export function fitPixelRange(job: PixelFitJob, range: PixelRange, fitter = new 
   const bounds = fitBounds(job.thresholds);
   const theta = new Float64Array(N_PARAMS), scratch = new Float64Array(m);
   const asicStart = new ScaledAsicCurve(model, job);
+  const nFree = countFree(model);
   let profileMs = 0;
   for (let p = range.start; p < range.end; p++) {
     const row = job.results.subarray(p * RESULT_FIELDS, (p + 1) * RESULT_FIELDS);
@@ -110,7 +111,7 @@ export function fitPixelRange(job: PixelFitJob, range: PixelRange, fitter = new 
     let total = 0, nonZero = 0;
     for (let j = 0; j < m; j++) { total += n[j]; if (n[j] > 0) nonZero++; }
     if (total === 0) { row[R_STATUS] = PixelStatus.Dead; continue; }
-    if (m <= countFree(model) || nonZero < 3) { row[R_STATUS] = PixelStatus.TooFewPoints; continue; }
+    if (m <= nFree || nonZero < 3) { row[R_STATUS] = PixelStatus.TooFewPoints; continue; }
     const shape = amplitudeOnlyFit(n, job.exposure, job.asicShape, m);
     let fit = fitPixelCurve(fitter, model, job, n, asicStart.at(shape.scale), bounds, theta, scratch);
     let limit: EdgeLimit | undefined;
@@ -324,6 +325,9 @@ export function fitAsicCurve(flux: ScanFlux, points: FitPoints, modelName: Model
   };
 }
 
+/** Pixels per block of the counts' transposition in fitScan. */
+const TRANSPOSE_BLOCK = 512;
+
 export async function fitScan(flux: ScanFlux, settings: FitSettings): Promise<ScanFitResult> {
   const points = selectFitPoints(flux, settings.fitRange);
   const m = points.thresholds.length;
@@ -335,10 +339,15 @@ export async function fitScan(flux: ScanFlux, settings: FitSettings): Promise<Sc
 
   const shared = (length: number) => new Float64Array(new SharedArrayBuffer(length * 8));
   const counts = shared(nPixels * m);
-  points.thresholdIndex.forEach((ti, j) => {
-    const c = flux.counts[ti];
-    for (let p = 0; p < nPixels; p++) counts[p * m + j] = c[p];
-  });
+  // pixel-major, by blocks of pixels whose rows stay in the cache while every threshold is written into them
+  const byThreshold = points.thresholdIndex.map(ti => flux.counts[ti]);
+  for (let p0 = 0; p0 < nPixels; p0 += TRANSPOSE_BLOCK) {
+    const p1 = Math.min(nPixels, p0 + TRANSPOSE_BLOCK);
+    for (let j = 0; j < m; j++) {
+      const c = byThreshold[j];
+      for (let p = p0; p < p1; p++) counts[p * m + j] = c[p];
+    }
+  }
   const mask = new Uint8Array(new SharedArrayBuffer(nPixels));
   mask.set(flux.mask);
   const job: PixelFitJob = {
