@@ -104,9 +104,9 @@ function statFailure(e: unknown): string {
  * Lists the scans of a folder (non-recursive). Reads only directory entries and stats, never file contents.
  * Never fails on a single entry: hidden and macOS `._*` files, non-regular files, broken links, link loops and
  * names that are not UTF-8 are set aside in `ignored`, duplicates of an acquisition in `Scan.duplicates`,
- * and lone files of another scan id in `strayScans`.
+ * and lone files of another scan id in `strayScans`. `statOf` (fs.statSync) may answer from a cache (the live watch).
  */
-export function discoverScans(folder: string): ScanFolder {
+export function discoverScans(folder: string, statOf: (filePath: string) => fs.Stats = fs.statSync): ScanFolder {
   const entries = fs.readdirSync(folder, { withFileTypes: true, encoding: 'buffer' });
   const byId = new Map<string, Scan>();
   const maskCandidates: string[] = [], auxiliaryCandidates: string[] = [];
@@ -131,7 +131,7 @@ export function discoverScans(folder: string): ScanFolder {
     const filePath = path.join(folder, name);
     let stat: fs.Stats;
     try {
-      stat = fs.statSync(filePath);
+      stat = statOf(filePath);
     } catch (e) {
       ignored.push({ name, reason: statFailure(e) });
       continue;

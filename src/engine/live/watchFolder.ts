@@ -45,6 +45,8 @@ export interface WatchOptions extends AnalyseOptions {
 
 /** How long an fs.watch event waits for the rest of its burst before the folder is listed (ms). */
 const WAKE_DELAY_MS = 5;
+/** A counted file is stat'ed again at least this often (its change or replacement is noticed within it). */
+const RESTAT_ALL_MS = 500;
 
 export const DEFAULT_WATCH_TIMING = { settleMs: 1000, pollMs: 1000, publishSeconds: 5, refitSeconds: 30, badRun: 5, checkpointSeconds: 2 };
 
@@ -72,6 +74,9 @@ class FolderWatch {
   private readonly outRoot: string;
   private readonly scans = new Map<string, Watched>();
   private readonly pending = new Map<string, Pending>();
+  /** The last stat of each listed file and when every file was last stat'ed (listFolder). */
+  private readonly listedStats = new Map<string, fs.Stats>();
+  private lastFullListing = 0;
   /** Changed counted files already reported (name@size@mtime), so a change is reported once. */
   private readonly reported = new Set<string>();
   private maskChoice: AuxiliaryChoice | undefined;
@@ -151,9 +156,31 @@ class FolderWatch {
     }
   }
 
+  /**
+   * The folder's scans. Every file is stat'ed at least every RESTAT_ALL_MS (and at the final listing); in the
+   * listings between, a file neither new nor waiting to settle keeps its last stat: with thousands of counted files,
+   * stat'ing them all at every fs.watch wake was most of a new file's latency.
+   */
+  private listFolder(final: boolean): ScanFolder {
+    const now = Date.now();
+    const full = final || now - this.lastFullListing >= RESTAT_ALL_MS;
+    if (full) {
+      this.lastFullListing = now;
+      this.listedStats.clear();
+    }
+    return discoverScans(this.folder, file => {
+      let st = this.pending.has(file) ? undefined : this.listedStats.get(file);
+      if (!st) {
+        st = fs.statSync(file);
+        this.listedStats.set(file, st);
+      }
+      return st;
+    });
+  }
+
   /** Lists the folder, reads every complete new file (all of them when `final`), publishes and checkpoints as due. */
   private async tick(final: boolean): Promise<void> {
-    const found = discoverScans(this.folder);
+    const found = this.listFolder(final);
     this.ignored = found.ignored;
     this.checkMask(found);
     const scans = this.selectScans(found);
@@ -312,6 +339,7 @@ class FolderWatch {
     try { after = fs.statSync(file.path); } catch { /* vanished while read */ }
     if (!after || after.size !== pending.size || after.mtimeMs !== pending.mtimeMs) {
       this.pending.delete(file.path); // changed while read: wait for it to settle again
+      this.listedStats.delete(file.path); // (stat'ed afresh by the next listing)
       return;
     }
     // An unreadable file (incomplete, or broken) is recorded as the batch analysis would record it; it added
