@@ -75,7 +75,6 @@ export class FluxCsvKernel {
     const length = this.x.writeCsv(a.counts, a.mask, rows, cols, a.slots, a.lengths, a.masked, maskedText.length, a.out);
     return this.out.slice(0, length);
   }
-
 }
 
 /** Writes an ASCII text into the slot at `offset` of `bytes`; false when it does not fit a slot. */
