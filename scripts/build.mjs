@@ -34,7 +34,7 @@ async function buildKernel(name, initialPages, features = []) {
 }
 await buildKernel('parseKernel', 64, ['simd']);
 // The pixel fits' per-point loops (AssemblyScript), loaded by src/engine/fit/wasmFitKernel.ts.
-await buildKernel('fitKernel', 1);
+await buildKernel('fitKernel', 1, ['simd']);
 // Pixel flux CSV layout (AssemblyScript), loaded by src/engine/fluxCsvKernel.ts.
 await buildKernel('csvKernel', 1);
 

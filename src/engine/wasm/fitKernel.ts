@@ -255,37 +255,62 @@ export function deviance(m: i32): f64 {
  */
 export function curvature(m: i32, withCounts: bool, withObserved: bool): void {
   if (withObserved) secondDerivatives(m);
-  let g0: f64 = 0, g1: f64 = 0, g2: f64 = 0, g3: f64 = 0, g4: f64 = 0;
-  let h00: f64 = 0, h10: f64 = 0, h11: f64 = 0, h20: f64 = 0, h21: f64 = 0, h22: f64 = 0, h30: f64 = 0, h31: f64 = 0;
-  let h32: f64 = 0, h33: f64 = 0, h40: f64 = 0, h41: f64 = 0, h42: f64 = 0, h43: f64 = 0, h44: f64 = 0;
-  let o00: f64 = 0, o10: f64 = 0, o11: f64 = 0, o20: f64 = 0, o21: f64 = 0, o22: f64 = 0, o30: f64 = 0, o31: f64 = 0;
-  let o32: f64 = 0, o33: f64 = 0, o40: f64 = 0, o41: f64 = 0, o42: f64 = 0, o43: f64 = 0, o44: f64 = 0;
+  // Two sums per f64x2 lane pair, each lane summing exactly the terms oF the scalar form, in the same order:
+  // gradient (g0, g1) (g2, g3) g4; Fisher (h00, h11) (h10, h21) (h20, h31) (h30, h41) (h22, h33) (h32, h43) (h40, h42)
+  // h44; the observed Hessian o likewise.
+  let g01 = f64x2.splat(0), g23 = f64x2.splat(0), g4: f64 = 0;
+  let hA = f64x2.splat(0), hB = f64x2.splat(0), hC = f64x2.splat(0), hD = f64x2.splat(0), hE = f64x2.splat(0);
+  let hF = f64x2.splat(0), hG = f64x2.splat(0), h44: f64 = 0;
+  let oA = f64x2.splat(0), oB = f64x2.splat(0), oC = f64x2.splat(0), oD = f64x2.splat(0), oE = f64x2.splat(0);
+  let oF = f64x2.splat(0), oG = f64x2.splat(0), o44: f64 = 0;
   for (let j = 0; j < m; j++) {
     const v = at(NU, j);
     const w: f64 = v > MIN_NU ? 1 / v : v > 0 ? 1 / MIN_NU : 0;
     const ratio: f64 = !withCounts ? 1 : v > 0 ? at(COUNTS, j) / v : 0;
     const resid = 1 - ratio, wo = ratio * w;
     const o = JAC + (<usize>(j * N_PARAMS) << 3);
-    const j0 = load<f64>(o), j1 = load<f64>(o, 8), j2 = load<f64>(o, 16), j3 = load<f64>(o, 24), j4 = load<f64>(o, 32);
-    g0 += resid * j0; g1 += resid * j1; g2 += resid * j2; g3 += resid * j3; g4 += resid * j4;
-    const w0 = w * j0, w1 = w * j1, w2 = w * j2, w3 = w * j3, w4 = w * j4;
-    h00 += w0 * j0;
-    h10 += w1 * j0; h11 += w1 * j1;
-    h20 += w2 * j0; h21 += w2 * j1; h22 += w2 * j2;
-    h30 += w3 * j0; h31 += w3 * j1; h32 += w3 * j2; h33 += w3 * j3;
-    h40 += w4 * j0; h41 += w4 * j1; h42 += w4 * j2; h43 += w4 * j3; h44 += w4 * j4;
+    const j01 = v128.load(o), j23 = v128.load(o, 16), j4 = load<f64>(o, 32);
+    const j02 = v128.shuffle<f64>(j01, j23, 0, 2);
+    const r = f64x2.splat(resid);
+    g01 = f64x2.add(g01, f64x2.mul(r, j01)); g23 = f64x2.add(g23, f64x2.mul(r, j23)); g4 += resid * j4;
+    const ws = f64x2.splat(w);
+    const w01 = f64x2.mul(ws, j01), w23 = f64x2.mul(ws, j23), w4 = w * j4;
+    const w12 = v128.shuffle<f64>(w01, w23, 1, 2), w34 = f64x2.replace_lane(v128.shuffle<f64>(w23, w23, 1, 1), 1, w4);
+    hA = f64x2.add(hA, f64x2.mul(w01, j01));
+    hB = f64x2.add(hB, f64x2.mul(w12, j01));
+    hC = f64x2.add(hC, f64x2.mul(w23, j01));
+    hD = f64x2.add(hD, f64x2.mul(w34, j01));
+    hE = f64x2.add(hE, f64x2.mul(w23, j23));
+    hF = f64x2.add(hF, f64x2.mul(w34, j23));
+    hG = f64x2.add(hG, f64x2.mul(f64x2.splat(w4), j02));
+    h44 += w4 * j4;
     if (!withObserved) continue;
     const q = SECOND + (<usize>(j * N_SECOND) << 3);
-    const v0 = wo * j0, v1 = wo * j1, v2 = wo * j2, v3 = wo * j3, v4 = wo * j4;
-    o00 += v0 * j0 + resid * load<f64>(q);
-    o10 += v1 * j0 + resid * load<f64>(q, 8); o11 += v1 * j1 + resid * load<f64>(q, 16);
-    o20 += v2 * j0 + resid * load<f64>(q, 24); o21 += v2 * j1 + resid * load<f64>(q, 32); o22 += v2 * j2;
-    o30 += v3 * j0 + resid * load<f64>(q, 40); o31 += v3 * j1 + resid * load<f64>(q, 48); o32 += v3 * j2; o33 += v3 * j3;
-    o40 += v4 * j0; o41 += v4 * j1; o42 += v4 * j2; o43 += v4 * j3; o44 += v4 * j4;
+    const s01 = v128.load(q), s23 = v128.load(q, 16), s45 = v128.load(q, 32), s6 = load<f64>(q, 48);
+    const wos = f64x2.splat(wo);
+    const v01 = f64x2.mul(wos, j01), v23 = f64x2.mul(wos, j23), v4 = wo * j4;
+    const v12 = v128.shuffle<f64>(v01, v23, 1, 2), v34 = f64x2.replace_lane(v128.shuffle<f64>(v23, v23, 1, 1), 1, v4);
+    oA = f64x2.add(oA, f64x2.add(f64x2.mul(v01, j01), f64x2.mul(r, v128.shuffle<f64>(s01, s23, 0, 2))));
+    oB = f64x2.add(oB, f64x2.add(f64x2.mul(v12, j01), f64x2.mul(r, v128.shuffle<f64>(s01, s45, 1, 2))));
+    oC = f64x2.add(oC, f64x2.add(f64x2.mul(v23, j01), f64x2.mul(r, f64x2.replace_lane(f64x2.splat(f64x2.extract_lane(s23, 1)), 1, s6))));
+    oD = f64x2.add(oD, f64x2.add(f64x2.mul(v34, j01), f64x2.mul(r, f64x2.replace_lane(f64x2.splat(0), 0, f64x2.extract_lane(s45, 1)))));
+    oE = f64x2.add(oE, f64x2.mul(v23, j23));
+    oF = f64x2.add(oF, f64x2.mul(v34, j23));
+    oG = f64x2.add(oG, f64x2.mul(f64x2.splat(v4), j02));
+    o44 += v4 * j4;
   }
-  put(G, 0, g0); put(G, 1, g1); put(G, 2, g2); put(G, 3, g3); put(G, 4, g4);
-  fillSymmetric5(H, h00, h10, h11, h20, h21, h22, h30, h31, h32, h33, h40, h41, h42, h43, h44);
-  if (withObserved) fillSymmetric5(O, o00, o10, o11, o20, o21, o22, o30, o31, o32, o33, o40, o41, o42, o43, o44);
+  put(G, 0, f64x2.extract_lane(g01, 0)); put(G, 1, f64x2.extract_lane(g01, 1));
+  put(G, 2, f64x2.extract_lane(g23, 0)); put(G, 3, f64x2.extract_lane(g23, 1)); put(G, 4, g4);
+  fillSymmetric5(H, f64x2.extract_lane(hA, 0), f64x2.extract_lane(hB, 0), f64x2.extract_lane(hA, 1),
+    f64x2.extract_lane(hC, 0), f64x2.extract_lane(hB, 1), f64x2.extract_lane(hE, 0),
+    f64x2.extract_lane(hD, 0), f64x2.extract_lane(hC, 1), f64x2.extract_lane(hF, 0), f64x2.extract_lane(hE, 1),
+    f64x2.extract_lane(hG, 0), f64x2.extract_lane(hD, 1), f64x2.extract_lane(hG, 1), f64x2.extract_lane(hF, 1), h44);
+  if (withObserved) {
+    fillSymmetric5(O, f64x2.extract_lane(oA, 0), f64x2.extract_lane(oB, 0), f64x2.extract_lane(oA, 1),
+      f64x2.extract_lane(oC, 0), f64x2.extract_lane(oB, 1), f64x2.extract_lane(oE, 0),
+      f64x2.extract_lane(oD, 0), f64x2.extract_lane(oC, 1), f64x2.extract_lane(oF, 0), f64x2.extract_lane(oE, 1),
+      f64x2.extract_lane(oG, 0), f64x2.extract_lane(oD, 1), f64x2.extract_lane(oG, 1), f64x2.extract_lane(oF, 1), o44);
+  }
 }
 
 @inline function fillSymmetric5(h: usize, h00: f64, h10: f64, h11: f64, h20: f64, h21: f64, h22: f64,
