@@ -1,7 +1,7 @@
 // Flux per pixel and per ASIC for every threshold of a scan, with Poisson uncertainties.
 import * as fs from 'fs';
 import * as path from 'path';
-import { formatNumber as csvNumber } from './csvFormat';
+import { formatNumber as csvNumber, matrixToCsv } from './csvFormat';
 import { FluxCsvKernel } from './fluxCsvKernel';
 import { assertPixelMatrixShape, MatrixReader, MatrixShape, readPixelMatrix } from './matrixParser';
 import { Scan } from './scanFiles';
@@ -211,15 +211,12 @@ export function writePixelFluxFiles(files: PixelFluxFiles, csv: { flux: Uint8Arr
   fs.writeFileSync(path.join(files.dir, files.uncertainty), csv.error);
 }
 
-/** Counts below this have their flux texts remembered (pixelFluxCsv). */
-const REMEMBERED_COUNTS = 1 << 16;
-const COMMA = 44, NEWLINE = 10;
-
 /**
  * One threshold's pixel flux and uncertainty as CSV files: byte for byte matrixToCsv of Σhits/T and √Σhits/T
  * (masked pixels and T = 0: nan), made faster. A pixel's count is a sum of hits, a small integer, and the
- * threshold's exposure is one number, so c/T and √c/T take few distinct values: each one's text (the costly part:
- * the shortest decimal that reads back the same double) is made once, from the same double, and its bytes copied.
+ * threshold's exposure is one number, so c/T and √c/T take few distinct values: the WebAssembly kernel
+ * (fluxCsvKernel.ts) has each one's text made once and copies it into the file. Counts it does not take (not
+ * integers below 65,536) are written by matrixToCsv itself.
  */
 export function pixelFluxCsv(counts: Float64Array, mask: Uint8Array, exposure: number, shape: MatrixShape): { flux: Uint8Array; error: Uint8Array } {
   const usable = exposure > 0;
@@ -227,36 +224,14 @@ export function pixelFluxCsv(counts: Float64Array, mask: Uint8Array, exposure: n
   return { flux: pixelCsvBytes(counts, mask, shape, flux), error: pixelCsvBytes(counts, mask, shape, error) };
 }
 
-/** The WebAssembly layout of the file (fluxCsvKernel.ts) when it takes these counts, else fluxCsvBytes. */
+/** The WebAssembly layout of the file when the kernel takes these counts, else matrixToCsv of the values. */
 function pixelCsvBytes(counts: Float64Array, mask: Uint8Array, shape: MatrixShape, valueOf: (count: number) => number): Uint8Array {
   const n = shape.rows * shape.cols;
   if (csvKernel === undefined || (csvKernel !== null && csvKernel.n !== n)) csvKernel = FluxCsvKernel.create(n) ?? null;
-  return csvKernel?.csv(counts, mask, shape.rows, shape.cols, valueOf, csvNumber, csvNumber(NaN)) ?? fluxCsvBytes(counts, mask, shape, valueOf);
+  const laidOut = csvKernel?.csv(counts, mask, shape.rows, shape.cols, valueOf, csvNumber, csvNumber(NaN));
+  if (laidOut) return laidOut;
+  const values = Float64Array.from(counts, (c, p) => (mask[p] ? NaN : valueOf(c)));
+  return Buffer.from(matrixToCsv(values, shape.rows, shape.cols));
 }
 /** This thread's flux CSV kernel (null: dist/csvKernel.wasm missing). */
 let csvKernel: FluxCsvKernel | null | undefined;
-
-const NAN_BYTES = Buffer.from(csvNumber(NaN));
-
-function fluxCsvBytes(counts: Float64Array, mask: Uint8Array, shape: MatrixShape, valueOf: (count: number) => number): Uint8Array {
-  const memo: Array<Uint8Array | undefined> = [];
-  let out = new Uint8Array(shape.rows * shape.cols * 12), length = 0;
-  for (let r = 0, p = 0; r < shape.rows; r++) {
-    for (let c = 0; c < shape.cols; c++, p++) {
-      const count = counts[p];
-      let bytes: Uint8Array;
-      if (mask[p]) bytes = NAN_BYTES;
-      else if (count >= 0 && count < REMEMBERED_COUNTS && Number.isInteger(count)) bytes = memo[count] ??= Buffer.from(csvNumber(valueOf(count)));
-      else bytes = Buffer.from(csvNumber(valueOf(count)));
-      if (length + bytes.length + 1 > out.length) {
-        const grown = new Uint8Array(out.length * 2);
-        grown.set(out.subarray(0, length));
-        out = grown;
-      }
-      for (let b = 0; b < bytes.length; b++) out[length++] = bytes[b];
-      out[length++] = c === shape.cols - 1 ? NEWLINE : COMMA;
-    }
-  }
-  return out.subarray(0, length);
-}
-

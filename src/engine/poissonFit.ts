@@ -67,14 +67,12 @@ export class PoissonCurveFitter {
     const { tolerance = DEVIANCE_TOLERANCE, projected = false, curveAtStart } = options;
     const kernel = this.kernel;
     kernel.load(model, t, exposure, n, m);
-    let freeBits = 0;
-    for (let k = 0; k < N_PARAMS; k++) if (free[k]) freeBits |= 1 << k;
+    let freeBits = 0, nFree = 0;
+    for (let k = 0; k < N_PARAMS; k++) if (free[k]) { freeBits |= 1 << k; nFree++; }
     const startGiven = curveAtStart !== undefined && withinBounds(start, bounds);
     if (startGiven) curveAtStart(kernel.nu, kernel.jac);
     const deviance = kernel.fit(start, bounds.lower, bounds.upper, m, freeBits, tolerance, projected, startGiven);
     start.set(kernel.theta);
-    let nFree = 0;
-    for (let k = 0; k < N_PARAMS; k++) if (free[k]) nFree++;
     return {
       converged: kernel.lastConverged(), theta: kernel.theta.slice(), errors: kernel.errors.slice(),
       atLimit: kernel.lastAtLimit(), deviance, ndf: m - nFree, iterations: kernel.lastIterations(),

@@ -33,8 +33,8 @@ export interface ScurveModel {
    */
   evaluateCurve(t: ArrayLike<number>, exposure: ArrayLike<number>, m: number, theta: ArrayLike<number>,
     nu: Float64Array, jac?: Float64Array, second?: Float64Array): void;
-  /** The same model as the WebAssembly fit kernel knows it (fit/wasmFitKernel.ts), which the fitter uses when present. */
-  kernel?: KernelModel;
+  /** The same model as the WebAssembly fit kernel knows it (fit/wasmFitKernel.ts), where every fit runs. */
+  kernel: KernelModel;
 }
 
 /** A model as the WebAssembly fit kernel knows it (src/engine/wasm/fitKernel.ts): the edge model's polarity and

@@ -13,30 +13,6 @@ const ERX = 8.45062911510467529297e-1;
 const TINY = 1e-300;
 const SMALL = 1.3877787807814457e-17; // 2^-56
 
-/**
- * exp(x) for x ≤ 0, inline: x = (k/64)·ln 2 + r with |r| ≤ ln 2/128, exp(r) by its Taylor series to degree 5
- * (remainder below 4e-17), 2^(k/64) from two tables (64 fractional powers, and the integer powers down to the
- * smallest subnormal). Within 3 ulp of Math.exp wherever the result is a normal number; Math.exp is a call out of the compiled fit loop that costs as
- * much as the rest of erfc's tail. Tested against Math.exp in test/engine/erfc.test.ts.
- */
-export function expOfNegative(x: number): number {
-  if (!(x > -745.2)) return x === x ? 0 : NaN; // exp(−745.2) < half the smallest subnormal
-  const k = Math.round(x * INV_LN2_64);
-  const r = (x - k * LN2_64_HI) - k * LN2_64_LO;
-  const r2 = r * r;
-  const p = 1 + r + r2 * ((0.5 + r / 6) + r2 * (1 / 24 + r / 120));
-  const i = k | 0;
-  return FRACTION_POWERS[i & 63] * p * INTEGER_POWERS[(i >> 6) + INTEGER_POWER_OFFSET];
-}
-const INV_LN2_64 = 64 / Math.LN2;
-/** ln 2/64 as fdlibm's two-part ln 2 (the high part has 32 significant bits, so k·LN2_64_HI is exact for |k| < 2²¹;
- *  the two together carry ln 2 to 1e-26). */
-const LN2_64_HI = 6.93147180369123816490e-01 / 64;
-const LN2_64_LO = 1.90821492927058770002e-10 / 64;
-const FRACTION_POWERS = Float64Array.from({ length: 64 }, (_, i) => 2 ** (i / 64));
-const INTEGER_POWER_OFFSET = 1100;
-const INTEGER_POWERS = Float64Array.from({ length: INTEGER_POWER_OFFSET + 1 }, (_, i) => 2 ** (i - INTEGER_POWER_OFFSET));
-
 /** The tail's second exponent −0.5625 + u + R/S lies in [−0.778, −0.573] for every |x| in [1.25, 28). */
 const TAIL_CENTRE = -0.675, TAIL_RADIUS = 0.11, EXP_TAIL_CENTRE = Math.exp(TAIL_CENTRE);
 
@@ -92,7 +68,7 @@ export function erfc(x: number, gaussian?: Float64Array): number {
         s4 * ((3199.8582195085955 + s * 2553.0504064331644) + s2 * (474.52854120695537 + s * -22.44095244658582));
     }
     // exp(−x²) = exp(−z²)·exp(u), u = (z − x)(z + x) exact to an ulp and |u| < 1e-4, so exp(u) to 1e-17 by its series
-    const z = Math.fround(ax), u = (z - ax) * (z + ax), ez = expOfNegative(-(z * z));
+    const z = Math.fround(ax), u = (z - ax) * (z + ax), ez = Math.exp(-(z * z));
     if (gaussian) gaussian[0] = ez * (1 + u * (1 + u * (0.5 + u / 6)));
     const e = ez * expOfTailCorrection(u + r / q - 0.5625);
     return x < 0 ? 2 - e / ax : e / ax;

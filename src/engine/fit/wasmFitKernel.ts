@@ -12,7 +12,7 @@ interface FitKernelExports {
   setModel(polarity: number, slopeWidth: number, kbetaSeparation: number): void;
   evaluate(m: number, withJacobian: number): void;
   deviance(m: number): number;
-  curvature(m: number, withCounts: number, withObserved: number): void;
+  curvature(m: number, withObserved: number): void;
   erfc(x: number): number;
   fitLayout(lower: number, upper: number, trial: number, freeG: number, freeH: number, freeO: number, a: number,
     step: number, inverse: number, errors: number, freeIndex: number, moving: number): void;
@@ -82,20 +82,13 @@ export class WasmFitKernel {
     x.fitLayout(...(fitAddresses as [number, number, number, number, number, number, number, number, number, number, number, number]));
   }
 
-  /** Makes `model` the kernel's model; false when the model has no kernel form (the caller evaluates it itself). */
-  private useModel(model: ScurveModel): boolean {
+  /** Makes `model` the kernel's model and copies a curve's points in: thresholds, exposures and counts. */
+  load(model: ScurveModel, t: ArrayLike<number>, exposure: ArrayLike<number>, n: ArrayLike<number>, m: number): void {
     const k = model.kernel;
-    if (!k) return false;
     if (k !== this.model) {
       this.exports.setModel(k.polarity, k.slopeWidth, k.kbetaSeparation);
       this.model = k;
     }
-    return true;
-  }
-
-  /** Makes `model` the kernel's model and copies a curve's points in: thresholds, exposures and counts. */
-  load(model: ScurveModel, t: ArrayLike<number>, exposure: ArrayLike<number>, n: ArrayLike<number>, m: number): void {
-    if (!this.useModel(model)) throw new Error(`the fit kernel does not know the model ${model.name}`);
     if (!(m <= this.t.length)) throw new Error(`a curve of ${m} points given to a fit kernel for ${this.t.length}`);
     for (let j = 0; j < m; j++) { this.t[j] = t[j]; this.exposure[j] = exposure[j]; this.counts[j] = n[j]; }
   }
@@ -112,9 +105,9 @@ export class WasmFitKernel {
     return this.exports.deviance(m);
   }
 
-  /** g, h and (withObserved) observed from ν and its derivatives; withCounts false takes every n/ν as 1. */
-  curvature(m: number, withCounts: boolean, withObserved: boolean): void {
-    this.exports.curvature(m, withCounts ? 1 : 0, withObserved ? 1 : 0);
+  /** g, h and (withObserved) observed from ν and its derivatives and the loaded counts. */
+  curvature(m: number, withObserved: boolean): void {
+    this.exports.curvature(m, withObserved ? 1 : 0);
   }
 
   /**

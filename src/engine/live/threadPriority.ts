@@ -15,9 +15,9 @@ export const PUBLICATION_NICE = 10;
  */
 export function lowerThisThreadPriority(nice = PUBLICATION_NICE): boolean {
   try {
-    const tid = Number(path.basename(fs.readlinkSync('/proc/thread-self')));
+    const task = fs.readlinkSync('/proc/thread-self'), tid = Number(path.basename(task));
     if (!Number.isInteger(tid) || tid <= 0) return false;
-    if (!((thisThreadNice() ?? -Infinity) >= nice)) os.setPriority(tid, nice);
+    if (!(niceOf(task) >= nice)) os.setPriority(tid, nice);
     return true;
   } catch {
     return false;
@@ -27,11 +27,14 @@ export function lowerThisThreadPriority(nice = PUBLICATION_NICE): boolean {
 /** The calling thread's nice value (Linux), or undefined. */
 export function thisThreadNice(): number | undefined {
   try {
-    const task = fs.readlinkSync('/proc/thread-self');
-    // stat: "pid (comm) state ..." – fields after the parenthesised name, nice is the 17th of them
-    const fields = fs.readFileSync(`/proc/${task}/stat`, 'utf8').split(') ')[1].split(' ');
-    return Number(fields[16]);
+    return niceOf(fs.readlinkSync('/proc/thread-self'));
   } catch {
     return undefined;
   }
+}
+
+/** The nice value of /proc/<task> (task: "pid/task/tid"). */
+function niceOf(task: string): number {
+  // stat: "pid (comm) state ..." – fields after the parenthesised name, nice is the 17th of them
+  return Number(fs.readFileSync(`/proc/${task}/stat`, 'utf8').split(') ')[1].split(' ')[16]);
 }

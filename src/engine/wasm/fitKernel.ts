@@ -249,11 +249,9 @@ export function deviance(m: i32): f64 {
   return d;
 }
 
-/**
- * Gradient of D/2, Fisher matrix and (withObserved) observed Hessian over all five parameters (poissonFit.ts
- * fullCurvature); withCounts false: every ratio n/ν taken as 1.
- */
-export function curvature(m: i32, withCounts: bool, withObserved: bool): void {
+/** Gradient of D/2, Fisher matrix and (withObserved) observed Hessian over all five parameters, from ν, its
+ *  derivatives and the loaded counts. */
+export function curvature(m: i32, withObserved: bool): void {
   if (withObserved) secondDerivatives(m);
   // Two sums per f64x2 lane pair, each lane summing exactly the terms oF the scalar form, in the same order:
   // gradient (g0, g1) (g2, g3) g4; Fisher (h00, h11) (h10, h21) (h20, h31) (h30, h41) (h22, h33) (h32, h43) (h40, h42)
@@ -266,7 +264,7 @@ export function curvature(m: i32, withCounts: bool, withObserved: bool): void {
   for (let j = 0; j < m; j++) {
     const v = at(NU, j);
     const w: f64 = v > MIN_NU ? 1 / v : v > 0 ? 1 / MIN_NU : 0;
-    const ratio: f64 = !withCounts ? 1 : v > 0 ? at(COUNTS, j) / v : 0;
+    const ratio: f64 = v > 0 ? at(COUNTS, j) / v : 0;
     const resid = 1 - ratio, wo = ratio * w;
     const o = JAC + (<usize>(j * N_PARAMS) << 3);
     const j01 = v128.load(o), j23 = v128.load(o, 16), j4 = load<f64>(o, 32);
@@ -372,7 +370,7 @@ function clampTheta(theta: usize): bool {
 
 /** The free parameters' gradient, Fisher matrix and (withObserved) observed Hessian, from the full ones. */
 function freeCurvature(m: i32, nFree: i32, withObserved: bool): void {
-  curvature(m, true, withObserved);
+  curvature(m, withObserved);
   for (let r = 0; r < nFree; r++) {
     const kr = index(FREE_INDEX, r);
     put(FREE_G, r, at(G, kr));
