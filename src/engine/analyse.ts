@@ -232,7 +232,7 @@ async function publishRun<T>(outDir: string, options: Pick<AnalyseOptions, 'wait
     const staged = new StagedOutput(outDir);
     try {
       const result = await write(staged);
-      staged.commit();
+      await staged.commitReplacing();
       return result;
     } catch (e) {
       staged.discard();
