@@ -138,7 +138,7 @@ function renderReport(flux: ScanFlux, fits: ScanFitResult, h: Heterogeneity): st
   const flagCounts = FIT_FLAG_NAMES.map(() => 0);
   for (let p = 0; p < fits.results.length / RESULT_FIELDS; p++) {
     const bits = fits.results[p * RESULT_FIELDS + R_FLAGS];
-    FIT_FLAG_NAMES.forEach((_, b) => { if (bits & (1 << b)) flagCounts[b]++; });
+    for (let b = 0; b < flagCounts.length; b++) if (bits & (1 << b)) flagCounts[b]++;
   }
   FIT_FLAG_NAMES.forEach((name, b) => lines.push(`| ${name} | ${flagCounts[b]} |`));
   lines.push('', '## Fit status', '', '| status | pixels |', '|---|---|');

@@ -216,7 +216,8 @@ function illuminationPattern(amp: Float64Array, ampErrMedian: number, rows: numb
   };
 }
 
-function solveDense(a: Float64Array, b: Float64Array, n: number): Float64Array | undefined {
+/** x with a·x = b (n×n, row-major) by Gauss–Jordan with partial pivoting; undefined when singular. */
+export function solveDense(a: Float64Array, b: Float64Array, n: number): Float64Array | undefined {
   const m = Float64Array.from(a), x = Float64Array.from(b);
   for (let c = 0; c < n; c++) {
     let piv = c;

@@ -3,7 +3,7 @@
 // the counts transposed once, pixel-major, for pixel_counts.f32 and results.h5.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { analyseHeterogeneity } from '../../src/engine/heterogeneity';
+import { analyseHeterogeneity, solveDense } from '../../src/engine/heterogeneity';
 import { float32Bytes, pixelMajorCounts } from '../../src/engine/report/pixelCounts';
 import {
   PixelStatus, R_DEVIANCE, R_ERROR, R_FLAGS, R_NDF, R_SHAPE_DEVIANCE, R_STATUS, R_THETA, RESULT_FIELDS, ScanFitResult,
@@ -110,8 +110,8 @@ test('the heterogeneity analysis equals its straightforward forms bit for bit (r
     assert.equal(h.spatial.gradient_per_row, ref.gradientRow.slope);
     assert.equal(h.spatial.gradient_per_row_error, ref.gradientRow.slopeError);
     assert.equal(h.asic_shape_refit.median_delta_deviance, ref.medianDelta);
-    // the illumination surface from the reference's normal equations, solved as the analysis solves them
-    const solved = solveLike(ref.ata, ref.atb);
+    // the illumination surface from the reference's normal equations, solved by the analysis's solver
+    const solved = solveDense(Float64Array.from(ref.ata), Float64Array.from(ref.atb), 6)!;
     const { rows: R, cols: C } = fits.shape;
     let ssRes = 0, ssTot = 0;
     for (let p = 0; p < R * C; p++) {
@@ -125,24 +125,6 @@ test('the heterogeneity analysis equals its straightforward forms bit for bit (r
     assert.equal(h.illumination.amplitude_smooth_r2, 1 - ssRes / ssTot);
   }
 });
-
-/** Gauss–Jordan with partial pivoting, as the analysis's solveDense (the reference's own copy). */
-function solveLike(a: number[], b: number[]): number[] {
-  const n = b.length, m = [...a], x = [...b];
-  for (let c = 0; c < n; c++) {
-    let piv = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(m[r * n + c]) > Math.abs(m[piv * n + c])) piv = r;
-    for (let j = 0; j < n; j++) [m[c * n + j], m[piv * n + j]] = [m[piv * n + j], m[c * n + j]];
-    [x[c], x[piv]] = [x[piv], x[c]];
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue;
-      const f = m[r * n + c] / m[c * n + c];
-      for (let j = c; j < n; j++) m[r * n + j] -= f * m[c * n + j];
-      x[r] -= f * x[c];
-    }
-  }
-  return x.map((v, i) => v / m[i * n + i]);
-}
 
 test('counts transposed pixel-major once: uint32 for counts, float64 otherwise, float32 bytes as the straightforward transposition', () => {
   const random = new Random(5);
