@@ -163,7 +163,7 @@ export async function computeScanFlux(scan: Scan, shape: MatrixShape, mask: Uint
  *  the acquisitions excluded by hand were not read and are added here): shared by the batch analysis and the
  *  live watch. */
 export function assembleScanFlux(scan: Scan, shape: MatrixShape, mask: Uint8Array,
-  sums: Array<Pick<ThresholdSums, 'counts' | 'outcomes'>>, isExcluded: (threshold: number, acquisition: number) => boolean): ScanFlux {
+  sums: Array<Pick<ThresholdSums, 'counts' | 'outcomes' | 'unmaskedCounts'>>, isExcluded: (threshold: number, acquisition: number) => boolean): ScanFlux {
   let maskedPixels = 0;
   for (let p = 0; p < mask.length; p++) maskedPixels += mask[p];
   const perThreshold = scan.thresholds.map((t, i): ThresholdFlux => {
@@ -171,8 +171,7 @@ export function assembleScanFlux(scan: Scan, shape: MatrixShape, mask: Uint8Arra
     const outcomes = [...sums[i].outcomes, ...t.acquisitions.filter(a => isExcluded(t.threshold, a.acquisition)).map(
       (a): AcquisitionOutcome => ({ acquisition: a.acquisition, file: a.path, status: 'excluded', lastColumnsFlux: NaN, hits: 0 }))];
     outcomes.sort((a, b) => a.acquisition - b.acquisition);
-    let asicCounts = 0;
-    for (let p = 0; p < counts.length; p++) if (!mask[p]) asicCounts += counts[p];
+    const asicCounts = sums[i].unmaskedCounts ?? unmaskedSum(counts, mask);
     const good = outcomes.filter(o => o.status === 'good').length;
     const exposure = good * scan.shutterSeconds;
     return {
@@ -191,12 +190,20 @@ export function assembleScanFlux(scan: Scan, shape: MatrixShape, mask: Uint8Arra
   };
 }
 
+/** Σ counts over the pixels not masked. */
+function unmaskedSum(counts: Float64Array, mask: Uint8Array): number {
+  let sum = 0;
+  for (let p = 0; p < counts.length; p++) if (!mask[p]) sum += counts[p];
+  return sum;
+}
+
 /** A threshold's files to sum and, optionally, where its pixel flux files go. */
 export interface FluxTask extends ThresholdTask { outputs?: PixelFluxFiles }
 
 /** Sums one threshold (in a flux worker, or inline) and writes its pixel flux files when asked to. */
 export function sumThreshold(accumulator: ThresholdAccumulator, config: AccumulatorConfig, task: FluxTask): ThresholdSums {
   const sums = accumulator.run(task);
+  sums.unmaskedCounts = unmaskedSum(sums.counts, config.mask);
   if (task.outputs) {
     // the exposure as assembleScanFlux computes it: good acquisitions × shutter time
     const exposure = sums.outcomes.filter(o => o.status === 'good').length * config.shutterSeconds;

@@ -80,8 +80,8 @@ export interface PixelFitJob {
   polarity: 1 | -1;
   thresholds: Float64Array;
   exposure: Float64Array;
-  /** Pixel-major counts: counts[p*m + j]. */
-  counts: Float64Array;
+  /** Counts by fit point: counts[j][p] (the flux's own arrays when shared). */
+  counts: Float64Array[];
   mask: Uint8Array;
   results: Float64Array;
   /** ASIC flux shape at the fit points, per unit of amplitude scale (for the amplitude-only refit). */
@@ -117,7 +117,7 @@ export function fitPixelRange(job: PixelFitJob, range: PixelRange, fitter = new 
   batch.shape.set(job.asicShape);
   for (let s = range.start; s < range.end; s += batch.pixels) {
     const e = Math.min(range.end, s + batch.pixels), count = e - s;
-    batch.counts.set(job.counts.subarray(s * m, e * m));
+    gatherCounts(job.counts, s, e, batch.counts);
     batch.mask.set(job.mask.subarray(s, e));
     // the pixels left to the host fit with the kernel in between: its model, points and bounds are set per batch
     kernel.setPixelFit(pixels.model, job.thresholds, job.exposure, m, pixels.bounds.lower, pixels.bounds.upper, freeBits,
@@ -136,6 +136,16 @@ export function fitPixelRange(job: PixelFitJob, range: PixelRange, fitter = new 
   return pixels.profileMs;
 }
 
+/** Pixels [start, end) of counts by point into `into`, pixel-major (into[(p − start)·m + j]); returns `into`. */
+function gatherCounts(counts: Float64Array[], start: number, end: number, into: Float64Array): Float64Array {
+  const m = counts.length;
+  for (let j = 0; j < m; j++) {
+    const c = counts[j];
+    for (let p = start, o = j; p < end; p++, o += m) into[o] = c[p];
+  }
+  return into;
+}
+
 /** Status in a row of the fit kernel's batch: the pixel is left to fitPixelOnHost (scale in R_SIGMA_UPPER). */
 const PIXEL_ON_HOST = -1;
 
@@ -149,6 +159,8 @@ class RangeFit {
   profileMs = 0;
   private readonly theta = new Float64Array(N_PARAMS);
   private readonly scratch: Float64Array;
+  /** The counts of the pixel being fitted. */
+  private readonly pixelCounts: Float64Array;
 
   constructor(readonly job: PixelFitJob, readonly fitter: PoissonCurveFitter) {
     this.model = makeModel(job.model, job.polarity);
@@ -156,6 +168,7 @@ class RangeFit {
     this.asicStart = new ScaledAsicCurve(this.model, job);
     this.nFree = countFree(this.model);
     this.scratch = new Float64Array(job.thresholds.length);
+    this.pixelCounts = new Float64Array(job.thresholds.length);
   }
 
   /** Fits pixel p and writes its row; `shape`: its amplitude-only fit, when known already. */
@@ -165,7 +178,7 @@ class RangeFit {
     const row = job.results.subarray(p * RESULT_FIELDS, (p + 1) * RESULT_FIELDS);
     row.fill(NaN);
     row[R_FLAGS] = 0;
-    const n = job.counts.subarray(p * m, (p + 1) * m);
+    const n = gatherCounts(job.counts, p, p + 1, this.pixelCounts);
     if (job.mask[p]) { row[R_STATUS] = PixelStatus.Masked; return; }
     let total = 0, nonZero = 0;
     for (let j = 0; j < m; j++) { total += n[j]; if (n[j] > 0) nonZero++; }
@@ -384,32 +397,28 @@ export function fitAsicCurve(flux: ScanFlux, points: FitPoints, modelName: Model
   };
 }
 
-/** Pixels per block of the counts' transposition in fitScan. */
-const TRANSPOSE_BLOCK = 512;
-
-/** The pixel fits' job: the counts at the fit points pixel-major, mask and result rows, all shared with the fit
- *  threads, and the ASIC fit the pixels start from. */
+/** The pixel fits' job: the counts at the fit points, mask and result rows, all shared with the fit threads (the
+ *  flux's counts as they are when the flux threads made them shared, else copied), and the ASIC fit the pixels
+ *  start from. */
 export function pixelFitJob(flux: ScanFlux, points: FitPoints, asic: AsicFit): PixelFitJob {
-  const m = points.thresholds.length, nPixels = flux.mask.length;
+  const nPixels = flux.mask.length;
   const model = makeModel(asic.model, asic.polarity);
   const asicShape = Float64Array.from(points.thresholds, t => model.evaluate(t, asic.fit.theta));
-  const shared = (length: number) => new Float64Array(new SharedArrayBuffer(length * 8));
-  const counts = shared(nPixels * m);
-  // pixel-major, by blocks of pixels whose rows stay in the cache while every threshold is written into them
-  const byThreshold = points.thresholdIndex.map(ti => flux.counts[ti]);
-  for (let p0 = 0; p0 < nPixels; p0 += TRANSPOSE_BLOCK) {
-    const p1 = Math.min(nPixels, p0 + TRANSPOSE_BLOCK);
-    for (let j = 0; j < m; j++) {
-      const c = byThreshold[j];
-      for (let p = p0; p < p1; p++) counts[p * m + j] = c[p];
-    }
-  }
   const mask = new Uint8Array(new SharedArrayBuffer(nPixels));
   mask.set(flux.mask);
   return {
     model: asic.model, polarity: asic.polarity, thresholds: points.thresholds, exposure: points.exposure,
-    counts, mask, results: shared(nPixels * RESULT_FIELDS), asicShape, asicTheta: asic.fit.theta,
+    counts: points.thresholdIndex.map(i => sharedArray(flux.counts[i])), mask,
+    results: new Float64Array(new SharedArrayBuffer(nPixels * RESULT_FIELDS * 8)), asicShape, asicTheta: asic.fit.theta,
   };
+}
+
+/** `values` when it is on shared memory, else a copy there. */
+function sharedArray(values: Float64Array): Float64Array {
+  if (values.buffer instanceof SharedArrayBuffer) return values;
+  const copy = new Float64Array(new SharedArrayBuffer(values.length * 8));
+  copy.set(values);
+  return copy;
 }
 
 export async function fitScan(flux: ScanFlux, settings: FitSettings): Promise<ScanFitResult> {
