@@ -3,14 +3,14 @@
 import { parentPort } from 'worker_threads';
 import type { FitWorkerReply, FitWorkerRequest } from './fitPool';
 import { PoissonCurveFitter } from './poissonFit';
-import { fitPixelRange, PixelFitJob } from './scanFits';
+import { fitPixelRange, PIXEL_BATCH, PixelFitJob } from './scanFits';
 
 const jobs = new Map<number, { job: PixelFitJob; fitter: PoissonCurveFitter }>();
 
 parentPort!.on('message', (request: FitWorkerRequest) => {
   switch (request.type) {
     case 'job':
-      jobs.set(request.id, { job: request.job, fitter: new PoissonCurveFitter(request.job.thresholds.length) });
+      jobs.set(request.id, { job: request.job, fitter: new PoissonCurveFitter(request.job.thresholds.length, PIXEL_BATCH) });
       break;
     case 'drop':
       jobs.delete(request.id);

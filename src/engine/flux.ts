@@ -133,10 +133,10 @@ export async function computeScanFlux(scan: Scan, shape: MatrixShape, mask: Uint
     cut: { cutBad: options.cutBad, badCut: options.badCut, badColumns: options.badColumns, outlierSigma: options.outlierSigma },
     parser: options.parser,
   };
-  const sums: SummedThreshold[] = new Array(tasks.length);
+  const sums: ThresholdSums[] = new Array(tasks.length);
   const totalFiles = tasks.reduce((s, t) => s + t.files.length, 0);
   let filesDone = 0;
-  const accept = (result: SummedThreshold) => {
+  const accept = (result: ThresholdSums) => {
     if (options.strict) {
       const failed = result.outcomes.find(o => o.status === 'error');
       if (failed) throw new ScanAbortedError(`--strict: ${failed.error!.message}`);
@@ -152,7 +152,7 @@ export async function computeScanFlux(scan: Scan, shape: MatrixShape, mask: Uint
       accept(sumThreshold(accumulator, config, task));
     }
   } else {
-    await runInWorkers<FluxTask, SummedThreshold>(
+    await runInWorkers<FluxTask, ThresholdSums>(
       workerScript('fluxWorker'), config, tasks, { workers: options.workers, signal: options.signal }, accept);
   }
 
@@ -163,8 +163,7 @@ export async function computeScanFlux(scan: Scan, shape: MatrixShape, mask: Uint
  *  the acquisitions excluded by hand were not read and are added here): shared by the batch analysis and the
  *  live watch. */
 export function assembleScanFlux(scan: Scan, shape: MatrixShape, mask: Uint8Array,
-  sums: Array<Pick<ThresholdSums, 'counts' | 'outcomes'> & { asicCounts?: number }>,
-  isExcluded: (threshold: number, acquisition: number) => boolean): ScanFlux {
+  sums: Array<Pick<ThresholdSums, 'counts' | 'outcomes' | 'unmaskedCounts'>>, isExcluded: (threshold: number, acquisition: number) => boolean): ScanFlux {
   let maskedPixels = 0;
   for (let p = 0; p < mask.length; p++) maskedPixels += mask[p];
   const perThreshold = scan.thresholds.map((t, i): ThresholdFlux => {
@@ -172,7 +171,7 @@ export function assembleScanFlux(scan: Scan, shape: MatrixShape, mask: Uint8Arra
     const outcomes = [...sums[i].outcomes, ...t.acquisitions.filter(a => isExcluded(t.threshold, a.acquisition)).map(
       (a): AcquisitionOutcome => ({ acquisition: a.acquisition, file: a.path, status: 'excluded', lastColumnsFlux: NaN, hits: 0 }))];
     outcomes.sort((a, b) => a.acquisition - b.acquisition);
-    const asicCounts = sums[i].asicCounts ?? unmaskedSum(counts, mask);
+    const asicCounts = sums[i].unmaskedCounts ?? unmaskedSum(counts, mask);
     const good = outcomes.filter(o => o.status === 'good').length;
     const exposure = good * scan.shutterSeconds;
     return {
@@ -191,10 +190,7 @@ export function assembleScanFlux(scan: Scan, shape: MatrixShape, mask: Uint8Arra
   };
 }
 
-/** A threshold's sums with its ASIC counts. */
-export type SummedThreshold = ThresholdSums & { asicCounts: number };
-
-/** The counts of the pixels not masked, summed in pixel order (the ASIC's counts). */
+/** Σ counts over the pixels not masked. */
 function unmaskedSum(counts: Float64Array, mask: Uint8Array): number {
   let sum = 0;
   for (let p = 0; p < counts.length; p++) if (!mask[p]) sum += counts[p];
@@ -204,16 +200,16 @@ function unmaskedSum(counts: Float64Array, mask: Uint8Array): number {
 /** A threshold's files to sum and, optionally, where its pixel flux files go. */
 export interface FluxTask extends ThresholdTask { outputs?: PixelFluxFiles }
 
-/** Sums one threshold (in a flux worker, or inline) and writes its pixel flux files when asked to; with the ASIC's
- *  counts, summed here (in the worker, while other thresholds are read) rather than when the scan is assembled. */
-export function sumThreshold(accumulator: ThresholdAccumulator, config: AccumulatorConfig, task: FluxTask): SummedThreshold {
+/** Sums one threshold (in a flux worker, or inline) and writes its pixel flux files when asked to. */
+export function sumThreshold(accumulator: ThresholdAccumulator, config: AccumulatorConfig, task: FluxTask): ThresholdSums {
   const sums = accumulator.run(task);
+  sums.unmaskedCounts = unmaskedSum(sums.counts, config.mask);
   if (task.outputs) {
     // the exposure as assembleScanFlux computes it: good acquisitions × shutter time
     const exposure = sums.outcomes.filter(o => o.status === 'good').length * config.shutterSeconds;
     writePixelFluxFiles(task.outputs, pixelFluxCsv(sums.counts, config.mask, exposure, config.shape));
   }
-  return { ...sums, asicCounts: unmaskedSum(sums.counts, config.mask) };
+  return sums;
 }
 
 /** One threshold's pixel flux and uncertainty CSV files (pixelFluxCsv) into their files. */

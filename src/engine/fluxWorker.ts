@@ -7,5 +7,5 @@ const config = workerData as AccumulatorConfig;
 const accumulator = new ThresholdAccumulator(config);
 parentPort!.on('message', (task: FluxTask) => {
   const result = sumThreshold(accumulator, config, task);
-  parentPort!.postMessage(result, [result.counts.buffer as ArrayBuffer]);
+  parentPort!.postMessage(result); // the counts are on shared memory
 });

@@ -51,12 +51,13 @@ export interface FitOptions {
 /** A deviance decrease below this ends the fit: 1e-3 is far below the 1-unit change that moves a parameter by 1σ. */
 export const DEVIANCE_TOLERANCE = 1e-3;
 
-/** Reusable fitter for curves of up to `maxPoints` points (one per thread: no allocation in the kernel per fit). */
+/** Reusable fitter for curves of up to `maxPoints` points (one per thread: no allocation in the kernel per fit);
+ *  with `batchPixels`, its kernel also fits batches of that many pixels (scanFits.ts fitPixelRange). */
 export class PoissonCurveFitter {
-  private readonly kernel: WasmFitKernel;
+  readonly kernel: WasmFitKernel;
 
-  constructor(maxPoints: number) {
-    this.kernel = WasmFitKernel.require(maxPoints);
+  constructor(maxPoints: number, batchPixels = 0) {
+    this.kernel = WasmFitKernel.require(maxPoints, batchPixels);
   }
 
   /**

@@ -3,12 +3,12 @@
 import { ScanFlux } from './flux';
 import { ProfiledCurve, profileRise, sigmaPosterior, UPPER_LIMIT_95 } from './fit/profileLikelihood';
 import { amplitudeOnlyFit } from './fit/deviance';
-import { CurveFitResult, FitBounds, PoissonCurveFitter } from './poissonFit';
+import { CurveFitResult, DEVIANCE_TOLERANCE, FitBounds, PoissonCurveFitter } from './poissonFit';
 import {
   AMPLITUDE, BACKGROUND, KBETA_RATIO, KBETA_SEPARATION, makeModel, ModelName, MU, N_PARAMS, ScurveModel, scurveModel, SIGMA, SLOPE,
 } from './scurveModel';
 import { detectPolarity, estimateStart } from './startValues';
-import { chi2Survival } from './statistics';
+import { CHI2_CRITICAL_MARGIN, chi2Critical, chi2Survival } from './statistics';
 import { fitWorkerPool } from './fitPool';
 
 export enum PixelStatus { Ok = 0, Masked = 1, Dead = 2, Failed = 3, BadFit = 4, TooFewPoints = 5 }
@@ -80,8 +80,8 @@ export interface PixelFitJob {
   polarity: 1 | -1;
   thresholds: Float64Array;
   exposure: Float64Array;
-  /** Pixel-major counts: counts[p*m + j]. */
-  counts: Float64Array;
+  /** Counts by fit point: counts[j][p] (the flux's own arrays when shared). */
+  counts: Float64Array[];
   mask: Uint8Array;
   results: Float64Array;
   /** ASIC flux shape at the fit points, per unit of amplitude scale (for the amplitude-only refit). */
@@ -92,28 +92,100 @@ export interface PixelFitJob {
 
 export interface PixelRange { start: number; end: number }
 
+/** Pixels per batch of the fit kernel's common path (a fit thread's fitter is made for batches of this size). */
+export const PIXEL_BATCH = 1024;
+
 /** Fits pixels [start, end) of a job, writing their result rows. Used by fitWorker and inline.
+ *  With a fitter made for batches (PIXEL_BATCH), the fit kernel takes each pixel as far as most go (fitPixels in
+ *  src/engine/wasm/fitKernel.ts: statuses, amplitude-only fit, the fit from the scaled ASIC curve, the row) and
+ *  leaves the others to fitPixelOnHost, which is also the whole path without a batch (the reference).
  *  Returns the milliseconds spent on profile-likelihood limits (reported apart by the benchmark). */
-export function fitPixelRange(job: PixelFitJob, range: PixelRange, fitter = new PoissonCurveFitter(job.thresholds.length)): number {
-  const m = job.thresholds.length;
-  const model = makeModel(job.model, job.polarity);
-  const bounds = fitBounds(job.thresholds);
-  const theta = new Float64Array(N_PARAMS), scratch = new Float64Array(m);
-  const asicStart = new ScaledAsicCurve(model, job);
-  const nFree = countFree(model);
-  let profileMs = 0;
-  for (let p = range.start; p < range.end; p++) {
+export function fitPixelRange(job: PixelFitJob, range: PixelRange, fitter = new PoissonCurveFitter(job.thresholds.length, PIXEL_BATCH)): number {
+  const pixels = new RangeFit(job, fitter);
+  const { kernel } = fitter, { batch } = kernel;
+  if (batch.pixels === 0) {
+    for (let p = range.start; p < range.end; p++) pixels.fitOnHost(p);
+    return pixels.profileMs;
+  }
+  const m = job.thresholds.length, ndf = m - pixels.nFree, results = job.results;
+  const freeBits = pixels.model.free.reduce((bits, f, k) => f ? bits | (1 << k) : bits, 0);
+  // NaN without degrees of freedom: the kernel then says every fitted pixel's fit is not surely good
+  const goodBelow = chi2Critical(BAD_FIT_P_VALUE, ndf) * (1 - CHI2_CRITICAL_MARGIN);
+  batch.startNu.set(pixels.asicStart.nu);
+  batch.startJac.set(pixels.asicStart.jac);
+  batch.asicTheta.set(job.asicTheta);
+  batch.shape.set(job.asicShape);
+  for (let s = range.start; s < range.end; s += batch.pixels) {
+    const e = Math.min(range.end, s + batch.pixels), count = e - s;
+    gatherCounts(job.counts, s, e, batch.counts);
+    batch.mask.set(job.mask.subarray(s, e));
+    // the pixels left to the host fit with the kernel in between: its model, points and bounds are set per batch
+    kernel.setPixelFit(pixels.model, job.thresholds, job.exposure, m, pixels.bounds.lower, pixels.bounds.upper, freeBits,
+      DEVIANCE_TOLERANCE, goodBelow);
+    kernel.fitPixels(count, m);
+    results.set(batch.rows.subarray(0, count * RESULT_FIELDS), s * RESULT_FIELDS);
+    for (let p = s, o = s * RESULT_FIELDS; p < e; p++, o += RESULT_FIELDS) {
+      const status = results[o + R_STATUS];
+      if (status === PIXEL_ON_HOST) {
+        pixels.fitOnHost(p, { scale: results[o + R_SIGMA_UPPER], deviance: results[o + R_SHAPE_DEVIANCE] });
+      } else if (status === PixelStatus.Ok || status === PixelStatus.Failed) {
+        results[o + R_PVALUE] = chi2Survival(results[o + R_DEVIANCE], ndf);
+      }
+    }
+  }
+  return pixels.profileMs;
+}
+
+/** Pixels [start, end) of counts by point into `into`, pixel-major (into[(p − start)·m + j]); returns `into`. */
+function gatherCounts(counts: Float64Array[], start: number, end: number, into: Float64Array): Float64Array {
+  const m = counts.length;
+  for (let j = 0; j < m; j++) {
+    const c = counts[j];
+    for (let p = start, o = j; p < end; p++, o += m) into[o] = c[p];
+  }
+  return into;
+}
+
+/** Status in a row of the fit kernel's batch: the pixel is left to fitPixelOnHost (scale in R_SIGMA_UPPER). */
+const PIXEL_ON_HOST = -1;
+
+/** One range's pixels fitted in TypeScript around the fit kernel (the reference path, and the kernel batch's
+ *  pixels that need more than its common path: fallbacks, bad fits, unresolved edges). */
+class RangeFit {
+  readonly model: ScurveModel;
+  readonly bounds: FitBounds;
+  readonly asicStart: ScaledAsicCurve;
+  readonly nFree: number;
+  profileMs = 0;
+  private readonly theta = new Float64Array(N_PARAMS);
+  private readonly scratch: Float64Array;
+  /** The counts of the pixel being fitted. */
+  private readonly pixelCounts: Float64Array;
+
+  constructor(readonly job: PixelFitJob, readonly fitter: PoissonCurveFitter) {
+    this.model = makeModel(job.model, job.polarity);
+    this.bounds = fitBounds(job.thresholds);
+    this.asicStart = new ScaledAsicCurve(this.model, job);
+    this.nFree = countFree(this.model);
+    this.scratch = new Float64Array(job.thresholds.length);
+    this.pixelCounts = new Float64Array(job.thresholds.length);
+  }
+
+  /** Fits pixel p and writes its row; `shape`: its amplitude-only fit, when known already. */
+  fitOnHost(p: number, shape?: { scale: number; deviance: number }): void {
+    const { job, fitter, model, bounds } = this;
+    const m = job.thresholds.length;
     const row = job.results.subarray(p * RESULT_FIELDS, (p + 1) * RESULT_FIELDS);
     row.fill(NaN);
     row[R_FLAGS] = 0;
-    const n = job.counts.subarray(p * m, (p + 1) * m);
-    if (job.mask[p]) { row[R_STATUS] = PixelStatus.Masked; continue; }
+    const n = gatherCounts(job.counts, p, p + 1, this.pixelCounts);
+    if (job.mask[p]) { row[R_STATUS] = PixelStatus.Masked; return; }
     let total = 0, nonZero = 0;
     for (let j = 0; j < m; j++) { total += n[j]; if (n[j] > 0) nonZero++; }
-    if (total === 0) { row[R_STATUS] = PixelStatus.Dead; continue; }
-    if (m <= nFree || nonZero < 3) { row[R_STATUS] = PixelStatus.TooFewPoints; continue; }
-    const shape = amplitudeOnlyFit(n, job.exposure, job.asicShape, m);
-    let fit = fitPixelCurve(fitter, model, job, n, asicStart.at(shape.scale), bounds, theta, scratch);
+    if (total === 0) { row[R_STATUS] = PixelStatus.Dead; return; }
+    if (m <= this.nFree || nonZero < 3) { row[R_STATUS] = PixelStatus.TooFewPoints; return; }
+    shape ??= amplitudeOnlyFit(n, job.exposure, job.asicShape, m);
+    let fit = fitPixelCurve(fitter, model, job, n, this.asicStart.at(shape.scale), bounds, this.theta, this.scratch);
     let limit: EdgeLimit | undefined;
     if (fit.converged) {
       const t0 = performance.now();
@@ -121,7 +193,7 @@ export function fitPixelRange(job: PixelFitJob, range: PixelRange, fitter = new 
         bestDeviance: fit.deviance }, fit);
       fit = edge.fit;
       limit = edge.limit;
-      profileMs += performance.now() - t0;
+      this.profileMs += performance.now() - t0;
     }
     writeFitRow(row, fit);
     row[R_SHAPE_DEVIANCE] = shape.deviance;
@@ -131,7 +203,6 @@ export function fitPixelRange(job: PixelFitJob, range: PixelRange, fitter = new 
       row[R_ERROR + MU] = limit.muError;
     }
   }
-  return profileMs;
 }
 
 export interface EdgeLimit {
@@ -208,8 +279,9 @@ function startFromScurve(model: ScurveModel, polarity: 1 | -1, theta: Float64Arr
  * fit starts there without evaluating the model.
  */
 export class ScaledAsicCurve {
-  private readonly nu: Float64Array;
-  private readonly jac: Float64Array;
+  /** ν and the Jacobian of the ASIC curve itself (k = 1). */
+  readonly nu: Float64Array;
+  readonly jac: Float64Array;
   /** The pixel's amplitude-only scale k (set by at()). */
   scale = NaN;
   /** ν and the Jacobian at the start (the fit's curveAtStart). */
@@ -325,8 +397,29 @@ export function fitAsicCurve(flux: ScanFlux, points: FitPoints, modelName: Model
   };
 }
 
-/** Pixels per block of the counts' transposition in fitScan. */
-const TRANSPOSE_BLOCK = 512;
+/** The pixel fits' job: the counts at the fit points, mask and result rows, all shared with the fit threads (the
+ *  flux's counts as they are when the flux threads made them shared, else copied), and the ASIC fit the pixels
+ *  start from. */
+export function pixelFitJob(flux: ScanFlux, points: FitPoints, asic: AsicFit): PixelFitJob {
+  const nPixels = flux.mask.length;
+  const model = makeModel(asic.model, asic.polarity);
+  const asicShape = Float64Array.from(points.thresholds, t => model.evaluate(t, asic.fit.theta));
+  const mask = new Uint8Array(new SharedArrayBuffer(nPixels));
+  mask.set(flux.mask);
+  return {
+    model: asic.model, polarity: asic.polarity, thresholds: points.thresholds, exposure: points.exposure,
+    counts: points.thresholdIndex.map(i => sharedArray(flux.counts[i])), mask,
+    results: new Float64Array(new SharedArrayBuffer(nPixels * RESULT_FIELDS * 8)), asicShape, asicTheta: asic.fit.theta,
+  };
+}
+
+/** `values` when it is on shared memory, else a copy there. */
+function sharedArray(values: Float64Array): Float64Array {
+  if (values.buffer instanceof SharedArrayBuffer) return values;
+  const copy = new Float64Array(new SharedArrayBuffer(values.length * 8));
+  copy.set(values);
+  return copy;
+}
 
 export async function fitScan(flux: ScanFlux, settings: FitSettings): Promise<ScanFitResult> {
   const points = selectFitPoints(flux, settings.fitRange);
@@ -334,33 +427,14 @@ export async function fitScan(flux: ScanFlux, settings: FitSettings): Promise<Sc
   const nPixels = flux.mask.length;
   if (m < 2) throw new Error(`only ${m} threshold(s) with good acquisitions in the fit range: nothing to fit`);
   const asic = fitAsicCurve(flux, points, settings.model, settings.polarity);
-  const model = makeModel(settings.model, asic.polarity);
-  const asicShape = Float64Array.from(points.thresholds, t => model.evaluate(t, asic.fit.theta));
-
-  const shared = (length: number) => new Float64Array(new SharedArrayBuffer(length * 8));
-  const counts = shared(nPixels * m);
-  // pixel-major, by blocks of pixels whose rows stay in the cache while every threshold is written into them
-  const byThreshold = points.thresholdIndex.map(ti => flux.counts[ti]);
-  for (let p0 = 0; p0 < nPixels; p0 += TRANSPOSE_BLOCK) {
-    const p1 = Math.min(nPixels, p0 + TRANSPOSE_BLOCK);
-    for (let j = 0; j < m; j++) {
-      const c = byThreshold[j];
-      for (let p = p0; p < p1; p++) counts[p * m + j] = c[p];
-    }
-  }
-  const mask = new Uint8Array(new SharedArrayBuffer(nPixels));
-  mask.set(flux.mask);
-  const job: PixelFitJob = {
-    model: settings.model, polarity: asic.polarity, thresholds: points.thresholds, exposure: points.exposure,
-    counts, mask, results: shared(nPixels * RESULT_FIELDS), asicShape, asicTheta: asic.fit.theta,
-  };
+  const job = pixelFitJob(flux, points, asic);
   const chunk = 1024;
   const ranges: PixelRange[] = [];
   for (let s = 0; s < nPixels; s += chunk) ranges.push({ start: s, end: Math.min(nPixels, s + chunk) });
   let done = 0, profileMs = 0;
   const onDone = (ms: number, r: PixelRange) => { done += r.end - r.start; profileMs += ms; settings.onProgress?.(done, nPixels); };
   if (settings.workers <= 0) {
-    const fitter = new PoissonCurveFitter(m);
+    const fitter = new PoissonCurveFitter(m, PIXEL_BATCH);
     for (const r of ranges) {
       if (settings.signal?.aborted) throw new Error('cancelled');
       onDone(fitPixelRange(job, r, fitter), r);

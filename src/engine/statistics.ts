@@ -9,27 +9,34 @@ export function chi2Survival(x: number, ndf: number): number {
   return gammainc(x / 2, ndf / 2, true, true);
 }
 
+/** Relative distance from chi2Critical within which a decision against it is left to chi2Survival itself. */
+export const CHI2_CRITICAL_MARGIN = 1e-6;
+
+/** x with chi2Survival(x, ndf) = p, to a relative 1e-9: decisions against it hold beyond CHI2_CRITICAL_MARGIN.
+ *  NaN without one (ndf ≤ 0, or p outside (0, 1)). */
+export function chi2Critical(p: number, ndf: number): number {
+  if (!(ndf > 0) || !(p > 0 && p < 1)) return NaN;
+  let lo = 0, hi = ndf + 1;
+  while (!(chi2Survival(hi, ndf) < p)) { lo = hi; hi *= 2; }
+  for (let i = 0; i < 200 && hi - lo > 1e-9 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (chi2Survival(mid, ndf) < p) hi = mid; else lo = mid;
+  }
+  return hi;
+}
+
 /**
  * `(x, ndf) => chi2Survival(x, ndf) < p`, for many x: decided by the critical value of each ndf (found once),
- * chi2Survival itself only within a relative 1e-6 of it, where the decision could depend on its rounding.
+ * chi2Survival itself only within CHI2_CRITICAL_MARGIN of it, where the decision could depend on its rounding.
  */
 export function chi2SurvivalBelow(p: number): (x: number, ndf: number) => boolean {
   const critical = new Map<number, number>();
-  const criticalOf = (ndf: number) => {
-    let lo = 0, hi = ndf + 1;
-    while (!(chi2Survival(hi, ndf) < p)) { lo = hi; hi *= 2; }
-    for (let i = 0; i < 200 && hi - lo > 1e-9 * hi; i++) {
-      const mid = (lo + hi) / 2;
-      if (chi2Survival(mid, ndf) < p) hi = mid; else lo = mid;
-    }
-    return hi;
-  };
   return (x, ndf) => {
     if (!(ndf > 0) || !Number.isFinite(x) || !(p > 0 && p < 1)) return chi2Survival(x, ndf) < p;
     let c = critical.get(ndf);
-    if (c === undefined) critical.set(ndf, c = criticalOf(ndf));
-    if (x > c * (1 + 1e-6)) return true;
-    if (x < c * (1 - 1e-6)) return false;
+    if (c === undefined) critical.set(ndf, c = chi2Critical(p, ndf));
+    if (x > c * (1 + CHI2_CRITICAL_MARGIN)) return true;
+    if (x < c * (1 - CHI2_CRITICAL_MARGIN)) return false;
     return chi2Survival(x, ndf) < p;
   };
 }

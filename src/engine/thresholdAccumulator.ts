@@ -48,6 +48,8 @@ export interface ThresholdSums {
   /** Summed hits of good acquisitions, per pixel (row-major). Masked pixels are summed too; consumers mask. */
   counts: Float64Array;
   outcomes: AcquisitionOutcome[];
+  /** The sum of counts over the pixels not masked, when the summing thread took it (sumThreshold). */
+  unmaskedCounts?: number;
 }
 
 export interface AccumulatorConfig {
@@ -89,8 +91,9 @@ export class ThresholdAccumulator {
     const { shape } = this.config;
     const kernel = this.kernel;
     if (kernel) kernel.counts.fill(0);
-    // Exact sums up to 2^53 whatever the path: float64, fed by the TypeScript parser and the kernel's flushes.
-    const counts = new Float64Array(shape.rows * shape.cols);
+    // Exact sums up to 2^53 whatever the path: float64, fed by the TypeScript parser and the kernel's flushes. On
+    // shared memory: the pixel fits' threads read them where they are.
+    const counts = new Float64Array(new SharedArrayBuffer(shape.rows * shape.cols * 8));
     /** Upper bound of every kernel count since the last flush: the sum of the totals it took. */
     let kernelBound = 0;
     const outcomes: AcquisitionOutcome[] = [];

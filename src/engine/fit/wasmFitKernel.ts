@@ -21,7 +21,13 @@ interface FitKernelExports {
   lastIterations(): number;
   lastAtLimit(): number;
   logDetLastFisher(): number;
+  pixelLayout(startNu: number, startJac: number, asicTheta: number, shape: number, counts: number, mask: number, rows: number): void;
+  setPixelFit(freeBits: number, tolerance: number, goodBelow: number): void;
+  fitPixels(count: number, m: number): void;
 }
+
+/** Fields of a pixel's result row (scanFits.ts RESULT_FIELDS). */
+const PIXEL_ROW_FIELDS = 17;
 
 const WASM_FILE = 'fitKernel.wasm';
 /** Values per point the kernel keeps between evaluate and curvature (PER_POINT in fitKernel.ts). */
@@ -45,23 +51,30 @@ export class WasmFitKernel {
   readonly lower: Float64Array;
   readonly upper: Float64Array;
   readonly errors: Float64Array;
+  /** The pixel batch (fitPixels; empty without one): the ASIC curve's ν, Jacobian and θ, the ASIC shape per unit
+   *  scale, the pixels' counts (pixel-major), mask bytes and result rows. */
+  readonly batch: {
+    pixels: number; startNu: Float64Array; startJac: Float64Array; asicTheta: Float64Array; shape: Float64Array;
+    counts: Float64Array; mask: Uint8Array; rows: Float64Array;
+  };
   private readonly exports: FitKernelExports;
   private model?: KernelModel;
 
-  /** A kernel for curves of up to maxPoints points, or undefined when the wasm file is missing. */
-  static create(maxPoints: number): WasmFitKernel | undefined {
+  /** A kernel for curves of up to maxPoints points (and batches of up to batchPixels pixels of fitPixels), or
+   *  undefined when the wasm file is missing. */
+  static create(maxPoints: number, batchPixels = 0): WasmFitKernel | undefined {
     const exports = wasmExports<FitKernelExports>(WASM_FILE);
-    return exports && new WasmFitKernel(exports, maxPoints);
+    return exports && new WasmFitKernel(exports, maxPoints, batchPixels);
   }
 
   /** create(), or an error saying the build is incomplete. */
-  static require(maxPoints: number): WasmFitKernel {
-    const kernel = WasmFitKernel.create(maxPoints);
+  static require(maxPoints: number, batchPixels = 0): WasmFitKernel {
+    const kernel = WasmFitKernel.create(maxPoints, batchPixels);
     if (!kernel) throw new Error(`${WASM_FILE} not found next to the engine: the build is incomplete (npm run build)`);
     return kernel;
   }
 
-  private constructor(exports: FitKernelExports, maxPoints: number) {
+  private constructor(exports: FitKernelExports, maxPoints: number, batchPixels: number) {
     const x = this.exports = exports;
     const sizes = [maxPoints, maxPoints, maxPoints, N_PARAMS, maxPoints, maxPoints * N_PARAMS, maxPoints * N_SECOND,
       N_PARAMS, N_PARAMS * N_PARAMS, N_PARAMS * N_PARAMS, maxPoints * KERNEL_PER_POINT];
@@ -71,6 +84,9 @@ export class WasmFitKernel {
       N_PARAMS * N_PARAMS, N_PARAMS, N_PARAMS * N_PARAMS, N_PARAMS, N_PARAMS, N_PARAMS];
     const addresses = sizes.map(n => x.reserve(8 * Math.max(n, 1)));
     const fitAddresses = fitSizes.map(n => x.reserve(8 * n));
+    const batchSizes = [maxPoints, maxPoints * N_PARAMS, N_PARAMS, maxPoints, batchPixels * maxPoints, batchPixels / 8,
+      batchPixels * PIXEL_ROW_FIELDS];
+    const batchAddresses = batchSizes.map(n => x.reserve(8 * Math.max(Math.ceil(n), 1)));
     // views only after the last reserve: growing the memory detaches earlier ones
     const view = (address: number, n: number) => new Float64Array(x.memory.buffer, address, n);
     [this.t, this.exposure, this.counts, this.theta, this.nu, this.jac, this.second, this.g, this.h, this.observed] =
@@ -78,8 +94,15 @@ export class WasmFitKernel {
     this.lower = view(fitAddresses[0], N_PARAMS);
     this.upper = view(fitAddresses[1], N_PARAMS);
     this.errors = view(fitAddresses[9], N_PARAMS);
+    const [startNu, startJac, asicTheta, shape, counts, mask, rows] = batchAddresses;
+    this.batch = {
+      pixels: batchPixels, startNu: view(startNu, maxPoints), startJac: view(startJac, maxPoints * N_PARAMS),
+      asicTheta: view(asicTheta, N_PARAMS), shape: view(shape, maxPoints), counts: view(counts, batchPixels * maxPoints),
+      mask: new Uint8Array(x.memory.buffer, mask, batchPixels), rows: view(rows, batchPixels * PIXEL_ROW_FIELDS),
+    };
     x.layout(...(addresses as [number, number, number, number, number, number, number, number, number, number, number]));
     x.fitLayout(...(fitAddresses as [number, number, number, number, number, number, number, number, number, number, number, number]));
+    x.pixelLayout(...(batchAddresses as [number, number, number, number, number, number, number]));
   }
 
   /** Makes `model` the kernel's model and copies a curve's points in: thresholds, exposures and counts. */
@@ -118,6 +141,24 @@ export class WasmFitKernel {
     tolerance: number, projected: boolean, startGiven: boolean): number {
     for (let k = 0; k < N_PARAMS; k++) { this.theta[k] = start[k]; this.lower[k] = lower[k]; this.upper[k] = upper[k]; }
     return this.exports.fit(m, freeBits, tolerance, projected ? 1 : 0, startGiven ? 1 : 0);
+  }
+
+  /**
+   * Readies the batch's fits (fitPixels): `model` and the fit points, the bounds, the free parameters, the deviance
+   * tolerance and the deviance below which a fit is surely not bad. The ASIC curve and shape go into `batch`.
+   */
+  setPixelFit(model: ScurveModel, t: ArrayLike<number>, exposure: ArrayLike<number>, m: number, lower: ArrayLike<number>,
+    upper: ArrayLike<number>, freeBits: number, tolerance: number, goodBelow: number): void {
+    this.load(model, t, exposure, this.counts, m);
+    for (let k = 0; k < N_PARAMS; k++) { this.lower[k] = lower[k]; this.upper[k] = upper[k]; }
+    this.exports.setPixelFit(freeBits, tolerance, goodBelow);
+  }
+
+  /** Fits the first `count` pixels of the batch (counts and mask in `batch`) as far as the kernel goes: their rows in
+   *  batch.rows, status -1 for a pixel it leaves to the caller (its amplitude-only scale in field 16). */
+  fitPixels(count: number, m: number): void {
+    if (!(count <= this.batch.pixels)) throw new Error(`${count} pixels given to a fit kernel batch of ${this.batch.pixels}`);
+    this.exports.fitPixels(count, m);
   }
 
   lastConverged(): boolean { return this.exports.lastConverged() !== 0; }

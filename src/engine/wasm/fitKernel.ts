@@ -575,3 +575,109 @@ function choleskySolve(l: usize, x: usize, n: i32): void {
     put(x, i, s / at(l, i * n + i));
   }
 }
+
+// ---- the pixel fits' common path -----------------------------------------------------------------------------
+// fitPixelRange (scanFits.ts) for a batch of pixels, as far as most pixels go: the mask, dead and too-few-points
+// statuses, the amplitude-only fit of the ASIC shape, the fit from the ASIC curve scaled to the pixel, and its row of
+// results when that fit converged, is not bad and its σ is clear of the bound. Any other pixel is left to the
+// TypeScript (status PIXEL_ON_HOST) with its amplitude-only fit in its row.
+
+/** Row layout of scanFits.ts (R_*), its statuses (PixelStatus) and the status of a pixel left to the caller. */
+const R_STATUS = 0, R_THETA = 1, R_ERROR = 6, R_DEVIANCE = 11, R_NDF = 12, R_SHAPE_DEVIANCE = 14, R_FLAGS = 15;
+const R_SCALE = 16, RESULT_FIELDS = 17;
+const STATUS_OK: f64 = 0, STATUS_MASKED: f64 = 1, STATUS_DEAD: f64 = 2, STATUS_FAILED: f64 = 3, STATUS_TOO_FEW: f64 = 5;
+const PIXEL_ON_HOST: f64 = -1;
+/** resolveEdge's screen (scanFits.ts SIGMA_SCREEN_ERRORS): a σ this many errors above its bound needs no profile. */
+const SIGMA_SCREEN_ERRORS: f64 = 3;
+
+/** The batch (addresses from pixelLayout): the ASIC curve's ν and Jacobian at the fit points and its θ, the ASIC
+ *  shape per unit scale, the pixels' counts (m each, pixel-major), mask bytes and result rows. */
+let START_NU: usize = 0, START_JAC: usize = 0, ASIC_THETA: usize = 0, SHAPE: usize = 0;
+let PIXEL_COUNTS: usize = 0, PIXEL_MASK: usize = 0, PIXEL_ROWS: usize = 0;
+/** The pixel fits' free parameters (bits), deviance tolerance, and the deviance below which a fit is surely good. */
+let pixelFreeBits: i32 = 0, pixelTolerance: f64 = 0, surelyGoodBelow: f64 = 0;
+
+export function pixelLayout(startNu: usize, startJac: usize, asicTheta: usize, shape: usize, counts: usize, mask: usize,
+  rows: usize): void {
+  START_NU = startNu; START_JAC = startJac; ASIC_THETA = asicTheta; SHAPE = shape;
+  PIXEL_COUNTS = counts; PIXEL_MASK = mask; PIXEL_ROWS = rows;
+}
+
+/** The fits of the batch: free parameters, tolerance and the deviance below which the χ² p-value is surely above the
+ *  bad-fit cut (bounds in LOWER/UPPER, t and exposure in T/EXPOSURE). */
+export function setPixelFit(freeBits: i32, tolerance: f64, goodBelow: f64): void {
+  pixelFreeBits = freeBits; pixelTolerance = tolerance; surelyGoodBelow = goodBelow;
+}
+
+/** Fits `count` pixels of m points (see above); rows of RESULT_FIELDS values. */
+export function fitPixels(count: i32, m: i32): void {
+  const ownCounts = COUNTS;
+  let nFree = 0;
+  for (let k = 0; k < N_PARAMS; k++) if (pixelFreeBits & (1 << k)) nFree++;
+  for (let i = 0; i < count; i++) {
+    const row = PIXEL_ROWS + (<usize>(i * RESULT_FIELDS) << 3);
+    for (let f = 0; f < RESULT_FIELDS; f++) put(row, f, NaN);
+    put(row, R_FLAGS, 0);
+    if (load<u8>(PIXEL_MASK + <usize>i)) { put(row, R_STATUS, STATUS_MASKED); continue; }
+    COUNTS = PIXEL_COUNTS + (<usize>(i * m) << 3);
+    let total: f64 = 0, nonZero = 0;
+    for (let j = 0; j < m; j++) { const n = at(COUNTS, j); total += n; if (n > 0) nonZero++; }
+    if (total == 0) { put(row, R_STATUS, STATUS_DEAD); continue; }
+    if (m <= nFree || nonZero < 3) { put(row, R_STATUS, STATUS_TOO_FEW); continue; }
+    const scale = amplitudeOnlyFit(row, m);
+    if (!(scale > 0 && isFinite(scale))) { put(row, R_STATUS, PIXEL_ON_HOST); continue; }
+    startFromAsic(scale, m);
+    const dev = fit(m, pixelFreeBits, pixelTolerance, false, true);
+    const sigmaClear = at(THETA, SIGMA) - at(LOWER, SIGMA) > SIGMA_SCREEN_ERRORS * at(ERRORS, SIGMA);
+    if (!fitConverged || !isFinite(at(ERRORS, MU)) || !(dev < surelyGoodBelow) || !sigmaClear) {
+      put(row, R_STATUS, PIXEL_ON_HOST);
+      continue;
+    }
+    let errorsOk = true;
+    for (let k = 0; k < N_PARAMS; k++) {
+      put(row, R_THETA + k, at(THETA, k));
+      const e = at(ERRORS, k);
+      put(row, R_ERROR + k, e);
+      if (!isFinite(e)) errorsOk = false;
+    }
+    put(row, R_DEVIANCE, dev);
+    put(row, R_NDF, <f64>(m - nFree));
+    put(row, R_FLAGS, <f64>fitAtLimit);
+    put(row, R_SCALE, NaN);
+    put(row, R_STATUS, errorsOk ? STATUS_OK : STATUS_FAILED);
+  }
+  COUNTS = ownCounts;
+}
+
+/** The ASIC shape with only its scale free (deviance.ts amplitudeOnlyFit): its deviance into the row, and the
+ *  scale into the row and returned. */
+function amplitudeOnlyFit(row: usize, m: i32): f64 {
+  let sn: f64 = 0, sm: f64 = 0;
+  for (let j = 0; j < m; j++) { sn += at(COUNTS, j); sm += at(EXPOSURE, j) * at(SHAPE, j); }
+  const scale = sm > 0 ? sn / sm : NaN;
+  let d: f64 = 0;
+  for (let j = 0; j < m; j++) {
+    const nu = scale * at(EXPOSURE, j) * at(SHAPE, j), n = at(COUNTS, j);
+    d += nu > 0 ? 2 * (nu - n + (n > 0 ? n * Math.log(n / nu) : 0)) : (n > 0 ? Infinity : 0);
+  }
+  put(row, R_SHAPE_DEVIANCE, d);
+  put(row, R_SCALE, scale);
+  return scale;
+}
+
+/** θ, ν and the Jacobian of the ASIC curve scaled by k (scanFits.ts ScaledAsicCurve): the heights × k. */
+function startFromAsic(k: f64, m: i32): void {
+  put(THETA, MU, at(ASIC_THETA, MU));
+  put(THETA, SIGMA, at(ASIC_THETA, SIGMA));
+  put(THETA, AMPLITUDE, k * at(ASIC_THETA, AMPLITUDE));
+  put(THETA, SLOPE, k * at(ASIC_THETA, SLOPE));
+  put(THETA, BACKGROUND, k * at(ASIC_THETA, BACKGROUND));
+  for (let j = 0; j < m; j++) put(NU, j, k * at(START_NU, j));
+  for (let o = 0; o < m * N_PARAMS; o += N_PARAMS) {
+    put(JAC, o + MU, k * at(START_JAC, o + MU));
+    put(JAC, o + SIGMA, k * at(START_JAC, o + SIGMA));
+    put(JAC, o + AMPLITUDE, at(START_JAC, o + AMPLITUDE));
+    put(JAC, o + SLOPE, at(START_JAC, o + SLOPE));
+    put(JAC, o + BACKGROUND, at(START_JAC, o + BACKGROUND));
+  }
+}
