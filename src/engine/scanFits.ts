@@ -125,11 +125,8 @@ export function fitPixelRange(job: PixelFitJob, range: PixelRange, fitter = new 
     kernel.fitPixels(count, m);
     results.set(batch.rows.subarray(0, count * RESULT_FIELDS), s * RESULT_FIELDS);
     for (let p = s, o = s * RESULT_FIELDS; p < e; p++, o += RESULT_FIELDS) {
-      const status = results[o + R_STATUS];
-      if (status === PIXEL_ON_HOST) {
+      if (results[o + R_STATUS] === PIXEL_ON_HOST) {
         pixels.fitOnHost(p, { scale: results[o + R_SIGMA_UPPER], deviance: results[o + R_SHAPE_DEVIANCE] });
-      } else if (status === PixelStatus.Ok || status === PixelStatus.Failed) {
-        results[o + R_PVALUE] = chi2Survival(results[o + R_DEVIANCE], ndf);
       }
     }
   }
@@ -195,7 +192,7 @@ class RangeFit {
       limit = edge.limit;
       this.profileMs += performance.now() - t0;
     }
-    writeFitRow(row, fit);
+    writeFitRow(row, fit, fitter);
     row[R_SHAPE_DEVIANCE] = shape.deviance;
     if (limit && row[R_STATUS] !== PixelStatus.Failed) {
       row[R_FLAGS] = (row[R_FLAGS] & ~(1 << SIGMA)) | SIGMA_UPPER_LIMIT_FLAG;
@@ -333,7 +330,7 @@ function fitPixelCurve(fitter: PoissonCurveFitter, model: ScurveModel, job: Pixe
     asicStart.startInto(theta);
     const fit = fitter.fit(model, job.thresholds, n, job.exposure, m, theta, model.free, bounds, { curveAtStart: asicStart.fill });
     if (fit.converged && Number.isFinite(fit.errors[MU])) {
-      if (!(fitPValue(fit) < BAD_FIT_P_VALUE)) return fit;
+      if (!(fitPValue(fit, fitter) < BAD_FIT_P_VALUE)) return fit;
       // a bad fit from the ASIC start may be a wrong minimum (e.g. a very wide edge): the pixel's own start decides
       const own = fitCurve(fitter, model, job.thresholds, n, job.exposure, m, job.polarity, bounds, theta, scratch);
       return own.converged && own.deviance < fit.deviance ? own : fit;
@@ -347,18 +344,18 @@ export function countFree(model: ScurveModel): number {
 }
 
 /** The χ² p-value of a fit, remembered for the last fit asked (the pixel's fit is judged, then written). */
-function fitPValue(fit: CurveFitResult): number {
-  if (fit !== lastPValue.fit) lastPValue = { fit, p: chi2Survival(fit.deviance, fit.ndf) };
+function fitPValue(fit: CurveFitResult, fitter: PoissonCurveFitter): number {
+  if (fit !== lastPValue.fit) lastPValue = { fit, p: fitter.kernel.chi2Survival(fit.deviance, fit.ndf) };
   return lastPValue.p;
 }
 let lastPValue: { fit?: CurveFitResult; p: number } = { p: NaN };
 
 /** Status from convergence and p-value (a parameter at a bound is a result, not a failure), flags from the bounds. */
-function writeFitRow(row: Float64Array, fit: CurveFitResult): void {
+function writeFitRow(row: Float64Array, fit: CurveFitResult, fitter: PoissonCurveFitter): void {
   for (let k = 0; k < N_PARAMS; k++) { row[R_THETA + k] = fit.theta[k]; row[R_ERROR + k] = fit.errors[k]; }
   row[R_DEVIANCE] = fit.deviance;
   row[R_NDF] = fit.ndf;
-  row[R_PVALUE] = fitPValue(fit);
+  row[R_PVALUE] = fitPValue(fit, fitter);
   row[R_FLAGS] = fit.atLimit;
   let errorsOk = true;
   for (let k = 0; k < N_PARAMS; k++) if (!Number.isFinite(fit.errors[k])) errorsOk = false;

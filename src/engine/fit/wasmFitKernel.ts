@@ -24,6 +24,7 @@ interface FitKernelExports {
   pixelLayout(startNu: number, startJac: number, asicTheta: number, shape: number, counts: number, mask: number, rows: number): void;
   setPixelFit(freeBits: number, tolerance: number, goodBelow: number): void;
   fitPixels(count: number, m: number): void;
+  chi2Survival(x: number, ndf: number): number;
 }
 
 /** Fields of a pixel's result row (scanFits.ts RESULT_FIELDS). */
@@ -155,7 +156,8 @@ export class WasmFitKernel {
   }
 
   /** Fits the first `count` pixels of the batch (counts and mask in `batch`) as far as the kernel goes: their rows in
-   *  batch.rows, status -1 for a pixel it leaves to the caller (its amplitude-only scale in field 16). */
+   *  batch.rows (their p-values by chi2Survival), status -1 for a pixel it leaves to the caller (its amplitude-only
+   *  scale in field 16). */
   fitPixels(count: number, m: number): void {
     if (!(count <= this.batch.pixels)) throw new Error(`${count} pixels given to a fit kernel batch of ${this.batch.pixels}`);
     this.exports.fitPixels(count, m);
@@ -167,6 +169,12 @@ export class WasmFitKernel {
   lastAtLimit(): number { return this.exports.lastAtLimit(); }
   /** ln det of the last fit's free Fisher matrix at its result (NaN: it left none). */
   logDetLastFisher(): number { return this.exports.logDetLastFisher(); }
+
+  /** P(χ²_ndf ≥ x) for a whole ndf (the p-value the kernel writes into its rows; statistics.ts chi2Survival, tested
+   *  against it). */
+  chi2Survival(x: number, ndf: number): number {
+    return this.exports.chi2Survival(x, ndf);
+  }
 
   /** The kernel's erfc (tests). */
   erfc(x: number): number {

@@ -583,7 +583,7 @@ function choleskySolve(l: usize, x: usize, n: i32): void {
 // TypeScript (status PIXEL_ON_HOST) with its amplitude-only fit in its row.
 
 /** Row layout of scanFits.ts (R_*), its statuses (PixelStatus) and the status of a pixel left to the caller. */
-const R_STATUS = 0, R_THETA = 1, R_ERROR = 6, R_DEVIANCE = 11, R_NDF = 12, R_SHAPE_DEVIANCE = 14, R_FLAGS = 15;
+const R_STATUS = 0, R_THETA = 1, R_ERROR = 6, R_DEVIANCE = 11, R_NDF = 12, R_PVALUE = 13, R_SHAPE_DEVIANCE = 14, R_FLAGS = 15;
 const R_SCALE = 16, RESULT_FIELDS = 17;
 const STATUS_OK: f64 = 0, STATUS_MASKED: f64 = 1, STATUS_DEAD: f64 = 2, STATUS_FAILED: f64 = 3, STATUS_TOO_FEW: f64 = 5;
 const PIXEL_ON_HOST: f64 = -1;
@@ -642,6 +642,7 @@ export function fitPixels(count: i32, m: i32): void {
     }
     put(row, R_DEVIANCE, dev);
     put(row, R_NDF, <f64>(m - nFree));
+    put(row, R_PVALUE, chi2Survival(dev, m - nFree));
     put(row, R_FLAGS, <f64>fitAtLimit);
     put(row, R_SCALE, NaN);
     put(row, R_STATUS, errorsOk ? STATUS_OK : STATUS_FAILED);
@@ -680,4 +681,42 @@ function startFromAsic(k: f64, m: i32): void {
     put(JAC, o + SLOPE, at(START_JAC, o + SLOPE));
     put(JAC, o + BACKGROUND, at(START_JAC, o + BACKGROUND));
   }
+}
+
+// ---- the χ² p-value ------------------------------------------------------------------------------------------
+
+/** Beyond this half-χ² the sums are taken relative to their largest term, in logarithms (e^−y would underflow). */
+const LOG_SPACE_BEYOND: f64 = 700;
+const SQRT_PI: f64 = 1.7724538509055160;
+
+/**
+ * P(χ²_ndf ≥ x) for a whole number of degrees of freedom, in closed form (y = x/2): e^−y·Σ_{i<ndf/2} y^i/i! for
+ * even ndf, erfc(√y) + e^−y·Σ_{i=1…(ndf−1)/2} y^(i−½)/Γ(i+½) for odd ndf; all terms positive, each from the last by
+ * one product: within 1e-13 relative of the exact value, a few ulps near 1. NaN for ndf ≤ 0 or x not finite
+ * (statistics.ts chi2Survival, which the tests compare).
+ */
+export function chi2Survival(x: f64, ndf: i32): f64 {
+  if (ndf <= 0 || !isFinite(x)) return NaN;
+  if (x <= 0) return 1;
+  const y = 0.5 * x;
+  const odd = (ndf & 1) != 0, terms = odd ? (ndf - 1) >> 1 : ndf >> 1;
+  // terms t_0 … t_(terms−1): even t_0 = 1, odd t_0 = y^½/Γ(3/2); t_i = t_(i−1)·y/(i + offset)
+  const offset: f64 = odd ? 0.5 : 0;
+  const head: f64 = odd ? erfcOf(Math.sqrt(y), false) : 0;
+  if (terms == 0) return head;
+  const first: f64 = odd ? 2 * Math.sqrt(y) / SQRT_PI : 1;
+  if (y < LOG_SPACE_BEYOND) {
+    let t = first, sum = first;
+    for (let i = 1; i < terms; i++) { t *= y / (<f64>i + offset); sum += t; }
+    return Math.min(head + Math.exp(-y) * sum, 1); // near 1 the sum can round above it
+  }
+  // far in the tail: relative to the largest term t_top, with ln t_top summed directly
+  const top = <i32>Math.min(<f64>(terms - 1), Math.floor(y));
+  let logTop = Math.log(first);
+  for (let i = 1; i <= top; i++) logTop += Math.log(y / (<f64>i + offset));
+  let sum: f64 = 1, r: f64 = 1;
+  for (let i = top; i >= 1; i--) { r *= (<f64>i + offset) / y; sum += r; }
+  r = 1;
+  for (let i = top + 1; i < terms; i++) { r *= y / (<f64>i + offset); sum += r; }
+  return head + Math.exp(logTop - y) * sum;
 }
