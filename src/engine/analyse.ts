@@ -19,6 +19,7 @@ import { acquireResultLock } from './publish/resultLock';
 import { ResultStore } from './publish/resultStore';
 import { selectFitPoints } from './scanFits';
 import { DEFAULT_OUTLIER_SIGMA } from './input/acquisitionQuality';
+import { float32Bytes, PixelMajorCounts, pixelMajorCounts } from './report/pixelCounts';
 
 export interface AnalyseOptions extends GainSettings {
   folder: string;
@@ -231,7 +232,7 @@ async function publishRun<T>(outDir: string, options: Pick<AnalyseOptions, 'wait
     const staged = new StagedOutput(outDir);
     try {
       const result = await write(staged);
-      staged.commit();
+      await staged.commitReplacing();
       return result;
     } catch (e) {
       staged.discard();
@@ -310,17 +311,21 @@ async function writeScanResults(scan: Scan, auxiliary: ScanAuxiliaryFiles, flux:
   { extraSummary, pixelFluxWritten = false, gain = options.fit ? gainInput(auxiliary, flux.shape, options) : undefined }:
   { extraSummary?: Record<string, unknown>; pixelFluxWritten?: boolean; gain?: GainInput } = {},
 ): Promise<Record<string, unknown>> {
-  const summary: Record<string, unknown> = { ...fluxSummary(scan, flux, auxiliary, options, ignored), run: { id: staged.runId } };
   const skipped = fitSkipped(flux, options);
-  // The pixel fits start first (in the fit threads); the flux outputs are written here while they run.
+  // pixel-major counts for pixel_counts.f32 and results.h5, made once by whichever needs them first
+  let pixelCounts: PixelMajorCounts | undefined;
+  const countsByPixel = () => (pixelCounts ??= pixelMajorCounts(flux.counts, flux.shape.rows * flux.shape.cols));
+  // The pixel fits start first (in the fit threads); the summary and flux outputs are made here while they run.
   const fitting = skipped ? undefined : fitScanOutputs(staged, flux, {
     model: options.model, polarity: options.polarity, fitRange: options.fitRange,
     workers: options.workers ?? defaultWorkerCount(), signal: options.signal,
     onProgress: (done, total) => emit({ type: 'progress', phase: 'fit', done, total, scan: scan.id }),
-  }, gain);
+  }, gain, countsByPixel);
   fitting?.catch(() => undefined); // awaited below; a failure of the flux outputs first must not leave it unhandled
+  let summary: Record<string, unknown>;
   try {
-    writeFluxOutputs(staged, scan, flux, pixelFluxWritten);
+    summary = { ...fluxSummary(scan, flux, auxiliary, options, ignored), run: { id: staged.runId } };
+    writeFluxOutputs(staged, scan, flux, pixelFluxWritten, countsByPixel());
   } catch (e) {
     await fitting?.catch(() => undefined); // nothing goes on writing into the staging folder once this returns
     throw e;
@@ -426,25 +431,15 @@ function outputNames(scan: Scan, flux: ScanFlux) {
  *  one pixel's whole curve is a single small read for the fit-diagnostics view. */
 export const PIXEL_COUNTS_FILE = 'pixel_counts.f32';
 
-function pixelCountsBinary(flux: ScanFlux): Uint8Array {
-  const m = flux.thresholds.length, n = flux.shape.rows * flux.shape.cols;
-  const out = new Float32Array(n * m);
-  for (let j = 0; j < m; j++) {
-    const c = flux.counts[j];
-    for (let p = 0; p < n; p++) out[p * m + j] = c[p];
-  }
-  return new Uint8Array(out.buffer);
-}
-
 /** The flux outputs (the per-threshold pixel files too, unless the flux workers wrote them: `pixelFilesWritten`). */
-function writeFluxOutputs(staged: StagedOutput, scan: Scan, flux: ScanFlux, pixelFilesWritten: boolean): void {
+function writeFluxOutputs(staged: StagedOutput, scan: Scan, flux: ScanFlux, pixelFilesWritten: boolean, pixelCounts: PixelMajorCounts): void {
   if (!pixelFilesWritten) {
     flux.thresholds.forEach((threshold, i) => {
       writePixelFluxFiles({ dir: staged.dir, ...pixelFluxFileNames(scan, threshold) },
         pixelFluxCsv(flux.counts[i], flux.mask, flux.perThreshold[i].exposure, flux.shape));
     });
   }
-  staged.write(PIXEL_COUNTS_FILE, pixelCountsBinary(flux));
+  staged.write(PIXEL_COUNTS_FILE, float32Bytes(pixelCounts));
   const asic = asicFluxFileNames(scan, flux.thresholds);
   staged.write(asic.flux, columnToCsv(flux.perThreshold.map(t => t.asicFlux)));
   staged.write(asic.uncertainty, columnToCsv(flux.perThreshold.map(t => t.asicFluxError)));

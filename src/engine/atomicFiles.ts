@@ -80,6 +80,11 @@ export class StagedOutput {
     this.store.publish(this.runId);
   }
 
+  /** commit(), the replaced run's files removed in parallel (ResultStore.publishReplacing): the same result, sooner. */
+  async commitReplacing(): Promise<void> {
+    await this.store.publishReplacing(this.runId);
+  }
+
   discard(): void {
     this.store.discard(this.runId);
   }

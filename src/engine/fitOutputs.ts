@@ -8,7 +8,8 @@ import { FIT_PARAMETERS, seedThesisParameters } from './scurveModel';
 import { asicGoodConclusion, asicGoodCurve, curveFitJson, fitSummedCurve } from './gain/asicCurves';
 import { analyseGain, GainAnalysis, GainInput, PixelQuantity } from './gain/gainAnalysis';
 import { skippedAcquisitionsReport } from './input/acquisitionQuality';
-import { MAP_FILES, mapColumn, startFitTables } from './report/fitTables';
+import { MAP_FILES, mapColumns, startFitTables } from './report/fitTables';
+import { pixelMajorCounts } from './report/pixelCounts';
 import { startResultsH5 } from './report/resultsH5';
 import { prestartWorkers } from './report/spareWorkers';
 import { workerScript } from './workerPool';
@@ -25,15 +26,19 @@ export function prestartFitOutputWorkers(workers: number): void {
   prestartWorkers(workerScript('resultsH5Worker'), 1);
 }
 
-/** `gain`: the pixels' baselines, when the scan has one (adds target and gain columns, maps and the `gain` block). */
-export async function fitScanOutputs(staged: StagedOutput, flux: ScanFlux, settings: FitSettings, gainInput?: GainInput) {
+/** `gain`: the pixels' baselines, when the scan has one (adds target and gain columns, maps and the `gain` block);
+ *  `pixelCounts`: the scan's counts pixel-major (for results.h5). */
+export async function fitScanOutputs(staged: StagedOutput, flux: ScanFlux, settings: FitSettings, gainInput?: GainInput,
+  pixelCounts = () => pixelMajorCounts(flux.counts, flux.shape.rows * flux.shape.cols)) {
   const fits = await fitScan(flux, settings);
   const asicFit = asicFitJson(fits);
   // the fit tables and results.h5 are made by worker threads from the shared results while this one analyses the
   // fits; gain columns, when the scan has a baseline, are added when known
   const extraExpected = gainInput !== undefined;
-  const started = [startFitTables(staged, fits.results, fits.shape, settings.workers, extraExpected),
-    startResultsH5(staged, flux, fits, asicFit, MAP_FILES, settings.workers > 0, extraExpected)];
+  const tables = startFitTables(staged, fits.results, fits.shape, settings.workers, extraExpected);
+  // every map once, in shared memory: for pixel_maps.f64 and results.h5
+  const maps = mapColumns(fits.results, fits.shape.rows * fits.shape.cols);
+  const started = [tables, startResultsH5(staged, flux, pixelCounts(), fits, maps, asicFit, settings.workers > 0, extraExpected)];
   try {
     const heterogeneity = analyseHeterogeneity(fits);
     const asicGood = fitSummedCurve(asicGoodCurve(flux, fits), settings.model, fits.asic.polarity);
@@ -43,11 +48,11 @@ export async function fitScanOutputs(staged: StagedOutput, flux: ScanFlux, setti
     const extra = gain?.quantities ?? [];
     const written = Promise.all(started.map(s => s.finish(extra)));
     written.catch(() => undefined); // awaited below: a failure here first must not leave it unhandled
-    const maps = writeMapsBinary(staged, fits, extra);
+    const mapNames = writeMapsBinary(staged, maps, fits.shape.rows * fits.shape.cols, extra);
     staged.write('asic_fit.json', JSON.stringify(asicFit, null, 1) + '\n');
     staged.write('report.md', renderReport(flux, fits, heterogeneity) + (gain ? '\n' + gain.report.join('\n') + '\n' : ''));
     await written;
-    return fitSummary(settings, fits, asicFit, asicGood, maps, heterogeneity, gain);
+    return fitSummary(settings, fits, asicFit, asicGood, mapNames, heterogeneity, gain);
   } finally {
     await Promise.all(started.map(s => s.dispose()));
   }
@@ -97,13 +102,15 @@ export { PIXEL_FITS_FILE } from '../contract/outputFiles';
 export const PIXEL_MAPS_FILE = 'pixel_maps.f64';
 export const PIXEL_MAPS_ORDER = Object.keys(MAP_FILES).map(f => f.replace(/^map_|\.csv$/g, ''));
 
-/** Writes PIXEL_MAPS_FILE (every map of MAP_FILES, then every extra quantity); returns the map names in file order. */
-function writeMapsBinary(staged: StagedOutput, fits: ScanFitResult, extra: PixelQuantity[]): string[] {
-  const { rows, cols } = fits.shape, n = rows * cols;
-  const all = new Float64Array(n * (PIXEL_MAPS_ORDER.length + extra.length));
-  Object.values(MAP_FILES).forEach((source, m) => mapColumn(source, fits.results, n, all.subarray(m * n, (m + 1) * n)));
-  extra.forEach((q, i) => all.set(q.values, (PIXEL_MAPS_ORDER.length + i) * n));
-  staged.write(PIXEL_MAPS_FILE, new Uint8Array(all.buffer));
+/** Writes PIXEL_MAPS_FILE (every map of MAP_FILES: `maps`, then every extra quantity); returns the map names in file order. */
+function writeMapsBinary(staged: StagedOutput, maps: Float64Array, n: number, extra: PixelQuantity[]): string[] {
+  let all = maps;
+  if (extra.length) {
+    all = new Float64Array(maps.length + n * extra.length);
+    all.set(maps);
+    extra.forEach((q, i) => all.set(q.values, maps.length + i * n));
+  }
+  staged.write(PIXEL_MAPS_FILE, new Uint8Array(all.buffer, all.byteOffset, all.byteLength));
   return [...PIXEL_MAPS_ORDER, ...extra.map(q => q.name)];
 }
 
@@ -131,7 +138,7 @@ function renderReport(flux: ScanFlux, fits: ScanFitResult, h: Heterogeneity): st
   const flagCounts = FIT_FLAG_NAMES.map(() => 0);
   for (let p = 0; p < fits.results.length / RESULT_FIELDS; p++) {
     const bits = fits.results[p * RESULT_FIELDS + R_FLAGS];
-    FIT_FLAG_NAMES.forEach((_, b) => { if (bits & (1 << b)) flagCounts[b]++; });
+    for (let b = 0; b < flagCounts.length; b++) if (bits & (1 << b)) flagCounts[b]++;
   }
   FIT_FLAG_NAMES.forEach((name, b) => lines.push(`| ${name} | ${flagCounts[b]} |`));
   lines.push('', '## Fit status', '', '| status | pixels |', '|---|---|');

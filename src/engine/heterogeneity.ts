@@ -6,7 +6,7 @@ import {
   SIGMA_UPPER_LIMIT_FLAG, STATUS_NAMES,
 } from './scanFits';
 import { AMPLITUDE, MU, SIGMA } from './scurveModel';
-import { chi2Survival, chi2SurvivalBelow, describe, Distribution, linearFit, OUTLIER_SPREADS } from './statistics';
+import { chi2Survival, chi2SurvivalBelow, describe, Distribution, linearFit, meanAndRms, OUTLIER_SPREADS } from './statistics';
 import { finiteMedian } from '../contract/quantities';
 
 /** Significance level for calling a pixel inconsistent with the ASIC curve. */
@@ -31,61 +31,64 @@ export interface Heterogeneity {
   conclusions: string[];
 }
 
-function columnOf(results: Float64Array, field: number, status: ArrayLike<number>, resolvedOnly = false): Float64Array {
-  const n = status.length, out = new Float64Array(n).fill(NaN);
+/** The pixels' status codes and how many have each, and the μ, σ and amplitude values and errors of the ok pixels,
+ *  NaN elsewhere (σ only where the edge is resolved: an upper limit is not a measurement), in one pass. */
+function pixelColumns(results: Float64Array, n: number) {
+  const status = new Float64Array(n), counts = STATUS_NAMES.map(() => 0);
+  const column = () => new Float64Array(n).fill(NaN);
+  const mu = column(), muErr = column(), sigma = column(), sigmaErr = column(), amp = column(), ampErr = column();
+  let upperLimits = 0;
   for (let p = 0; p < n; p++) {
-    if (status[p] !== PixelStatus.Ok) continue;
-    if (resolvedOnly && results[p * RESULT_FIELDS + R_FLAGS] & SIGMA_UPPER_LIMIT_FLAG) continue;
-    out[p] = results[p * RESULT_FIELDS + field];
+    const o = p * RESULT_FIELDS, code = status[p] = results[o + R_STATUS];
+    if (Number.isInteger(code) && code >= 0 && code < counts.length) counts[code]++;
+    if (code !== PixelStatus.Ok) continue;
+    mu[p] = results[o + R_THETA + MU]; muErr[p] = results[o + R_ERROR + MU];
+    amp[p] = results[o + R_THETA + AMPLITUDE]; ampErr[p] = results[o + R_ERROR + AMPLITUDE];
+    if (results[o + R_FLAGS] & SIGMA_UPPER_LIMIT_FLAG) { upperLimits++; continue; }
+    sigma[p] = results[o + R_THETA + SIGMA]; sigmaErr[p] = results[o + R_ERROR + SIGMA];
   }
-  return out;
+  return { status, counts, mu, muErr, sigma, sigmaErr, amp, ampErr, upperLimits };
 }
 
 const squares = (values: Float64Array) => values.map(e => e * e);
 
-/** The values of the even (`parity` 0) or odd columns of a rows×cols map. */
-function everyOther(values: Float64Array, cols: number, parity: number): Float64Array {
-  const out: number[] = [];
-  for (let p = 0; p < values.length; p++) if ((p % cols) % 2 === parity) out.push(values[p]);
-  return Float64Array.from(out);
-}
-
-function meanOf(values: number[]): number {
-  return values.length ? values.reduce((s, v) => s + v, 0) / values.length : NaN;
+/** The finite values of the even (`parity` 0) or odd columns of a rows×cols map, in pixel order. */
+function finiteOfParity(values: Float64Array, cols: number, parity: number): Float64Array {
+  const out = new Float64Array(values.length);
+  let n = 0;
+  for (let p = 0, c = 0; p < values.length; p++, c = c + 1 === cols ? 0 : c + 1) {
+    if (c % 2 === parity && Number.isFinite(values[p])) out[n++] = values[p];
+  }
+  return out.subarray(0, n);
 }
 
 /** Means of the finite `values` of a rows×cols map by column, row, row mod 16, super-pixel position (row mod 4,
  *  column parity), column parity and double column, in one pass (NaN for empty groups). */
 function spatialMeans(values: Float64Array, rows: number, cols: number) {
-  const sizes = [cols, rows, 16, 8, 2, Math.ceil(cols / 2)];
-  const sum = sizes.map(g => new Float64Array(g)), count = sizes.map(g => new Float64Array(g));
-  const key = new Int32Array(sizes.length);
-  for (let p = 0; p < values.length; p++) {
-    const v = values[p];
-    if (!Number.isFinite(v)) continue;
-    const r = Math.floor(p / cols), c = p % cols;
-    key[0] = c; key[1] = r; key[2] = r % 16; key[3] = (r % 4) * 2 + c % 2; key[4] = c % 2; key[5] = c >> 1;
-    for (let k = 0; k < sizes.length; k++) { sum[k][key[k]] += v; count[k][key[k]]++; }
+  const groups = (size: number) => ({ sum: new Float64Array(size), count: new Float64Array(size) });
+  const column = groups(cols), row = groups(rows), rowMod16 = groups(16), superPixel = groups(8), parity = groups(2);
+  const doubleColumn = groups(Math.ceil(cols / 2));
+  const add = (g: { sum: Float64Array; count: Float64Array }, key: number, v: number) => { g.sum[key] += v; g.count[key]++; };
+  for (let r = 0, p = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++, p++) {
+      const v = values[p];
+      if (!Number.isFinite(v)) continue;
+      add(column, c, v); add(row, r, v); add(rowMod16, r % 16, v); add(superPixel, (r % 4) * 2 + c % 2, v);
+      add(parity, c % 2, v); add(doubleColumn, c >> 1, v);
+    }
   }
-  const [column, row, rowMod16, superPixel, parity, doubleColumn] =
-    sum.map((s, k) => Array.from(s, (x, g) => (count[k][g] ? x / count[k][g] : NaN)));
-  return { column, row, rowMod16, superPixel, parity, doubleColumn };
+  const means = (g: { sum: Float64Array; count: Float64Array }) => Array.from(g.sum, (x, k) => (g.count[k] ? x / g.count[k] : NaN));
+  return {
+    column: means(column), row: means(row), rowMod16: means(rowMod16), superPixel: means(superPixel), parity: means(parity),
+    doubleColumn: means(doubleColumn),
+  };
 }
 
 export function analyseHeterogeneity(fits: ScanFitResult): Heterogeneity {
   const { rows, cols } = fits.shape;
   const n = rows * cols, r = fits.results;
-  const status = new Float64Array(n);
-  for (let p = 0; p < n; p++) status[p] = r[p * RESULT_FIELDS + R_STATUS];
-  const counts = STATUS_NAMES.map(() => 0);
-  for (let p = 0; p < n; p++) if (status[p] in counts) counts[status[p]]++;
+  const { status, counts, mu, muErr, sigma, sigmaErr, amp, ampErr, upperLimits } = pixelColumns(r, n);
   const status_counts: Record<string, number> = Object.fromEntries(STATUS_NAMES.map((name, code) => [name, counts[code]]));
-
-  const mu = columnOf(r, R_THETA + MU, status), muErr = columnOf(r, R_ERROR + MU, status);
-  const sigma = columnOf(r, R_THETA + SIGMA, status, true), sigmaErr = columnOf(r, R_ERROR + SIGMA, status, true);
-  let upperLimits = 0;
-  for (let p = 0; p < n; p++) if (status[p] === PixelStatus.Ok && r[p * RESULT_FIELDS + R_FLAGS] & SIGMA_UPPER_LIMIT_FLAG) upperLimits++;
-  const amp = columnOf(r, R_THETA + AMPLITUDE, status), ampErr = columnOf(r, R_ERROR + AMPLITUDE, status);
   const muD = describe(mu), sigmaD = describe(sigma), ampD = describe(amp);
   const medianMuErr = finiteMedian(muErr); // median: a few ill-constrained fits must not dominate
   let chi2 = 0, nChi = 0;
@@ -105,8 +108,8 @@ export function analyseHeterogeneity(fits: ScanFitResult): Heterogeneity {
   const quadrature = Math.sqrt(meanSigmaSq + intrinsic ** 2);
 
   // Pixels refitted with the ASIC shape (only the scale free) against their own fit.
-  let deltaNdf = NaN;
-  const deltas: number[] = [];
+  let deltaNdf = NaN, nDeltas = 0;
+  const deltas = new Float64Array(n);
   let inconsistent = 0;
   const inconsistentWithAsic = chi2SurvivalBelow(INCONSISTENT_P_VALUE);
   for (let p = 0; p < n; p++) {
@@ -116,23 +119,26 @@ export function analyseHeterogeneity(fits: ScanFitResult): Heterogeneity {
     // own fit has ndf = m − k, the ASIC-shape fit m − 1: the likelihood ratio has k − 1 degrees of freedom
     const dn = Math.max(1, fits.points.thresholds.length - 1 - r[p * RESULT_FIELDS + R_NDF]);
     deltaNdf = dn;
-    deltas.push(d);
+    deltas[nDeltas++] = d;
     if (inconsistentWithAsic(Math.max(d, 0), dn)) inconsistent++;
   }
-  const sortedDeltas = Float64Array.from(deltas).sort();
+  const sortedDeltas = deltas.subarray(0, nDeltas).sort();
 
   // Spatial structure of μ.
   const means = spatialMeans(mu, rows, cols);
   const { column: colMeans, row: rowMeans, rowMod16, superPixel, parity: evenOdd } = means;
-  const perParity = [0, 1].map(par => describe(everyOther(mu, cols, par)));
+  const perParity = [0, 1].map(par => meanAndRms(finiteOfParity(mu, cols, par)));
   const evenOddErr = Math.sqrt(perParity.reduce((s, d) => s + (d.n ? d.rms ** 2 / d.n : 0), 0));
   const dcMeans = means.doubleColumn.filter(Number.isFinite);
   const dcRms = describe(dcMeans).robustRms;
   const dcExpected = muD.robustRms / Math.sqrt(muD.n / Math.max(dcMeans.length, 1));
-  const okIdx: number[] = [];
-  for (let p = 0; p < n; p++) if (Number.isFinite(mu[p])) okIdx.push(p);
-  const gCol = okIdx.length > 2 ? linearFit(okIdx.map(p => p % cols), okIdx.map(p => mu[p])) : { slope: NaN, slopeError: NaN };
-  const gRow = okIdx.length > 2 ? linearFit(okIdx.map(p => Math.floor(p / cols)), okIdx.map(p => mu[p])) : { slope: NaN, slopeError: NaN };
+  // μ against column and row over the pixels with a μ
+  const okMu = new Float64Array(n), okCol = new Float64Array(n), okRow = new Float64Array(n);
+  let nOk = 0;
+  for (let p = 0; p < n; p++) if (Number.isFinite(mu[p])) { okMu[nOk] = mu[p]; okCol[nOk] = p % cols; okRow[nOk++] = Math.floor(p / cols); }
+  const y = okMu.subarray(0, nOk);
+  const gCol = nOk > 2 ? linearFit(okCol.subarray(0, nOk), y) : { slope: NaN, slopeError: NaN };
+  const gRow = nOk > 2 ? linearFit(okRow.subarray(0, nOk), y) : { slope: NaN, slopeError: NaN };
 
   const ampErrMedian = finiteMedian(ampErr);
   const illumination = illuminationPattern(amp, ampErrMedian, rows, cols);
@@ -147,8 +153,8 @@ export function analyseHeterogeneity(fits: ScanFitResult): Heterogeneity {
       mean_sigma_squared: meanSigmaSq, var_mu: intrinsic ** 2, ratio: asic.theta[SIGMA] / quadrature,
     },
     asic_shape_refit: {
-      pixels: deltas.length, inconsistent, fraction_inconsistent: deltas.length ? inconsistent / deltas.length : NaN,
-      median_delta_deviance: deltas.length ? sortedDeltas[Math.floor(deltas.length / 2)] : NaN, delta_ndf: deltaNdf,
+      pixels: nDeltas, inconsistent, fraction_inconsistent: nDeltas ? inconsistent / nDeltas : NaN,
+      median_delta_deviance: nDeltas ? sortedDeltas[Math.floor(nDeltas / 2)] : NaN, delta_ndf: deltaNdf,
     },
     spatial: {
       mu_by_column: colMeans, mu_by_row: rowMeans, mu_by_row_mod16: rowMod16,
@@ -173,38 +179,45 @@ function illuminationPattern(amp: Float64Array, ampErrMedian: number, rows: numb
     const x = c / cols - 0.5, y = r / rows - 0.5;
     b[0] = 1; b[1] = x; b[2] = y; b[3] = x * x; b[4] = y * y; b[5] = x * y;
   };
+  // AᵀA is symmetric: its upper triangle is summed (b[i]·b[j] is b[j]·b[i] exactly) and mirrored
   const ata = new Float64Array(k * k), atb = new Float64Array(k);
-  const ys: number[] = [];
-  for (let p = 0; p < amp.length; p++) {
-    if (!Number.isFinite(amp[p])) continue;
-    basis(Math.floor(p / cols), p % cols);
-    for (let i = 0; i < k; i++) { atb[i] += b[i] * amp[p]; for (let j = 0; j < k; j++) ata[i * k + j] += b[i] * b[j]; }
-    ys.push(amp[p]);
-  }
-  const coef = solveDense(ata, atb, k);
-  const mean = meanOf(ys);
-  let ssRes = 0, ssTot = 0, peak = -Infinity, peakRow = NaN, peakCol = NaN;
-  for (let p = 0; p < amp.length; p++) {
-    const rr = Math.floor(p / cols), cc = p % cols;
-    let model = mean;
-    if (coef) {
-      basis(rr, cc);
-      model = 0;
-      for (let i = 0; i < k; i++) model += b[i] * coef[i];
+  let used = 0, sum = 0;
+  for (let r = 0, p = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++, p++) {
+      const a = amp[p];
+      if (!Number.isFinite(a)) continue;
+      basis(r, c);
+      for (let i = 0; i < k; i++) { atb[i] += b[i] * a; for (let j = i; j < k; j++) ata[i * k + j] += b[i] * b[j]; }
+      used++; sum += a;
     }
-    if (model > peak) { peak = model; peakRow = rr; peakCol = cc; }
-    if (!Number.isFinite(amp[p])) continue;
-    ssRes += (amp[p] - model) ** 2; ssTot += (amp[p] - mean) ** 2;
+  }
+  for (let i = 0; i < k; i++) for (let j = 0; j < i; j++) ata[i * k + j] = ata[j * k + i];
+  const coef = solveDense(ata, atb, k);
+  const mean = used ? sum / used : NaN;
+  let ssRes = 0, ssTot = 0, peak = -Infinity, peakRow = NaN, peakCol = NaN;
+  for (let rr = 0, p = 0; rr < rows; rr++) {
+    for (let cc = 0; cc < cols; cc++, p++) {
+      let model = mean;
+      if (coef) {
+        basis(rr, cc);
+        model = 0;
+        for (let i = 0; i < k; i++) model += b[i] * coef[i];
+      }
+      if (model > peak) { peak = model; peakRow = rr; peakCol = cc; }
+      if (!Number.isFinite(amp[p])) continue;
+      ssRes += (amp[p] - model) ** 2; ssTot += (amp[p] - mean) ** 2;
+    }
   }
   return {
     amplitude_smooth_r2: ssTot > 0 ? 1 - ssRes / ssTot : NaN,
-    amplitude_residual_rms: Math.sqrt(ssRes / Math.max(ys.length - k, 1)),
+    amplitude_residual_rms: Math.sqrt(ssRes / Math.max(used - k, 1)),
     amplitude_median_error: ampErrMedian,
     peak_row: peakRow, peak_col: peakCol,
   };
 }
 
-function solveDense(a: Float64Array, b: Float64Array, n: number): Float64Array | undefined {
+/** x with a·x = b (n×n, row-major) by Gauss–Jordan with partial pivoting; undefined when singular. */
+export function solveDense(a: Float64Array, b: Float64Array, n: number): Float64Array | undefined {
   const m = Float64Array.from(a), x = Float64Array.from(b);
   for (let c = 0; c < n; c++) {
     let piv = c;

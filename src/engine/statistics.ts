@@ -55,16 +55,22 @@ export interface Distribution {
 /** A value this many robust spreads from the median is an outlier (a Gaussian core gives one in 1.7 million). */
 export const OUTLIER_SPREADS = 5;
 
-export function describe(values: ArrayLike<number>): Distribution {
-  const v = finiteValues(values);
+/** Mean and rms (n − 1 in the denominator) of values `v`, summed in their order (NaN when empty). */
+export function meanAndRms(v: ArrayLike<number>): { n: number; mean: number; rms: number } {
   const n = v.length;
-  if (n === 0) return { n: 0, mean: NaN, rms: NaN, robustRms: NaN, median: NaN, outliers: { below: 0, above: 0, low_cut: NaN, high_cut: NaN } };
   let sum = 0;
   for (let i = 0; i < n; i++) sum += v[i];
   const mean = sum / n;
   let squares = 0;
   for (let i = 0; i < n; i++) squares += (v[i] - mean) ** 2;
-  const rms = Math.sqrt(squares / Math.max(n - 1, 1));
+  return { n, mean, rms: Math.sqrt(squares / Math.max(n - 1, 1)) };
+}
+
+export function describe(values: ArrayLike<number>): Distribution {
+  const v = finiteValues(values);
+  const n = v.length;
+  if (n === 0) return { n: 0, mean: NaN, rms: NaN, robustRms: NaN, median: NaN, outliers: { below: 0, above: 0, low_cut: NaN, high_cut: NaN } };
+  const { mean, rms } = meanAndRms(v);
   const { median, robustRms } = medianAndSpreadInPlace(v.slice());
   const lowCut = median - OUTLIER_SPREADS * robustRms, highCut = median + OUTLIER_SPREADS * robustRms;
   let below = 0, above = 0;
@@ -79,9 +85,11 @@ export function quantile(values: number[], q: number): number {
 }
 
 /** Least-squares slope and intercept of y on x. */
-export function linearFit(x: number[], y: number[]): { slope: number; intercept: number; slopeError: number } {
+export function linearFit(x: ArrayLike<number>, y: ArrayLike<number>): { slope: number; intercept: number; slopeError: number } {
   const n = x.length;
-  const mx = x.reduce((s, v) => s + v, 0) / n, my = y.reduce((s, v) => s + v, 0) / n;
+  let sx = 0, sy = 0;
+  for (let i = 0; i < n; i++) { sx += x[i]; sy += y[i]; }
+  const mx = sx / n, my = sy / n;
   let sxx = 0, sxy = 0;
   for (let i = 0; i < n; i++) { sxx += (x[i] - mx) ** 2; sxy += (x[i] - mx) * (y[i] - my); }
   const slope = sxy / sxx, intercept = my - slope * mx;

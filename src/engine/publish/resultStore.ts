@@ -62,10 +62,20 @@ export class ResultStore {
   /** Makes run `id` the visible result in one rename, then removes the run it replaced. */
   publish(id: string): void {
     this.migrate();
-    this.swap(id);
+    this.removeReplaced(this.swap(id));
   }
 
-  private swap(id: string): void {
+  /** publish(), the replaced run's files removed in parallel: resolves when it is gone. On a file system mounted
+   *  with `discard` an unlink waits for the device, and a run's ~130 files (177 MB for a full scan) one after
+   *  another take 0.3–0.4 s, several at once about a third of that. */
+  async publishReplacing(id: string): Promise<void> {
+    this.migrate();
+    const previous = this.swap(id);
+    if (previous) await removeFolder(path.join(this.store, previous));
+  }
+
+  /** Makes run `id` visible; returns the run it replaced (still there), if any. */
+  private swap(id: string): string | undefined {
     const previous = this.current();
     const link = path.join(this.store, `${LINK_PREFIX}${ownerTag(currentProcess())}-${crypto.randomBytes(3).toString('hex')}`);
     // relative target: the data folder can be moved or mounted elsewhere with its results (Windows junctions
@@ -79,7 +89,11 @@ export class ResultStore {
       fs.rmSync(link, { force: true });
       throw e;
     }
-    if (previous && previous !== id) this.remove(previous);
+    return previous && previous !== id ? previous : undefined;
+  }
+
+  private removeReplaced(previous: string | undefined): void {
+    if (previous) this.remove(previous);
   }
 
   /** Discards an unpublished run folder. */
@@ -102,11 +116,11 @@ export class ResultStore {
     if (stat) {
       const id = `${LEGACY_PREFIX}${newRunId()}`;
       fs.renameSync(this.visible, path.join(this.store, id));
-      this.swap(id);
+      this.removeReplaced(this.swap(id));
       return;
     }
     const legacy = this.entries().filter(n => n.startsWith(LEGACY_PREFIX)).sort().pop();
-    if (legacy) this.swap(legacy); // killed between the two renames of a migration: show the old result again
+    if (legacy) this.removeReplaced(this.swap(legacy)); // killed between the two renames of a migration: show the old result again
   }
 
   /** Removes what killed runs left: unpublished run folders and links whose owner process is gone. */
@@ -128,6 +142,14 @@ export class ResultStore {
   private remove(name: string): void {
     fs.rmSync(path.join(this.store, name), { recursive: true, force: true });
   }
+}
+
+/** Removes folder `dir`, its entries at once (libuv's threads unlink them in parallel). */
+async function removeFolder(dir: string): Promise<void> {
+  let names: string[];
+  try { names = await fs.promises.readdir(dir); } catch { return; }
+  await Promise.all(names.map(name => fs.promises.rm(path.join(dir, name), { recursive: true, force: true })));
+  await fs.promises.rm(dir, { recursive: true, force: true });
 }
 
 /** The process that made a run folder, a link or a lock's temporary file (from its name); null: not ours. */

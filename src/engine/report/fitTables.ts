@@ -40,10 +40,18 @@ export const MAP_FILES: Record<string, MapSource> = {
 };
 
 /** One map's values, pixel by pixel (into `out`). */
-export function mapColumn(source: MapSource, results: Float64Array, n: number, out = new Float64Array(n)): Float64Array {
+export function mapColumn(source: MapSource, results: Float64Array, n: number, out: Float64Array = new Float64Array(n)): Float64Array {
   if (typeof source === 'number') for (let p = 0; p < n; p++) out[p] = results[p * RESULT_FIELDS + source];
   else for (let p = 0; p < n; p++) out[p] = source(results, p * RESULT_FIELDS);
   return out;
+}
+
+/** Every map of MAP_FILES, one rows×cols map after another in MAP_FILES order, in shared memory (`n` pixels). */
+export function mapColumns(results: Float64Array, n: number): Float64Array {
+  const sources = Object.values(MAP_FILES);
+  const all = new Float64Array(new SharedArrayBuffer(8 * n * sources.length));
+  sources.forEach((source, m) => mapColumn(source, results, n, all.subarray(m * n, (m + 1) * n)));
+  return all;
 }
 
 /** The result fields pixel_fits.csv shows as numbers. */

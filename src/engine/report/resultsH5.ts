@@ -10,7 +10,8 @@ import {
   FIT_FLAG_NAMES, R_DEVIANCE, R_ERROR, R_FLAGS, R_NDF, R_SIGMA_UPPER, R_STATUS, R_THETA, ScanFitResult, STATUS_NAMES,
 } from '../scanFits';
 import { FIT_PARAMETERS } from '../scurveModel';
-import { mapColumn, MapSource, StartedOutput } from './fitTables';
+import { MAP_FILES, mapColumn, MapSource, StartedOutput } from './fitTables';
+import { PixelMajorCounts } from './pixelCounts';
 import { takeWorker } from './spareWorkers';
 
 export const RESULTS_H5_FILE = 'results.h5';
@@ -35,31 +36,6 @@ export function loadH5wasm(): Promise<H5Module> {
   return loaded;
 }
 
-/** Summed counts as uint32 when every value is an integer in range (always, for real counts), else float64. */
-function countsArray(flux: H5Flux): Uint32Array | Float64Array {
-  const m = flux.thresholds.length, n = flux.shape.rows * flux.shape.cols;
-  const asInt = new Uint32Array(n * m);
-  for (let j = 0; j < m; j++) {
-    const c = flux.counts[j];
-    for (let p = 0; p < n; p++) {
-      const v = c[p];
-      if (!(v >= 0 && v < 2 ** 32 && v === Math.floor(v))) return transposed(flux.counts, n, new Float64Array(n * m));
-      asInt[p * m + j] = v;
-    }
-  }
-  return asInt;
-}
-
-/** [threshold][pixel] → [pixel][threshold]. */
-function transposed<T extends Uint32Array | Float64Array>(counts: Float64Array[], n: number, out: T): T {
-  const m = counts.length;
-  for (let j = 0; j < m; j++) {
-    const c = counts[j];
-    for (let p = 0; p < n; p++) out[p * m + j] = c[p];
-  }
-  return out;
-}
-
 /** The pixel table (pixel_fits.csv) as columns; status and flags as codes, their names in attributes. */
 function fitColumns(fits: H5Fits, column: (field: number) => Float64Array): Array<[string, Int32Array | Uint8Array | Float64Array]> {
   const { rows, cols } = fits.shape, n = rows * cols;
@@ -82,40 +58,39 @@ function fitColumns(fits: H5Fits, column: (field: number) => Float64Array): Arra
 
 /** The ASIC fit as in asic_fit.json. */
 type AsicFitJson = { params: Record<string, number | null>; errors: Record<string, number | null>; [k: string]: unknown };
-/** Map file name (`map_mu.csv`) → its value for a pixel, as MAP_FILES. */
-type MapPicks = Record<string, MapSource>;
 /** Further per-pixel quantities (e.g. target, gain and their errors): a map and a pixel-table column each. */
 type ExtraQuantity = { name: string; values: Float64Array };
-/** What the file is made of: the scan's flux and fits as far as the file needs them (all cloneable to a worker). */
-type H5Flux = Pick<ScanFlux, 'shape' | 'thresholds' | 'counts'> & { exposure: number[] };
+/** What the file is made of: the scan's flux and fits as far as the file needs them (all cloneable to a worker;
+ *  the counts, results and maps in shared memory, not copied): the counts pixel-major, every map of the map files
+ *  (one rows×cols map after another, in their order). */
+type H5Flux = Pick<ScanFlux, 'shape' | 'thresholds'> & { pixelCounts: PixelMajorCounts; exposure: number[] };
 type H5Fits = Pick<ScanFitResult, 'shape' | 'results'>;
-export interface ResultsH5Input { flux: H5Flux; fits: H5Fits; asicFit: AsicFitJson; extra: ExtraQuantity[] }
+export interface ResultsH5Input { flux: H5Flux; fits: H5Fits; maps: Float64Array; asicFit: AsicFitJson; extra: ExtraQuantity[] }
 
 /** Writes results.h5 at `file` (h5wasm writes real files). */
-export async function writeResultsH5(file: string, input: ResultsH5Input, mapFiles: MapPicks): Promise<void> {
-  writeFile(await loadH5wasm(), file, input.flux, input.fits, input.asicFit, mapFiles, input.extra);
+export async function writeResultsH5(file: string, input: ResultsH5Input): Promise<void> {
+  writeFile(await loadH5wasm(), file, input);
 }
 
-function writeFile(h5: H5Module, file: string, flux: H5Flux, fits: H5Fits, asicFit: AsicFitJson, mapFiles: MapPicks,
-  extra: ExtraQuantity[]): void {
+function writeFile(h5: H5Module, file: string, { flux, fits, maps: mapValues, asicFit, extra }: ResultsH5Input): void {
   const { rows, cols } = flux.shape, n = rows * cols, m = flux.thresholds.length;
   const f = new h5.File(file, 'w');
   try {
     f.create_attribute('rows', rows);
     f.create_attribute('cols', cols);
     f.create_attribute('pixel_index', 'row-major: pixel = row * cols + col');
-    f.create_dataset({ name: 'counts', data: countsArray(flux), shape: [n, m] }).create_attribute('meaning', 'summed hits of the good acquisitions, [pixel][threshold]');
+    f.create_dataset({ name: 'counts', data: flux.pixelCounts, shape: [n, m] }).create_attribute('meaning', 'summed hits of the good acquisitions, [pixel][threshold]');
     f.create_dataset({ name: 'exposure_s', data: Float64Array.from(flux.exposure) });
     f.create_dataset({ name: 'thresholds', data: Float64Array.from(flux.thresholds) });
     const maps = f.create_group('maps');
-    // a result field that is both a map and a pixel-table column is picked once
-    const picked = new Map<MapSource, Float64Array>();
+    // a result field that is both a map and a pixel-table column is picked once (the maps are given)
+    const picked = new Map<MapSource, Float64Array>(Object.values(MAP_FILES).map((source, k) => [source, mapValues.subarray(k * n, (k + 1) * n)]));
     const column = (source: MapSource) => {
       let values = picked.get(source);
       if (!values) picked.set(source, values = mapColumn(source, fits.results, n));
       return values;
     };
-    for (const [fileName, source] of Object.entries(mapFiles)) {
+    for (const [fileName, source] of Object.entries(MAP_FILES)) {
       maps.create_dataset({ name: fileName.replace(/^map_|\.csv$/g, ''), data: column(source), shape: [rows, cols] });
     }
     for (const q of extra) maps.create_dataset({ name: q.name, data: q.values, shape: [rows, cols] });
@@ -143,13 +118,13 @@ function writeFile(h5: H5Module, file: string, flux: H5Flux, fits: H5Fits, asicF
  * outputs (`fits.results` lives in shared memory; the rest is copied once): at once, or, with `extraExpected`,
  * when finish() brings the extra quantities (h5wasm is loaded and compiled meanwhile).
  */
-export function startResultsH5(staged: StagedOutput, flux: ScanFlux, fits: ScanFitResult, asicFit: AsicFitJson,
-  mapFiles: MapPicks, inWorker: boolean, extraExpected: boolean): StartedOutput {
+export function startResultsH5(staged: StagedOutput, flux: ScanFlux, pixelCounts: PixelMajorCounts, fits: ScanFitResult,
+  maps: Float64Array, asicFit: AsicFitJson, inWorker: boolean, extraExpected: boolean): StartedOutput {
   // built under a name of its own in the (private) staging folder, renamed when complete: no copy of the file
   const partial = path.join(staged.dir, `.${RESULTS_H5_FILE}.partial`);
   const input: ResultsH5Input = {
-    flux: { shape: flux.shape, thresholds: flux.thresholds, counts: flux.counts, exposure: flux.perThreshold.map(t => t.exposure) },
-    fits: { shape: fits.shape, results: fits.results }, asicFit, extra: [],
+    flux: { shape: flux.shape, thresholds: flux.thresholds, pixelCounts, exposure: flux.perThreshold.map(t => t.exposure) },
+    fits: { shape: fits.shape, results: fits.results }, maps, asicFit, extra: [],
   };
   const published = async (written: Promise<void>) => {
     try {
@@ -159,7 +134,7 @@ export function startResultsH5(staged: StagedOutput, flux: ScanFlux, fits: ScanF
       fs.rmSync(partial, { force: true });
     }
   };
-  if (!inWorker) return { finish: extra => published(writeResultsH5(partial, { ...input, extra }, mapFiles)), dispose: async () => undefined };
+  if (!inWorker) return { finish: extra => published(writeResultsH5(partial, { ...input, extra })), dispose: async () => undefined };
   const job: ResultsH5Job = { file: partial, input, extraExpected };
   const worker = takeWorker(workerScript('resultsH5Worker'));
   worker.postMessage(job);
