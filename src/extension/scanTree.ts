@@ -95,7 +95,7 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
     this.changed.fire(undefined);
   }
 
-  /** Marks every scan row of `folder` as live-watched (or no longer: back to its stored state and menus). */
+  /** Marks `folder`'s row and every scan row of it as live-watched (or no longer: back to its stored state and menus). */
   setWatched(folder: string, watched: boolean): void {
     const key = path.resolve(folder);
     if (watched) this.watchedFolders.add(key);
@@ -154,7 +154,7 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
 
   /** Every scan of the workspace, grouped by module → ASIC → folder where that tells them apart. */
   private async rootNodes(): Promise<ScanTreeNode[]> {
-    const scans = (await this.dataFolders()).flatMap(folder => scanStates(analyseOptionsFromSettings(folder))
+    const scans = (await this.dataFolders()).flatMap(folder => folderScanStates(folder)
       .map(state => ({ folder, scanId: state.scan.id, state })));
     const toNode = (g: ScanGrouping<typeof scans[number]>): ScanTreeNode => {
       switch (g.kind) {
@@ -172,7 +172,7 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
       case 'group':
         return node.children;
       case 'folder': {
-        return scanStates(analyseOptionsFromSettings(node.folder)).filter(({ scan }) => !node.scanIds || node.scanIds.includes(scan.id))
+        return folderScanStates(node.folder).filter(({ scan }) => !node.scanIds || node.scanIds.includes(scan.id))
           .map(({ scan, result }) => this.scanNode(node.folder, scan, result));
       }
       case 'scan':
@@ -195,8 +195,10 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
         const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Expanded);
         item.resourceUri = vscode.Uri.file(node.folder);
         item.iconPath = vscode.ThemeIcon.Folder;
-        item.contextValue = 'dataFolder';
-        item.tooltip = node.folder;
+        // a watched folder's row carries the stop button (its scans' rows too)
+        const watched = this.watchedFolders.has(path.resolve(node.folder));
+        item.contextValue = watched ? 'dataFolderLive' : 'dataFolder';
+        item.tooltip = watched ? `${node.folder}\nLive watch running: Stop Live Watch publishes the final result.` : node.folder;
         const condition = conditionText(node.folder);
         if (condition) item.description = condition;
         if (node.key) item.id = `folder:${node.key}`;
@@ -274,5 +276,16 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
     if (this.rowTimer) clearTimeout(this.rowTimer);
     this.changed.dispose();
     for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** The scans of a data folder and their stored results; none when the folder has gone since it was listed (deleted
+ *  or moved while the tree refreshes). */
+function folderScanStates(folder: string): ReturnType<typeof scanStates> {
+  try {
+    return scanStates(analyseOptionsFromSettings(folder));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !fs.existsSync(folder)) return [];
+    throw e;
   }
 }

@@ -51,6 +51,18 @@ async function scanRows(api: VeloCalibApi, folder: string): Promise<ScanRow[]> {
   return rows;
 }
 
+/** The row of data folder `folder` in the VELO Scans tree. */
+async function folderRow(api: VeloCalibApi, folder: string): Promise<ScanTreeNode | undefined> {
+  const walk = async (node?: ScanTreeNode): Promise<ScanTreeNode | undefined> => {
+    for (const c of await api.tree.getChildren(node)) {
+      if (c.kind === 'folder' && path.resolve(c.folder) === path.resolve(folder)) return c;
+      if (c.kind === 'group' || c.kind === 'folder') { const found = await walk(c); if (found) return found; }
+    }
+    return undefined;
+  };
+  return walk();
+}
+
 /** The contextValue of every scan row of `folder` (the menus and inline buttons a user gets), once it has some. */
 async function rowContexts(api: VeloCalibApi, folder: string): Promise<string[]> {
   return (await scanRows(api, folder)).map(r => String(api.tree.getTreeItem(r).contextValue));
@@ -188,5 +200,29 @@ describe('live watch: panels follow a scan being taken', () => {
     assert.ok(folders.every(f => summary(f) && !summary(f).live && summary(f).fit), 'three final results with fits');
     assert.strictEqual(await vscode.commands.executeCommand('veloCalib.stopWatch'), 0, 'none left to stop');
     for (const f of folders) fs.rmSync(f, { recursive: true, force: true });
+  });
+
+  it('a data folder\'s row: Watch starts the watch of the folder, the row then carries Stop, which publishes the final result', async function () {
+    this.timeout(120000);
+    const cli = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'cli.js');
+    const folder = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, 'live-folder-row');
+    const gen = spawnSync(process.execPath, [cli, 'generate', folder, '--thresholds', '1320:1600:40', '--nacq', '2', '--seed', '41', '--size', '8',
+      '--no-variants'], { encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+    assert.strictEqual(gen.status, 0, gen.stderr);
+    const summary = () => { try { return JSON.parse(fs.readFileSync(path.join(folder, 'velo-calib', 'summary.json'), 'utf8')); } catch { return undefined; } };
+    const folderContext = async () => { const row = await folderRow(api, folder); return row && String(api.tree.getTreeItem(row).contextValue); };
+    await waitFor(async () => (await folderContext()) === 'dataFolder', 'the folder\'s row (Watch in its menu)');
+    const row = (await folderRow(api, folder))!;
+    // the row's menu passes the row itself
+    const watching = vscode.commands.executeCommand<string[] | undefined>('veloCalib.watchScan', row);
+    await waitFor(() => summary()?.live, 'a live snapshot of the folder');
+    await waitFor(async () => (await folderContext()) === 'dataFolderLive', 'the folder\'s row to carry Stop');
+    assert.deepStrictEqual(await rowContexts(api, folder), ['scanLive'], 'its scan\'s row is live too');
+    const liveRow = (await folderRow(api, folder))!;
+    assert.strictEqual(await vscode.commands.executeCommand('veloCalib.stopWatch', liveRow, [liveRow]), 1);
+    assert.deepStrictEqual(await watching, [path.join(folder, 'velo-calib')]);
+    assert.ok(summary() && !summary().live && summary().fit, 'the final result, with fits');
+    await waitFor(async () => (await folderContext()) === 'dataFolder' && (await rowContexts(api, folder)).join() === 'scan', 'plain rows again');
+    fs.rmSync(folder, { recursive: true, force: true });
   });
 });
