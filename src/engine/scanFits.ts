@@ -88,6 +88,9 @@ export interface PixelFitJob {
   asicShape: Float64Array;
   /** ASIC fit parameters: with the amplitude-only scale they give every pixel a start close to its optimum. */
   asicTheta: Float64Array;
+  /** A pixel fit's deviance below this is surely not a bad fit (p ≥ BAD_FIT_P_VALUE; NaN without degrees of
+   *  freedom): the fit kernel's batches decide by it, the rest is left to the exact p-value. */
+  surelyGoodBelow: number;
 }
 
 export interface PixelRange { start: number; end: number }
@@ -98,7 +101,7 @@ export const PIXEL_BATCH = 1024;
 /** Fits pixels [start, end) of a job, writing their result rows. Used by fitWorker and inline.
  *  With a fitter made for batches (PIXEL_BATCH), the fit kernel takes each pixel as far as most go (fitPixels in
  *  src/engine/wasm/fitKernel.ts: statuses, amplitude-only fit, the fit from the scaled ASIC curve, the row) and
- *  leaves the others to fitPixelOnHost, which is also the whole path without a batch (the reference).
+ *  leaves the others to RangeFit.fitOnHost, which is also the whole path without a batch (the reference).
  *  Returns the milliseconds spent on profile-likelihood limits (reported apart by the benchmark). */
 export function fitPixelRange(job: PixelFitJob, range: PixelRange, fitter = new PoissonCurveFitter(job.thresholds.length, PIXEL_BATCH)): number {
   const pixels = new RangeFit(job, fitter);
@@ -107,10 +110,7 @@ export function fitPixelRange(job: PixelFitJob, range: PixelRange, fitter = new 
     for (let p = range.start; p < range.end; p++) pixels.fitOnHost(p);
     return pixels.profileMs;
   }
-  const m = job.thresholds.length, ndf = m - pixels.nFree, results = job.results;
-  const freeBits = pixels.model.free.reduce((bits, f, k) => f ? bits | (1 << k) : bits, 0);
-  // NaN without degrees of freedom: the kernel then says every fitted pixel's fit is not surely good
-  const goodBelow = chi2Critical(BAD_FIT_P_VALUE, ndf) * (1 - CHI2_CRITICAL_MARGIN);
+  const m = job.thresholds.length, results = job.results;
   batch.startNu.set(pixels.asicStart.nu);
   batch.startJac.set(pixels.asicStart.jac);
   batch.asicTheta.set(job.asicTheta);
@@ -120,8 +120,8 @@ export function fitPixelRange(job: PixelFitJob, range: PixelRange, fitter = new 
     gatherCounts(job.counts, s, e, batch.counts);
     batch.mask.set(job.mask.subarray(s, e));
     // the pixels left to the host fit with the kernel in between: its model, points and bounds are set per batch
-    kernel.setPixelFit(pixels.model, job.thresholds, job.exposure, m, pixels.bounds.lower, pixels.bounds.upper, freeBits,
-      DEVIANCE_TOLERANCE, goodBelow);
+    kernel.setPixelFit(pixels.model, job.thresholds, job.exposure, m, pixels.bounds.lower, pixels.bounds.upper, pixels.freeBits,
+      DEVIANCE_TOLERANCE, job.surelyGoodBelow);
     kernel.fitPixels(count, m);
     results.set(batch.rows.subarray(0, count * RESULT_FIELDS), s * RESULT_FIELDS);
     for (let p = s, o = s * RESULT_FIELDS; p < e; p++, o += RESULT_FIELDS) {
@@ -143,7 +143,7 @@ function gatherCounts(counts: Float64Array[], start: number, end: number, into: 
   return into;
 }
 
-/** Status in a row of the fit kernel's batch: the pixel is left to fitPixelOnHost (scale in R_SIGMA_UPPER). */
+/** Status in a row of the fit kernel's batch: the pixel is left to RangeFit.fitOnHost (scale in R_SIGMA_UPPER). */
 const PIXEL_ON_HOST = -1;
 
 /** One range's pixels fitted in TypeScript around the fit kernel (the reference path, and the kernel batch's
@@ -153,6 +153,8 @@ class RangeFit {
   readonly bounds: FitBounds;
   readonly asicStart: ScaledAsicCurve;
   readonly nFree: number;
+  /** Bit k: parameter k free. */
+  readonly freeBits: number;
   profileMs = 0;
   private readonly theta = new Float64Array(N_PARAMS);
   private readonly scratch: Float64Array;
@@ -164,6 +166,7 @@ class RangeFit {
     this.bounds = fitBounds(job.thresholds);
     this.asicStart = new ScaledAsicCurve(this.model, job);
     this.nFree = countFree(this.model);
+    this.freeBits = this.model.free.reduce((bits, f, k) => (f ? bits | (1 << k) : bits), 0);
     this.scratch = new Float64Array(job.thresholds.length);
     this.pixelCounts = new Float64Array(job.thresholds.length);
   }
@@ -401,12 +404,14 @@ export function pixelFitJob(flux: ScanFlux, points: FitPoints, asic: AsicFit): P
   const nPixels = flux.mask.length;
   const model = makeModel(asic.model, asic.polarity);
   const asicShape = Float64Array.from(points.thresholds, t => model.evaluate(t, asic.fit.theta));
+  const ndf = points.thresholds.length - countFree(model);
   const mask = new Uint8Array(new SharedArrayBuffer(nPixels));
   mask.set(flux.mask);
   return {
     model: asic.model, polarity: asic.polarity, thresholds: points.thresholds, exposure: points.exposure,
     counts: points.thresholdIndex.map(i => sharedArray(flux.counts[i])), mask,
     results: new Float64Array(new SharedArrayBuffer(nPixels * RESULT_FIELDS * 8)), asicShape, asicTheta: asic.fit.theta,
+    surelyGoodBelow: chi2Critical(BAD_FIT_P_VALUE, ndf) * (1 - CHI2_CRITICAL_MARGIN),
   };
 }
 

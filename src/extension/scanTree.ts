@@ -106,6 +106,10 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
     this.refresh();
   }
 
+  private isWatched(folder: string): boolean {
+    return this.watchedFolders.has(path.resolve(folder));
+  }
+
   /** Shows a live watch's status on the scan's row. */
   setLiveStatus(folder: string, scanId: string, text: string): void {
     this.setRowStatus(folder, scanId, { text, live: true });
@@ -196,7 +200,7 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
         item.resourceUri = vscode.Uri.file(node.folder);
         item.iconPath = vscode.ThemeIcon.Folder;
         // a watched folder's row carries the stop button (its scans' rows too)
-        const watched = this.watchedFolders.has(path.resolve(node.folder));
+        const watched = this.isWatched(node.folder);
         item.contextValue = watched ? 'dataFolderLive' : 'dataFolder';
         item.tooltip = watched ? `${node.folder}\nLive watch running: Stop Live Watch publishes the final result.` : node.folder;
         const condition = conditionText(node.folder);
@@ -217,7 +221,7 @@ export class ScanTreeProvider implements vscode.TreeDataProvider<ScanTreeNode>, 
         const nAcq = s.thresholds.reduce((n, t) => n + t.acquisitions.length, 0);
         const item = new vscode.TreeItem(s.prefix.replace(/_+$/, '') || s.id, vscode.TreeItemCollapsibleState.Collapsed);
         const status = this.rowStatus.get(scanKey(node.folder, s.id));
-        const watched = this.watchedFolders.has(path.resolve(node.folder));
+        const watched = this.isWatched(node.folder);
         // a watched scan without a status yet: nothing new counted since the watch (re)started
         const live = status?.live ? status.text : watched ? 'watching for new files' : undefined;
         const state = status?.text ?? (node.result ? (node.result.upToDate ? 'analysed' : 'analysis out of date') : 'not analysed');

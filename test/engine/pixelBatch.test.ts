@@ -1,5 +1,5 @@
 // The fit kernel's batch of pixels (fitPixels in src/engine/wasm/fitKernel.ts, driven by fitPixelRange) against the
-// reference path (every pixel through fitPixelOnHost in TypeScript around the kernel's single fits): the same rows,
+// reference path (every pixel through RangeFit.fitOnHost in TypeScript around the kernel's single fits): the same rows,
 // bit for bit, for every model and polarity, at low and at good statistics (dead, masked, too-few-points pixels, bad
 // fits, unresolved edges and fallbacks included), and the same outcome whatever the batch size.
 import { test } from 'node:test';
